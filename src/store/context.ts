@@ -1,0 +1,28 @@
+import type { Logger } from 'pino'
+import type { ConnectionSpec } from '../config/connection-spec.ts'
+import type { Db, DialectAdapter } from './dialect/adapter.ts'
+import type { StatementCounts } from './dialect/instrumented-driver.ts'
+
+/**
+ * What the trackers need from an open store. Internal: the public face is {@link DataStore}.
+ */
+export interface StoreContext {
+  readonly db: Db
+  readonly adapter: DialectAdapter
+  readonly spec: ConnectionSpec
+  readonly maxConcurrentFailures: number
+  readonly lockTimeoutMs: number
+  readonly logger: Logger
+  readonly counts: StatementCounts
+  /**
+   * Ids of lookup rows by table and name. Lookup rows are only ever added by the tracker, so an id
+   * once seen stays valid; `store.lookups` clears the entries it renames or deletes.
+   */
+  readonly ids: Map<string, number>
+  /** The name written into created_by / updated_by. */
+  readonly auditUser: string
+  /** Driver error → processtracker error. */
+  translate(error: unknown): unknown
+}
+
+export const idKey = (table: string, name: string): string => `${table}\u0000${name}`

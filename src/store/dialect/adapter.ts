@@ -1,0 +1,114 @@
+import type {
+  ColumnDefinitionBuilder,
+  CreateTableBuilder,
+  ColumnDataType,
+  Expression,
+  Dialect as KyselyDialect,
+  InsertQueryBuilder,
+  InsertResult,
+  Kysely,
+  RawBuilder,
+  SelectQueryBuilder,
+} from 'kysely'
+import type { ConnectionSpec, Dialect } from '../../config/connection-spec.ts'
+import type { Database } from '../database.ts'
+import type { ColumnSpec } from '../migrations/table-spec.ts'
+import type { ParameterMapper } from './instrumented-driver.ts'
+
+/** A column type: a keyword or a raw SQL type. */
+export type DataTypeExpression = ColumnDataType | Expression<unknown>
+
+/** Options that shape the connection, from `DataStore.open()`. */
+export interface AdapterOptions {
+  poolSize: number
+  lockTimeoutMs: number
+  ssl: boolean | Record<string, unknown> | undefined
+  /** PostgreSQL schema to work in. */
+  schema: string | undefined
+}
+
+/** What a driver error means to processtracker; anything unclassified is a plain database error. */
+export type DbErrorKind = 'unique' | 'retry' | 'lock-timeout' | 'unavailable' | 'auth' | 'missing-database' | 'foreign-key'
+
+export type Db = Kysely<Database>
+// Kysely's builders are generic in the table and result; the adapter only adds clauses to them.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type AnySelect<O = any> = SelectQueryBuilder<Database, any, O>
+export type AnyInsert = InsertQueryBuilder<Database, any, InsertResult>
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * Everything that differs between SQLite, PostgreSQL and MySQL/MariaDB, in one place. Code above the
+ * store never asks which database it talks to: it asks the adapter for the clause it needs.
+ */
+export interface DialectAdapter {
+  readonly dialect: Dialect
+
+  /** The Kysely dialect for a connection, the statement that opens a transaction, and value rewrites. */
+  createDialect(
+    spec: ConnectionSpec,
+    options: AdapterOptions,
+  ): { kyselyDialect: KyselyDialect; beginSql: string; mapParameter?: ParameterMapper }
+
+  /** The column type for a portable column description. */
+  columnType(column: ColumnSpec): DataTypeExpression
+  /** Adds an auto-generated integer primary key. */
+  idColumn(builder: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** Table options (MySQL: InnoDB, utf8mb4 with a binary collation so names compare exactly). */
+  finishTable<T extends string, C extends string>(builder: CreateTableBuilder<T, C>): CreateTableBuilder<T, C>
+  /** The column default for "now". */
+  readonly nowDefault: RawBuilder<unknown>
+  /** The database clock now, UTC, millisecond precision. */
+  readonly now: RawBuilder<Date>
+  /** Seconds elapsed since the timestamp in `column` (a qualified column reference), by the database clock. */
+  secondsSince(column: string): RawBuilder<number>
+
+  /** Runs an INSERT of one row and returns the generated id. */
+  insertReturningId(query: AnyInsert, idColumn: string): Promise<number>
+  /** INSERT that silently skips rows whose unique key exists (ON CONFLICT DO NOTHING / INSERT IGNORE). */
+  insertIgnoringDuplicates(query: AnyInsert): AnyInsert
+  /** SELECT … FOR UPDATE on servers; SQLite already holds the write lock (`begin immediate`). */
+  forUpdate<O>(query: AnySelect<O>): AnySelect<O>
+  /** SELECT … FOR UPDATE SKIP LOCKED on servers; on SQLite the write lock serialises claimers. */
+  forUpdateSkipLocked<O>(query: AnySelect<O>): AnySelect<O>
+
+  /** Runs `work` while holding the cross-process migration lock. */
+  withMigrationLock<T>(db: Db, lockTimeoutMs: number, work: (db: Db) => Promise<T>): Promise<T>
+  /** Checks the server version and prepares the namespace (PostgreSQL schema). */
+  prepare(db: Db, options: AdapterOptions): Promise<void>
+  /** Names the tables in the working namespace. */
+  listTables(db: Db): Promise<string[]>
+  /** What a driver error means, or null. */
+  classifyError(error: unknown): DbErrorKind | null
+}
+
+/** Reads `code`/`errno` off a driver error without trusting its shape. */
+export function errorField(error: unknown, field: 'code' | 'errno'): string | number | undefined {
+  if (typeof error !== 'object' || error === null || !(field in error)) return undefined
+  const value = (error as Record<string, unknown>)[field]
+  return typeof value === 'string' || typeof value === 'number' ? value : undefined
+}
+
+/** Errors every driver reports the same way: the socket could not be opened. */
+export const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+])
+
+/** Compares dotted versions: is `actual` at least `minimum`? */
+export function versionAtLeast(actual: string, minimum: string): boolean {
+  const a = actual.split('.').map((part) => Number.parseInt(part, 10) || 0)
+  const b = minimum.split('.').map((part) => Number.parseInt(part, 10) || 0)
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0
+    const y = b[i] ?? 0
+    if (x !== y) return x > y
+  }
+  return true
+}

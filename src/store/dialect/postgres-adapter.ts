@@ -1,0 +1,121 @@
+import { PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import { ConfigError } from '../../errors.ts'
+import type { ColumnSpec } from '../migrations/table-spec.ts'
+import { NETWORK_ERROR_CODES, errorField, type DialectAdapter } from './adapter.ts'
+
+// Counts are bigint (int8) and sizes numeric: parse them to numbers at the driver, once, instead of
+// in every query. Counts beyond 2^53 are not a tracker's reality.
+const INT8_OID = 20
+const NUMERIC_OID = 1700
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value)
+    return pg.types.getTypeParser(oid, format)
+  },
+}
+
+/** Advisory lock key for migrations ("ProcTrak" folded into 63 bits). */
+const MIGRATION_LOCK_KEY = 5_070_162_873_226_531n
+
+/**
+ * PostgreSQL through node-postgres. Sessions run in UTC with `lock_timeout` set at connect time, so a
+ * blocked `SELECT … FOR UPDATE` fails with 55P03 after `lockTimeoutMs` instead of hanging.
+ */
+export const postgresAdapter: DialectAdapter = {
+  dialect: 'postgresql',
+
+  createDialect(spec, options) {
+    if (spec.dialect !== 'postgresql') throw new Error('postgres adapter needs a postgresql connection')
+    const settings = [`-c lock_timeout=${options.lockTimeoutMs}`, '-c TimeZone=UTC']
+    if (options.schema) settings.push(`-c search_path=${quoteIdentifier(options.schema)}`)
+    const pool = new pg.Pool({
+      host: spec.host,
+      port: spec.port,
+      user: spec.user ?? undefined,
+      password: spec.password ?? undefined,
+      database: spec.database,
+      max: options.poolSize,
+      ssl: options.ssl,
+      options: settings.join(' '),
+      types: pgTypes,
+      connectionTimeoutMillis: 10_000,
+    })
+    // An idle client whose server went away emits 'error'; without a listener Node would crash.
+    pool.on('error', () => undefined)
+    return { beginSql: 'begin', kyselyDialect: new PostgresDialect({ pool }) }
+  },
+
+  columnType(column: ColumnSpec) {
+    switch (column.kind) {
+      case 'id':
+      case 'int':
+        return 'integer'
+      case 'bigint':
+        return 'bigint'
+      case 'bool':
+        return 'boolean'
+      case 'str':
+        return sql`varchar(${sql.raw(String(column.length ?? 250))})`
+      case 'timestamp':
+        return sql`timestamptz(3)`
+      case 'decimal':
+        return 'numeric'
+    }
+  },
+  idColumn: (builder) => builder.primaryKey().generatedByDefaultAsIdentity(),
+  finishTable: (builder) => builder,
+  nowDefault: sql`now()`,
+  now: sql<Date>`now()`,
+  secondsSince: (column) => sql<number>`extract(epoch from (now() - ${sql.ref(column)}))::float8`,
+
+  async insertReturningId(query, idColumn) {
+    const row = await query.returning(sql<number>`${sql.ref(idColumn)}`.as('id')).executeTakeFirstOrThrow()
+    return Number((row as { id: number }).id)
+  },
+  insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
+  forUpdate: (query) => query.forUpdate(),
+  forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+
+  async withMigrationLock(db, _lockTimeoutMs, work) {
+    // DDL is transactional in PostgreSQL: the advisory lock is held until the migration, its
+    // seeds and its record commit together; a second opener waits, then finds the schema current.
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY.toString())}::bigint)`.execute(trx)
+      return work(trx)
+    })
+  },
+
+  async prepare(db, options) {
+    const { rows } = await sql<{ server_version_num: string }>`show server_version_num`.execute(db)
+    const versionNum = Number(rows[0]?.server_version_num ?? 0)
+    if (versionNum < 130000) {
+      throw new ConfigError(`PostgreSQL ${versionNum} is too old: processtracker needs PostgreSQL 13 or newer.`)
+    }
+    if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db)
+  },
+
+  async listTables(db) {
+    const { rows } = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = current_schema()`.execute(db)
+    return rows.map((row) => row.table_name)
+  },
+
+  classifyError(error) {
+    const code = errorField(error, 'code')
+    if (typeof code !== 'string') return null
+    if (code === '23505') return 'unique'
+    if (code === '23503') return 'foreign-key'
+    if (code === '40P01' || code === '40001') return 'retry'
+    if (code === '55P03') return 'lock-timeout'
+    if (code === '28P01' || code === '28000') return 'auth'
+    if (code === '3D000') return 'missing-database'
+    if (code === '57P01' || code === '57P03' || NETWORK_ERROR_CODES.has(code)) return 'unavailable'
+    return null
+  },
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+

@@ -1,0 +1,75 @@
+import { sql } from 'kysely'
+import type { Db, DialectAdapter } from '../dialect/adapter.ts'
+import { INITIAL_TABLES } from './0001-initial-schema.ts'
+import { SEEDS } from './seeds.ts'
+import type { TableSpec } from './table-spec.ts'
+
+/** A schema change, compiled into the package so nothing is read from disk at run time. */
+export interface Migration {
+  version: number
+  name: string
+  tables: TableSpec[]
+}
+
+/** Every migration, in order. Add new ones at the end; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', tables: INITIAL_TABLES }]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+export const MIGRATION_TABLE = 'process_tracker_migration'
+
+/** Every table processtracker owns, in creation order. */
+export const OWN_TABLES: readonly string[] = MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))
+
+/** Creates one table with its keys, constraints and indexes, and the audit columns every table has. */
+export async function createTable(db: Db, adapter: DialectAdapter, spec: TableSpec): Promise<void> {
+  let builder = db.schema.createTable(spec.name).ifNotExists()
+  const foreignKeys: [string, string][] = []
+  for (const [name, column] of Object.entries(spec.columns)) {
+    if (column.references) foreignKeys.push([name, column.references])
+    builder = builder.addColumn(name, adapter.columnType(column), (definition) => {
+      if (column.kind === 'id') return adapter.idColumn(definition)
+      let result = column.nullable ? definition : definition.notNull()
+      if (column.default !== undefined) result = result.defaultTo(column.default)
+      return result
+    })
+  }
+  if (spec.lookup) builder = builder.addColumn('is_protected', adapter.columnType({ kind: 'bool' }), (c) => c.notNull().defaultTo(false))
+  const timestamp = adapter.columnType({ kind: 'timestamp' })
+  const by = adapter.columnType({ kind: 'str', length: 250 })
+  builder = builder
+    .addColumn('created_date_time', timestamp, (c) => c.notNull().defaultTo(adapter.nowDefault))
+    .addColumn('created_by', by, (c) => c.notNull().defaultTo('processtracker'))
+    .addColumn('update_date_time', timestamp, (c) => c.notNull().defaultTo(adapter.nowDefault))
+    .addColumn('updated_by', by, (c) => c.notNull().defaultTo('processtracker'))
+  if (spec.primaryKey) builder = builder.addPrimaryKeyConstraint(`${spec.name}_pk`, spec.primaryKey as never)
+  spec.unique?.forEach((columns, i) => {
+    builder = builder.addUniqueConstraint(`${spec.name}_udx${i + 1}`, columns as never)
+  })
+  foreignKeys.forEach(([column, target], i) => {
+    const [table = '', targetColumn = ''] = target.split('.')
+    builder = builder.addForeignKeyConstraint(`${spec.name}_fk${i + 1}`, [column] as never, table, [targetColumn])
+  })
+  await adapter.finishTable(builder).execute()
+  for (const [i, columns] of (spec.indexes ?? []).entries()) {
+    const index = db.schema.createIndex(`${spec.name}_idx${i + 1}`).on(spec.name).columns(columns)
+    await (adapter.dialect === 'mysql' ? index : index.ifNotExists()).execute()
+  }
+}
+
+/** Inserts the default rows that are missing, marked protected. Safe to run any number of times. */
+export async function seed(db: Db, adapter: DialectAdapter, version: string): Promise<void> {
+  const sets = [...SEEDS, { table: 'system_lkup', key: 'system_key', rows: [{ system_key: 'version', system_value: version }] }]
+  for (const set of sets) {
+    const rows = set.rows.map((row) => ({ ...row, is_protected: true }))
+    await adapter.insertIgnoringDuplicates(db.insertInto(set.table as never).values(rows as never)).execute()
+  }
+}
+
+/** The recorded schema version, or 0 when none is recorded. */
+export async function recordedVersion(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom(MIGRATION_TABLE)
+    .select(sql<number | null>`max(version)`.as('version'))
+    .executeTakeFirst()
+  return Number(row?.version ?? 0)
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DataStore } from '../../src/index.ts'
+import { OWN_TABLES } from '../../src/store/migrations/index.ts'
+import { SEEDS } from '../../src/store/migrations/seeds.ts'
+import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: schema and seeds`, () => {
+    let database: IsolatedDatabase
+    let store: DataStore
+
+    beforeAll(async () => {
+      database = await createIsolatedDatabase(dialect)
+      store = await database.open()
+    })
+    afterAll(async () => {
+      await store.close()
+      await database.drop()
+    })
+
+    it('reports its dialect', () => {
+      expect(store.dialect).toBe(dialect)
+    })
+
+    it('creates every table of the data model', async () => {
+      const tables = await store.context.adapter.listTables(store.context.db)
+      for (const table of OWN_TABLES) expect(tables).toContain(table)
+      expect(tables).toContain('process_tracker_migration')
+    })
+
+    it('seeds every default row, protected', async () => {
+      for (const set of SEEDS) {
+        const rows = (await store.context.db
+          .selectFrom(set.table as 'actor_lkup')
+          .selectAll()
+          .execute()) as unknown as Record<string, unknown>[]
+        for (const seed of set.rows) {
+          const row = rows.find((r) => r[set.key] === seed[set.key])
+          expect(row, `${set.table} ${String(seed[set.key])}`).toBeDefined()
+          expect(Boolean(row?.is_protected)).toBe(true)
+        }
+      }
+    })
+  })
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import mysql from 'mysql2/promise'
+import pg from 'pg'
+import { DataStore, type OpenOptions } from '../../src/index.ts'
+
+/**
+ * The databases every suite runs on, like Kysely's DIALECTS loop. SQLite always runs; PostgreSQL and
+ * MySQL/MariaDB run when their URL is set, and say loudly when they are skipped (global-setup.ts).
+ * `DIALECTS=sqlite,mysql` narrows the set.
+ */
+export type TestDialectName = 'sqlite' | 'postgresql' | 'mysql'
+
+export const POSTGRES_URL = process.env.PROCESS_TRACKER_TEST_POSTGRES_URL
+export const MYSQL_URL = process.env.PROCESS_TRACKER_TEST_MYSQL_URL
+
+const wanted = process.env.DIALECTS?.split(',').map((name) => name.trim())
+
+function enabled(name: TestDialectName, url: string | undefined): boolean {
+  if (wanted && !wanted.includes(name)) return false
+  return name === 'sqlite' || Boolean(url)
+}
+
+export const DIALECTS: TestDialectName[] = (['sqlite', 'postgresql', 'mysql'] as const).filter((name) =>
+  enabled(name, name === 'postgresql' ? POSTGRES_URL : name === 'mysql' ? MYSQL_URL : 'always'),
+)
+
+/** Why a dialect is not covered in this run, or null when it is. */
+export function skipReason(name: TestDialectName): string | null {
+  if (DIALECTS.includes(name)) return null
+  if (wanted && !wanted.includes(name)) return `DIALECTS=${wanted.join(',')} leaves it out`
+  return name === 'postgresql'
+    ? 'PROCESS_TRACKER_TEST_POSTGRES_URL is not set'
+    : 'PROCESS_TRACKER_TEST_MYSQL_URL is not set'
+}
+
+/**
+ * One isolated database for one test file or test: a temp SQLite file, a fresh PostgreSQL schema, or a
+ * fresh MySQL database. `options` can be handed to child processes (it is plain JSON).
+ */
+export interface IsolatedDatabase {
+  dialect: TestDialectName
+  options: { url: string; schema?: string }
+  open(extra?: OpenOptions): Promise<DataStore>
+  drop(): Promise<void>
+}
+
+const unique = () => `pt_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
+
+export async function createIsolatedDatabase(dialect: TestDialectName): Promise<IsolatedDatabase> {
+  let options: { url: string; schema?: string }
+  let drop: () => Promise<void>
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-test-'))
+    options = { url: `sqlite:${join(dir, 'tracker.db')}` }
+    drop = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }))
+  } else if (dialect === 'postgresql') {
+    const schema = unique()
+    options = { url: requireUrl(POSTGRES_URL), schema }
+    drop = async () => {
+      const client = new pg.Client({ connectionString: options.url })
+      await client.connect()
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`)
+      } finally {
+        await client.end()
+      }
+    }
+  } else {
+    const database = unique()
+    const admin = await mysql.createConnection(requireUrl(MYSQL_URL))
+    await admin.query(`create database \`${database}\` character set utf8mb4 collate utf8mb4_bin`)
+    await admin.end()
+    const url = new URL(requireUrl(MYSQL_URL))
+    url.pathname = `/${database}`
+    options = { url: url.toString() }
+    drop = async () => {
+      const conn = await mysql.createConnection(requireUrl(MYSQL_URL))
+      try {
+        await conn.query(`drop database if exists \`${database}\``)
+      } finally {
+        await conn.end()
+      }
+    }
+  }
+  return {
+    dialect,
+    options,
+    open: (extra = {}) => DataStore.open({ ...options, env: {}, homeDir: tmpdir(), ...extra }),
+    drop,
+  }
+}
+
+function requireUrl(url: string | undefined): string {
+  if (!url) throw new Error('dialect enabled without its URL')
+  return url
+}
