@@ -92,7 +92,7 @@ function parseSqliteUrl(url: string): ConnectionSpec {
     const slash = afterSlashes.indexOf('/')
     const authority = slash < 0 ? afterSlashes : afterSlashes.slice(0, slash)
     if (authority !== '' && authority.toLowerCase() !== 'localhost') {
-      throw invalid(`"${authority}" is read as a host. For a relative path write sqlite:${authority}…, for an absolute one sqlite:///PATH.`, url)
+      throw invalid(`"${authority}" is read as a host. For a relative path write sqlite:PATH, for an absolute one sqlite:///PATH.`, url)
     }
     filename = slash < 0 ? '' : decode(afterSlashes.slice(slash), 'path', url)
   } else {

@@ -385,7 +385,7 @@ function logLevel(options: SettingsOptions, env: NodeJS.ProcessEnv, file: Config
  *   Messages say what to fix and never contain a password.
  */
 export async function resolveSettings(
-  options: SettingsOptions,
+  options: SettingsOptions = {},
   env: NodeJS.ProcessEnv = process.env,
   homeDir: string = os.homedir(),
 ): Promise<ResolvedSettings> {
@@ -409,7 +409,7 @@ export async function resolveSettings(
   let connection: ConnectionSpec
   let connectionSource: ConnectionSource
   if (options.url !== undefined) {
-    connection = urlConnection(options.url, 'the url option')
+    connection = urlConnection(options.url, 'The url option')
     connectionSource = 'url'
   } else if (fileSource === 'configLocation' && file !== null) {
     const { values, fromFile } = dataStoreValues(file, env)

@@ -19,10 +19,21 @@ export interface StoreContext {
    * once seen stays valid; `store.lookups` clears the entries it renames or deletes.
    */
   readonly ids: Map<string, number>
+  /** Process statuses by name and id; reloaded on a miss (custom statuses appear at any time). */
+  readonly processStatuses: { byName: Map<string, ProcessStatus>; byId: Map<number, ProcessStatus> }
   /** The name written into created_by / updated_by. */
   readonly auditUser: string
   /** Driver error → processtracker error. */
   translate(error: unknown): unknown
+}
+
+/** How a process status counts for the start rules. */
+export type StatusCategory = 'active' | 'succeeded' | 'failed' | 'held'
+
+export interface ProcessStatus {
+  id: number
+  name: string
+  category: StatusCategory
 }
 
 export const idKey = (table: string, name: string): string => `${table}\u0000${name}`

@@ -13,6 +13,11 @@ import { mysqlAdapter } from './dialect/mysql-adapter.ts'
 import { postgresAdapter } from './dialect/postgres-adapter.ts'
 import { sqliteAdapter } from './dialect/sqlite-adapter.ts'
 import { dropAll, migrate } from './migrator.ts'
+import * as admin from '../tracker/admin.ts'
+import type { Explanation } from '../tracker/admin.ts'
+import { Lookups } from '../tracker/lookups.ts'
+import * as reading from '../tracker/reading.ts'
+import type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from '../tracker/reading.ts'
 
 /** Options of {@link DataStore.open}. Every one is optional; see the README for the resolution order. */
 export interface OpenOptions {
@@ -83,6 +88,7 @@ export class DataStore {
   /** @internal What the trackers use. */
   readonly context: StoreContext
   #closed = false
+  #lookups: Lookups | undefined
 
   private constructor(context: StoreContext) {
     this.context = context
@@ -143,6 +149,7 @@ export class DataStore {
       logger,
       counts,
       ids: new Map(),
+      processStatuses: { byName: new Map(), byId: new Map() },
       auditUser: osUser(),
       translate: (error) => translateDbError(error, adapter, spec),
     }
@@ -173,6 +180,87 @@ export class DataStore {
         this.context.ids.clear()
       }
       await migrate(db, adapter, lockTimeoutMs)
+    } catch (error) {
+      throw this.context.translate(error)
+    }
+  }
+
+  /** Create, rename, delete and list lookup rows (actor, cluster, contact, error type, …). */
+  get lookups(): Lookups {
+    return (this.#lookups ??= new Lookups(this.context))
+  }
+
+  /** Makes `child` depend on `parent` (type Hard by default). Refuses self-dependencies and cycles. */
+  addProcessDependency(parent: string, child: string, options: { type?: string } = {}): Promise<void> {
+    return this.#call(() => admin.addProcessDependency(this.context, parent, child, options))
+  }
+
+  removeProcessDependency(parent: string, child: string): Promise<void> {
+    return this.#call(() => admin.removeProcessDependency(this.context, parent, child))
+  }
+
+  addClusterProcess(cluster: string, process: string): Promise<void> {
+    return this.#call(() => admin.addClusterProcess(this.context, cluster, process))
+  }
+
+  removeClusterProcess(cluster: string, process: string): Promise<void> {
+    return this.#call(() => admin.removeClusterProcess(this.context, cluster, process))
+  }
+
+  /**
+   * Releases an on-hold process: its held latest run becomes `completed`, so the next start may run.
+   *
+   * @throws NotFoundError "The process NAME is not on hold."
+   */
+  releaseHold(processName: string): Promise<RunInfo> {
+    return this.#call(() => admin.releaseHold(this.context, processName))
+  }
+
+  /** Ends a stuck active run by hand: a `Process Error` with the reason, then `failed`. */
+  failRun(processTrackingId: number, options: { reason?: string } = {}): Promise<RunInfo> {
+    return this.#call(() => admin.failRun(this.context, processTrackingId, options))
+  }
+
+  /** Fails every run that outlived its heartbeat timeout; returns them. */
+  reapStaleRuns(): Promise<RunInfo[]> {
+    return this.#call(() => admin.reapStaleRuns(this.context))
+  }
+
+  /**
+   * What `start` would decide now, and why: read-only, no lock, stale runs counted as failed.
+   *
+   * @example
+   * ```ts
+   * const why = await store.explain('Lahman Teams Load')
+   * if (!why.allowed) console.log(why.rule, why.message)
+   * ```
+   */
+  explain(processName: string): Promise<Explanation> {
+    return this.#call(() => admin.explain(this.context, processName))
+  }
+
+  /** A process and its totals, or null. */
+  getProcess(processName: string): Promise<ProcessInfo | null> {
+    return this.#call(() => reading.getProcess(this.context, processName))
+  }
+
+  /** Runs, newest first (limit 1–1000, default 50), each with its last error. */
+  listRuns(options: ListRunsOptions = {}): Promise<RunInfo[]> {
+    return this.#call(() => reading.listRuns(this.context, options))
+  }
+
+  /** The errors of a run in time order. */
+  listRunErrors(processTrackingId: number): Promise<RunError[]> {
+    return this.#call(() => reading.listRunErrors(this.context, processTrackingId))
+  }
+
+  findProcessesByScheduleFrequency(scheduleFrequency: string): Promise<ProcessInfo[]> {
+    return this.#call(() => reading.findProcessesByScheduleFrequency(this.context, scheduleFrequency))
+  }
+
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
     } catch (error) {
       throw this.context.translate(error)
     }

@@ -55,7 +55,10 @@ export async function createIsolatedDatabase(dialect: TestDialectName): Promise<
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'pt-test-'))
     options = { url: `sqlite:${join(dir, 'tracker.db')}` }
-    drop = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }))
+    drop = () => {
+      rmSync(dir, { recursive: true, force: true })
+      return Promise.resolve()
+    }
   } else if (dialect === 'postgresql') {
     const schema = unique()
     options = { url: requireUrl(POSTGRES_URL), schema }

@@ -41,6 +41,10 @@ export const mysqlAdapter: DialectAdapter = {
           await connection.executeQuery(
             CompiledQuery.raw(`set session time_zone = '+00:00', innodb_lock_wait_timeout = ${lockWaitSeconds}`),
           )
+          // READ COMMITTED, as on PostgreSQL: after waiting for a lock, or for a concurrent insert of
+          // the same key, the next statement must see what the other transaction committed.
+          // MySQL's default REPEATABLE READ would keep showing the snapshot from before the wait.
+          await connection.executeQuery(CompiledQuery.raw('set session transaction isolation level read committed'))
         },
       }),
     }

@@ -11,7 +11,7 @@ const NUMERIC_OID = 1700
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value)
-    return pg.types.getTypeParser(oid, format)
+    return (pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown)(oid, format)
   },
 }
 
@@ -71,7 +71,7 @@ export const postgresAdapter: DialectAdapter = {
 
   async insertReturningId(query, idColumn) {
     const row = await query.returning(sql<number>`${sql.ref(idColumn)}`.as('id')).executeTakeFirstOrThrow()
-    return Number((row as { id: number }).id)
+    return Number(row.id)
   },
   insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
   forUpdate: (query) => query.forUpdate(),

@@ -93,7 +93,11 @@ export const INITIAL_TABLES: TableSpec[] = [
     // (process_id, process_run_id) is the backstop of the one-running guarantee: two runs can never
     // share a run number, whatever the lock did. It also serves "latest run of a process".
     unique: [['process_id', 'process_run_id'], ['process_run_name']],
-    indexes: [['process_status_id', 'process_tracking_id'], ['process_run_start_date_time', 'process_run_end_date_time']],
+    indexes: [
+      ['process_id', 'is_latest_run'],
+      ['process_status_id', 'process_tracking_id'],
+      ['process_run_start_date_time', 'process_run_end_date_time'],
+    ],
   },
   {
     name: 'process_dependency',

@@ -61,7 +61,7 @@ export async function seed(db: Db, adapter: DialectAdapter, version: string): Pr
   const sets = [...SEEDS, { table: 'system_lkup', key: 'system_key', rows: [{ system_key: 'version', system_value: version }] }]
   for (const set of sets) {
     const rows = set.rows.map((row) => ({ ...row, is_protected: true }))
-    await adapter.insertIgnoringDuplicates(db.insertInto(set.table as never).values(rows as never)).execute()
+    await adapter.insertIgnoringDuplicates(db.insertInto(set.table as never).values(rows)).execute()
   }
 }
 

@@ -1,0 +1,92 @@
+import { sql } from 'kysely'
+import type { StatusCategory, StoreContext } from '../store/context.ts'
+import type { Db } from '../store/dialect/adapter.ts'
+
+/** The latest run of a process, as the start rules see it. */
+export interface LatestRun {
+  processTrackingId: number
+  processId: number
+  processName: string
+  processRunId: number
+  status: string
+  category: StatusCategory
+  /** Active, with a heartbeat timeout, and silent for longer than it. */
+  stale: boolean
+  isParent: boolean
+}
+
+/**
+ * The latest runs of a process and of its direct parents (dependencies of any type but Soft), in one
+ * statement. Staleness is computed by the database clock, so machines with skewed clocks agree.
+ */
+export async function readLatestRuns(ctx: StoreContext, db: Db, processId: number): Promise<LatestRun[]> {
+  const { adapter } = ctx
+  const rows = await db
+    .selectFrom('process_tracking as t')
+    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
+    .innerJoin('process as p', 'p.process_id', 't.process_id')
+    .select([
+      't.process_tracking_id',
+      't.process_id',
+      'p.process_name',
+      't.process_run_id',
+      's.process_status_name',
+      's.process_status_category',
+      sql<number>`case when t.heartbeat_timeout_seconds is not null and ${adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end`.as(
+        'stale',
+      ),
+    ])
+    .where('t.is_latest_run', '=', true)
+    .where((eb) =>
+      eb.or([
+        eb('t.process_id', '=', processId),
+        eb(
+          't.process_id',
+          'in',
+          eb
+            .selectFrom('process_dependency as d')
+            .innerJoin('dependency_type_lkup as dt', 'dt.dependency_type_id', 'd.dependency_type_id')
+            .select('d.parent_process_id')
+            .where('d.child_process_id', '=', processId)
+            .where('dt.dependency_type_name', '<>', 'Soft'),
+        ),
+      ]),
+    )
+    .orderBy('p.process_name')
+    .execute()
+  return rows.map((row) => {
+    const category = row.process_status_category as StatusCategory
+    return {
+      processTrackingId: Number(row.process_tracking_id),
+      processId: Number(row.process_id),
+      processName: row.process_name,
+      processRunId: Number(row.process_run_id),
+      status: row.process_status_name,
+      category,
+      stale: category === 'active' && Number(row.stale) === 1,
+      isParent: Number(row.process_id) !== processId,
+    }
+  })
+}
+
+/**
+ * The failure streak: how many of the newest runs (by run number) failed, stopping at the first run
+ * with any other status. Only the newest `limit` runs are read.
+ */
+export async function failureStreak(db: Db, processId: number, limit: number, staleCountsAsFailed: Set<number>): Promise<number> {
+  const rows = await db
+    .selectFrom('process_tracking as t')
+    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
+    .select(['t.process_tracking_id', 's.process_status_category'])
+    .where('t.process_id', '=', processId)
+    .orderBy('t.process_run_id', 'desc')
+    .limit(limit)
+    .execute()
+  let streak = 0
+  for (const row of rows) {
+    const failed = row.process_status_category === 'failed' || staleCountsAsFailed.has(Number(row.process_tracking_id))
+    if (!failed) break
+    streak++
+  }
+  return streak
+}

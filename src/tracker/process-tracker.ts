@@ -1,0 +1,380 @@
+import { sql } from 'kysely'
+import { InvalidStatusError, ProcessHaltedError, RunNotActiveError, ValidationError } from '../errors.ts'
+import type { DataStore } from '../store/data-store.ts'
+import type { Db } from '../store/dialect/adapter.ts'
+import { single, transaction } from '../store/transaction.ts'
+import {
+  findProcessContacts,
+  findProcessFilters,
+  findProcessSourceAttributes,
+  findProcessTargetAttributes,
+  type ProcessContact,
+  type ProcessFilter,
+  type SourceAttribute,
+  type TargetAttribute,
+} from './process-finders.ts'
+import { readRunRecord, readSideNames, type RunRecord } from './run-record.ts'
+import { lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
+import { startRun } from './start.ts'
+import { validateStartOptions, type StartOptions } from './start-options.ts'
+import { COMPLETED, FAILED, statusByName } from './statuses.ts'
+import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from './validation.ts'
+
+/** Guards a single-statement change: it matches the run only while the run is active. */
+const activeStatusIds = (db: Db) =>
+  db.selectFrom('process_status_lkup').select('process_status_id').where('process_status_category', '=', 'active')
+
+/**
+ * One run of a process. `ProcessTracker.start` registers it (or refuses, with a coded error); its
+ * methods record what the run did. Every change is durable when its promise resolves, and every
+ * change to a run that is no longer active throws {@link RunNotActiveError}.
+ *
+ * @example
+ * ```ts
+ * const run = await ProcessTracker.start(store, { processName: 'Lahman Teams Load', processType: 'Load' })
+ * await run.setRecordCount(10_000)
+ * await run.complete()
+ * ```
+ */
+export class ProcessTracker {
+  readonly store: DataStore
+  /** The run's global id: what `resume` takes. */
+  readonly processTrackingId: number
+  /** 1, 2, 3 … per process, never duplicated. */
+  readonly processRunId: number
+  readonly processId: number
+  readonly processName: string
+  readonly processRunName: string | null
+  /** Source names: those given to `start`, or every source linked to the process after `resume`. */
+  readonly sources: readonly string[]
+  readonly targets: readonly string[]
+  #status: string
+  readonly #abort = new AbortController()
+  readonly #heartbeatTimeoutSeconds: number | null
+  #heartbeatTimer: NodeJS.Timeout | undefined
+
+  private constructor(store: DataStore, record: RunRecord, sources: readonly string[], targets: readonly string[]) {
+    this.store = store
+    this.processTrackingId = record.processTrackingId
+    this.processRunId = record.processRunId
+    this.processId = record.processId
+    this.processName = record.processName
+    this.processRunName = record.processRunName
+    this.#status = record.status
+    this.#heartbeatTimeoutSeconds = record.heartbeatTimeoutSeconds
+    this.sources = sources
+    this.targets = targets
+  }
+
+  /**
+   * Registers a new run of a process, or refuses it. The rules (in order): a direct parent whose
+   * latest run is active, failed or on hold blocks (`DependencyBlockedError`); an active latest run
+   * blocks (`ProcessRunningError`); a held one blocks (`ProcessOnHoldError`); a failure streak of
+   * `max_concurrent_failures` records an `on hold` run and blocks (`ProcessOnHoldError`).
+   *
+   * @throws ValidationError for bad options, before anything is written.
+   */
+  static async start(store: DataStore, options: StartOptions): Promise<ProcessTracker> {
+    const valid = validateStartOptions(options)
+    const started = await startRun(store.context, valid)
+    return new ProcessTracker(
+      store,
+      { ...started, heartbeatTimeoutSeconds: valid.heartbeatTimeoutSeconds },
+      [...valid.sources.keys()],
+      [...valid.targets.keys()],
+    )
+  }
+
+  /** Rebuilds a run object from its `processTrackingId`, e.g. in another worker. */
+  static async resume(store: DataStore, processTrackingId: number): Promise<ProcessTracker> {
+    if (typeof processTrackingId !== 'number' || !Number.isSafeInteger(processTrackingId) || processTrackingId < 1) {
+      throw new ValidationError(`processTrackingId must be a positive whole number, not ${String(processTrackingId)}.`)
+    }
+    const ctx = store.context
+    try {
+      const record = await readRunRecord(ctx, ctx.db, processTrackingId)
+      const [sources, targets] = await Promise.all([
+        readSideNames(ctx.db, record.processId, 'source'),
+        readSideNames(ctx.db, record.processId, 'target'),
+      ])
+      return new ProcessTracker(store, record, sources, targets)
+    } catch (error) {
+      throw ctx.translate(error)
+    }
+  }
+
+  /**
+   * Starts a run, runs `work`, and completes the run if it is still active. When `work` throws, a
+   * `Process Error` with the message is recorded and the run failed (if still active); the original
+   * error is rethrown.
+   */
+  static async track<T>(store: DataStore, options: StartOptions, work: (run: ProcessTracker) => Promise<T>): Promise<T> {
+    const run = await ProcessTracker.start(store, options)
+    let value: T
+    try {
+      value = await work(run)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      await run.#failIfActive('Process Error', truncateCodePoints(message || 'Unspecified error.', 750))
+      throw error
+    }
+    await run.#completeIfActive()
+    return value
+  }
+
+  /** The status when last read or changed through this object; `refresh()` re-reads it. */
+  get status(): string {
+    return this.#status
+  }
+
+  /** Aborted when the run is reaped or finished elsewhere (noticed at the next heartbeat). */
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  /** Re-reads the run's status. */
+  async refresh(): Promise<string> {
+    const ctx = this.store.context
+    const record = await single(ctx, (db) => readRunRecord(ctx, db, this.processTrackingId))
+    this.#status = record.status
+    return record.status
+  }
+
+  /**
+   * Moves the run to a status: any status from an active one. `completed` and `failed` (and custom
+   * statuses of those categories) end the run and stamp the process's last completed / failed time.
+   *
+   * @throws InvalidStatusError "The provided status type NAME is invalid."
+   * @throws RunNotActiveError when the run is no longer active.
+   */
+  async changeRunStatus(status: string, options: { endDate?: Date } = {}): Promise<void> {
+    if (typeof status !== 'string') throw new InvalidStatusError(`The provided status type ${String(status)} is invalid.`)
+    const endDate = checkOptionalDate(checkPlainObject(options, 'options').endDate, 'endDate')
+    const ctx = this.store.context
+    const target = await single(ctx, (db) => statusByName(ctx, db, status))
+    await transaction(ctx, async (tx) => {
+      const run = await lockRun(tx, this.processTrackingId, false)
+      this.#status = run.status.name
+      if (run.status.category !== 'active') {
+        // complete() / fail() on a run already there are no-ops; everything else is refused.
+        if (run.status.id === target.id && run.status.category !== 'held') return
+        throw notActive(run)
+      }
+      await moveRun(tx, run, target, endDate ?? new Date())
+      this.#status = target.name
+    })
+    if (this.#statusEnds(target.category)) this.stopHeartbeat()
+  }
+
+  /** `changeRunStatus('completed')`. */
+  complete(options: { endDate?: Date } = {}): Promise<void> {
+    return this.changeRunStatus(COMPLETED, options)
+  }
+
+  /** `changeRunStatus('failed')`. */
+  fail(options: { endDate?: Date } = {}): Promise<void> {
+    return this.changeRunStatus(FAILED, options)
+  }
+
+  /**
+   * Records an error against the run (and the process's last errored time). With `failRun: true`
+   * the error and the failure are written in one transaction, then `ProcessHaltedError` is thrown.
+   *
+   * @throws NotFoundError for an error type that does not exist.
+   */
+  async raiseRunError(
+    errorType: string,
+    options: { description?: string; failRun?: boolean; endDate?: Date } = {},
+  ): Promise<void> {
+    const name = checkName(errorType, 'errorType')
+    const opts = checkPlainObject(options, 'options')
+    const description = opts.description === undefined ? 'Unspecified error.' : checkText(opts.description, 'description', 750)
+    if (opts.failRun !== undefined && typeof opts.failRun !== 'boolean') {
+      throw new ValidationError('failRun must be true or false.', { field: 'failRun' })
+    }
+    const at = checkOptionalDate(opts.endDate, 'endDate') ?? new Date()
+    const ctx = this.store.context
+    await transaction(ctx, async (tx) => {
+      const run = await lockRun(tx, this.processTrackingId)
+      await recordError(tx, run, name, description, at)
+      if (opts.failRun) {
+        await moveRun(tx, run, await statusByName(ctx, tx.db, FAILED), at)
+        this.#status = FAILED
+      }
+    })
+    ctx.logger.warn({ processName: this.processName, errorType: name }, description)
+    if (opts.failRun) {
+      this.stopHeartbeat()
+      throw new ProcessHaltedError({ processTrackingId: this.processTrackingId, processName: this.processName })
+    }
+  }
+
+  /**
+   * Sets the run's record count (the last value given wins); `processingType` also sets the insert
+   * or update count. The process's total is the sum over its runs, kept by adding the difference.
+   */
+  async setRecordCount(count: number, options: { processingType?: 'insert' | 'update' } = {}): Promise<void> {
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new ValidationError(`The record count must be a whole number of 0 or more, not ${String(count)}.`, { field: 'count' })
+    }
+    const processingType = checkPlainObject(options, 'options').processingType
+    if (processingType !== undefined && processingType !== 'insert' && processingType !== 'update') {
+      throw new ValidationError('Processing type not recognized.', { field: 'processingType' })
+    }
+    const ctx = this.store.context
+    await transaction(ctx, async (tx) => {
+      const run = await lockRun(tx, this.processTrackingId)
+      const now = new Date()
+      await tx.db
+        .updateTable('process_tracking')
+        .set({
+          process_run_record_count: count,
+          ...(processingType === 'insert' ? { process_run_insert_count: count } : {}),
+          ...(processingType === 'update' ? { process_run_update_count: count } : {}),
+          update_date_time: now,
+          updated_by: ctx.auditUser,
+        })
+        .where('process_tracking_id', '=', this.processTrackingId)
+        .execute()
+      if (count !== run.recordCount) {
+        await tx.db
+          .updateTable('process')
+          .set({
+            total_record_count: sql`total_record_count + ${count - run.recordCount}`,
+            update_date_time: now,
+            updated_by: ctx.auditUser,
+          })
+          .where('process_id', '=', run.processId)
+          .execute()
+      }
+    })
+  }
+
+  /** Keeps the lowest low and the highest high ever given to the run. One statement. */
+  async setLowHighDates(dates: { low?: Date | null; high?: Date | null }): Promise<void> {
+    const opts = checkPlainObject(dates, 'dates')
+    const low = opts.low === undefined || opts.low === null ? undefined : checkDate(opts.low, 'low')
+    const high = opts.high === undefined || opts.high === null ? undefined : checkDate(opts.high, 'high')
+    const ctx = this.store.context
+    const result = await single(ctx, (db) =>
+      db
+        .updateTable('process_tracking')
+        .set({
+          ...(low
+            ? {
+                process_run_low_date_time: sql`case when process_run_low_date_time is null or process_run_low_date_time > ${low} then ${low} else process_run_low_date_time end`,
+              }
+            : {}),
+          ...(high
+            ? {
+                process_run_high_date_time: sql`case when process_run_high_date_time is null or process_run_high_date_time < ${high} then ${high} else process_run_high_date_time end`,
+              }
+            : {}),
+          update_date_time: new Date(),
+          updated_by: ctx.auditUser,
+        })
+        .where('process_tracking_id', '=', this.processTrackingId)
+        .where('process_status_id', 'in', activeStatusIds(db))
+        .executeTakeFirst(),
+    )
+    if (Number(result.numUpdatedRows) === 0) throw await this.#whyNotChanged()
+  }
+
+  /** Records a heartbeat now (database clock). Throws `RunNotActiveError` once the run is over. */
+  async heartbeat(): Promise<void> {
+    const ctx = this.store.context
+    const result = await single(ctx, (db) =>
+      db
+        .updateTable('process_tracking')
+        .set({ last_heartbeat_date_time: ctx.adapter.now })
+        .where('process_tracking_id', '=', this.processTrackingId)
+        .where('process_status_id', 'in', activeStatusIds(db))
+        .executeTakeFirst(),
+    )
+    if (Number(result.numUpdatedRows) === 0) {
+      const error = await this.#whyNotChanged()
+      this.#abort.abort(error)
+      this.stopHeartbeat()
+      throw error
+    }
+  }
+
+  /**
+   * Beats on an unref'd timer until the run ends (default every `max(1, floor(timeout / 3))` s).
+   * Never throws: a failed beat is logged; a run found over aborts `signal` and stops the timer.
+   */
+  startHeartbeat(options: { intervalSeconds?: number } = {}): void {
+    this.stopHeartbeat()
+    const timeout = this.#heartbeatTimeoutSeconds
+    const interval = options.intervalSeconds ?? (timeout ? Math.max(1, Math.floor(timeout / 3)) : 30)
+    if (typeof interval !== 'number' || !(interval > 0)) {
+      throw new ValidationError(`intervalSeconds must be a positive number, not ${String(interval)}.`)
+    }
+    this.#heartbeatTimer = setInterval(() => {
+      this.heartbeat().catch((error: unknown) => {
+        if (!(error instanceof RunNotActiveError)) {
+          this.store.context.logger.warn({ err: error, processTrackingId: this.processTrackingId }, 'heartbeat failed')
+        }
+      })
+    }, interval * 1000)
+    this.#heartbeatTimer.unref()
+  }
+
+  stopHeartbeat(): void {
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
+    this.#heartbeatTimer = undefined
+  }
+
+  /** Contacts of the process: through its sources first, then its own. */
+  findProcessContacts(): Promise<ProcessContact[]> {
+    return single(this.store.context, (db) => findProcessContacts(db, this.processId))
+  }
+
+  findProcessFilters(): Promise<ProcessFilter[]> {
+    return single(this.store.context, (db) => findProcessFilters(db, this.processId))
+  }
+
+  findProcessSourceAttributes(): Promise<SourceAttribute[]> {
+    return single(this.store.context, (db) => findProcessSourceAttributes(db, this.processId))
+  }
+
+  findProcessTargetAttributes(): Promise<TargetAttribute[]> {
+    return single(this.store.context, (db) => findProcessTargetAttributes(db, this.processId))
+  }
+
+  #statusEnds(category: string): boolean {
+    return category !== 'active'
+  }
+
+  /** The error for a guarded single-statement change that matched no row. */
+  async #whyNotChanged(): Promise<Error> {
+    const ctx = this.store.context
+    const record = await single(ctx, (db) => readRunRecord(ctx, db, this.processTrackingId))
+    this.#status = record.status
+    return notActive({ processTrackingId: this.processTrackingId, processName: this.processName, status: { name: record.status } })
+  }
+
+  async #completeIfActive(): Promise<void> {
+    const ctx = this.store.context
+    await transaction(ctx, async (tx) => {
+      const run = await lockRun(tx, this.processTrackingId, false)
+      if (run.status.category !== 'active') return
+      await moveRun(tx, run, await statusByName(ctx, tx.db, COMPLETED), new Date())
+      this.#status = COMPLETED
+    })
+    this.stopHeartbeat()
+  }
+
+  async #failIfActive(errorType: string, description: string): Promise<void> {
+    const ctx = this.store.context
+    await transaction(ctx, async (tx) => {
+      const run = await lockRun(tx, this.processTrackingId, false)
+      if (run.status.category !== 'active') return
+      const now = new Date()
+      await recordError(tx, run, errorType, description, now)
+      await moveRun(tx, run, await statusByName(ctx, tx.db, FAILED), now)
+      this.#status = FAILED
+    })
+    this.stopHeartbeat()
+  }
+}

@@ -1,0 +1,67 @@
+import { NotFoundError } from '../errors.ts'
+import type { StoreContext } from '../store/context.ts'
+import type { Db } from '../store/dialect/adapter.ts'
+
+/** A run as stored: what `resume` and `refresh` read. */
+export interface RunRecord {
+  processTrackingId: number
+  processRunId: number
+  processId: number
+  processName: string
+  processRunName: string | null
+  status: string
+  heartbeatTimeoutSeconds: number | null
+}
+
+export async function readRunRecord(ctx: StoreContext, db: Db, processTrackingId: number): Promise<RunRecord> {
+  const row = await db
+    .selectFrom('process_tracking as t')
+    .innerJoin('process as p', 'p.process_id', 't.process_id')
+    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
+    .select([
+      't.process_run_id',
+      't.process_id',
+      'p.process_name',
+      't.process_run_name',
+      's.process_status_name',
+      't.heartbeat_timeout_seconds',
+    ])
+    .where('t.process_tracking_id', '=', processTrackingId)
+    .executeTakeFirst()
+  if (!row) {
+    throw new NotFoundError(`There is no process run with processTrackingId ${processTrackingId}.`, {
+      topic: 'process run',
+      name: processTrackingId,
+    })
+  }
+  return {
+    processTrackingId,
+    processRunId: Number(row.process_run_id),
+    processId: Number(row.process_id),
+    processName: row.process_name,
+    processRunName: row.process_run_name,
+    status: row.process_status_name,
+    heartbeatTimeoutSeconds: row.heartbeat_timeout_seconds === null ? null : Number(row.heartbeat_timeout_seconds),
+  }
+}
+
+/** Names of the sources or targets linked to a process. */
+export async function readSideNames(db: Db, processId: number, side: 'source' | 'target'): Promise<string[]> {
+  const rows =
+    side === 'source'
+      ? await db
+          .selectFrom('process_source as l')
+          .innerJoin('source_lkup as s', 's.source_id', 'l.source_id')
+          .select('s.source_name as name')
+          .where('l.process_id', '=', processId)
+          .orderBy('s.source_name')
+          .execute()
+      : await db
+          .selectFrom('process_target as l')
+          .innerJoin('source_lkup as s', 's.source_id', 'l.target_source_id')
+          .select('s.source_name as name')
+          .where('l.process_id', '=', processId)
+          .orderBy('s.source_name')
+          .execute()
+  return rows.map((row) => row.name)
+}

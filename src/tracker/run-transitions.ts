@@ -1,0 +1,112 @@
+import { NotFoundError, RunNotActiveError } from '../errors.ts'
+import { releaseClaims } from '../extract/release-claims.ts'
+import type { ProcessStatus, StatusCategory } from '../store/context.ts'
+import type { Tx } from '../store/transaction.ts'
+import { LOOKUP, requireId } from './lookup-ids.ts'
+import { statusById } from './statuses.ts'
+
+/** A run row locked for a change. */
+export interface LockedRun {
+  processTrackingId: number
+  processId: number
+  processName: string
+  processRunId: number
+  status: ProcessStatus
+  recordCount: number
+}
+
+/**
+ * Locks a run's row (FOR UPDATE on servers; SQLite's write lock) and reads its status. Every change
+ * to a run starts here, so a change and a reaper or `failRun` on the same run are serialised, and a
+ * run that is no longer active cannot be revived.
+ */
+export async function lockRun(tx: Tx, processTrackingId: number, requireActive = true): Promise<LockedRun> {
+  const row = await tx.ctx.adapter
+    .forUpdate(
+      tx.db
+        .selectFrom('process_tracking as t')
+        .innerJoin('process as p', 'p.process_id', 't.process_id')
+        .select(['t.process_id', 'p.process_name', 't.process_run_id', 't.process_status_id', 't.process_run_record_count'])
+        .where('t.process_tracking_id', '=', processTrackingId),
+    )
+    .executeTakeFirst()
+  if (!row) {
+    throw new NotFoundError(`There is no process run with processTrackingId ${processTrackingId}.`, {
+      topic: 'process run',
+      name: processTrackingId,
+    })
+  }
+  const status = await statusById(tx.ctx, tx.db, Number(row.process_status_id))
+  const run: LockedRun = {
+    processTrackingId,
+    processId: Number(row.process_id),
+    processName: String(row.process_name),
+    processRunId: Number(row.process_run_id),
+    status,
+    recordCount: Number(row.process_run_record_count),
+  }
+  if (requireActive && status.category !== 'active') throw notActive(run)
+  return run
+}
+
+export function notActive(run: { processTrackingId: number; processName: string; status: { name: string } }): RunNotActiveError {
+  return new RunNotActiveError(
+    `The run ${run.processTrackingId} of process ${run.processName} is ${run.status.name}, no longer active: it cannot be changed. Start a new run.`,
+    { processTrackingId: run.processTrackingId, processName: run.processName, status: run.status.name },
+  )
+}
+
+/**
+ * Moves a locked run to `status`. Succeeded and failed statuses end the run: its end time and the
+ * process's last completed / failed time are set, and a failed run gives back its claimed extracts.
+ */
+export async function moveRun(tx: Tx, run: LockedRun, status: ProcessStatus, at: Date): Promise<void> {
+  const ends = status.category === 'succeeded' || status.category === 'failed'
+  await tx.db
+    .updateTable('process_tracking')
+    .set({
+      process_status_id: status.id,
+      ...(ends ? { process_run_end_date_time: at } : {}),
+      update_date_time: at,
+      updated_by: tx.ctx.auditUser,
+    })
+    .where('process_tracking_id', '=', run.processTrackingId)
+    .execute()
+  const processColumn = PROCESS_TIME_COLUMN[status.category]
+  if (processColumn) {
+    await tx.db
+      .updateTable('process')
+      .set({ [processColumn]: at, update_date_time: at, updated_by: tx.ctx.auditUser })
+      .where('process_id', '=', run.processId)
+      .execute()
+  }
+  if (status.category === 'failed') await releaseClaims(tx, run.processTrackingId, at)
+}
+
+const PROCESS_TIME_COLUMN: Record<StatusCategory, 'last_completed_run_date_time' | 'last_failed_run_date_time' | null> = {
+  succeeded: 'last_completed_run_date_time',
+  failed: 'last_failed_run_date_time',
+  active: null,
+  held: null,
+}
+
+/** Records an error against a run and the process's last errored time. */
+export async function recordError(tx: Tx, run: LockedRun, errorType: string, description: string, at: Date): Promise<void> {
+  const errorTypeId = await requireId(tx, LOOKUP.errorType, errorType)
+  await tx.db
+    .insertInto('error_tracking')
+    .values({
+      error_type_id: errorTypeId,
+      process_tracking_id: run.processTrackingId,
+      error_description: description,
+      error_occurrence_date_time: at,
+      created_by: tx.ctx.auditUser,
+      updated_by: tx.ctx.auditUser,
+    })
+    .execute()
+  await tx.db
+    .updateTable('process')
+    .set({ last_errored_run_date_time: at, update_date_time: at, updated_by: tx.ctx.auditUser })
+    .where('process_id', '=', run.processId)
+    .execute()
+}

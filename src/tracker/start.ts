@@ -1,0 +1,235 @@
+import os from 'node:os'
+import { ConflictError, ValidationError, type ProcessTrackerError } from '../errors.ts'
+import type { StoreContext } from '../store/context.ts'
+import { transaction, type Tx } from '../store/transaction.ts'
+import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
+import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
+import { reapRun } from './reaper.ts'
+import type { SideLinks, ValidStart } from './start-options.ts'
+import { decide } from './start-rules.ts'
+import { ON_HOLD, RUNNING, statusByName } from './statuses.ts'
+
+/** A run as `start` created it. */
+export interface StartedRun {
+  processTrackingId: number
+  processRunId: number
+  processId: number
+  processName: string
+  processRunName: string | null
+  status: string
+}
+
+type Outcome =
+  | { kind: 'started'; run: StartedRun }
+  | { kind: 'stale'; runs: LatestRun[] }
+  | { kind: 'held'; error: ProcessTrackerError }
+
+/**
+ * Registers a new run, or refuses it. Lookups, the process and its links and the decision happen in
+ * one transaction that locks the process row first:
+ *
+ * - PostgreSQL and MySQL/MariaDB: `SELECT … FOR UPDATE` on the process row serialises every start of
+ *   that process across connections and machines. The latest-run read that follows is a new
+ *   statement under READ COMMITTED, so it sees the run the previous lock holder committed.
+ * - SQLite: the transaction opens with `begin immediate`, taking the database's single write lock,
+ *   so the whole decision runs alone among the processes of the host.
+ *
+ * Behind the lock, UNIQUE(process_id, process_run_id) makes a duplicate run number impossible even
+ * if the lock were bypassed (e.g. by hand-written SQL). Refusals roll back; only the
+ * failure-threshold rule commits (the `on hold` run it records) before throwing.
+ */
+export async function startRun(ctx: StoreContext, options: ValidStart): Promise<StartedRun> {
+  for (;;) {
+    const outcome = await transaction(ctx, (tx) => decideAndInsert(tx, options))
+    if (outcome.kind === 'started') return outcome.run
+    if (outcome.kind === 'held') throw outcome.error
+    // Rule 0: stale runs of the process or its parents are failed, each in its own committed
+    // transaction, and the decision is taken again.
+    for (const run of outcome.runs) await reapRun(ctx, run.processTrackingId)
+  }
+}
+
+async function decideAndInsert(tx: Tx, options: ValidStart): Promise<Outcome> {
+  const actorId = await ensureId(tx, LOOKUP.actor, options.actorName ?? osUserName())
+  const process = await lockProcess(tx, options)
+  await linkSides(tx, process.processId, options)
+
+  const latest = await readLatestRuns(tx.ctx, tx.db, process.processId)
+  const stale = latest.filter((run) => run.stale)
+  if (stale.length > 0) return { kind: 'stale', runs: stale }
+
+  const max = tx.ctx.maxConcurrentFailures
+  const decision = await decide(options.processName, latest, max, () => failureStreak(tx.db, process.processId, max, new Set()))
+  const previous = latest.find((run) => !run.isParent)
+  if (!decision.allowed && decision.rule !== 'failure-threshold') throw decision.error
+
+  const held = !decision.allowed
+  if (!held && options.processRunName !== undefined) await assertRunNameFree(tx, options.processRunName)
+  const status = await statusByName(tx.ctx, tx.db, held ? ON_HOLD : RUNNING)
+  const now = new Date()
+  const processRunId = (previous?.processRunId ?? 0) + 1
+  const processTrackingId = await tx.ctx.adapter.insertReturningId(
+    tx.db.insertInto('process_tracking').values({
+      process_id: process.processId,
+      process_status_id: status.id,
+      process_run_id: processRunId,
+      process_run_start_date_time: now,
+      process_run_end_date_time: held ? now : null,
+      process_run_actor_id: actorId,
+      is_latest_run: true,
+      process_run_name: held ? null : (options.processRunName ?? null),
+      heartbeat_timeout_seconds: held ? null : options.heartbeatTimeoutSeconds,
+      last_heartbeat_date_time: held || options.heartbeatTimeoutSeconds === null ? null : tx.ctx.adapter.now,
+      created_by: tx.ctx.auditUser,
+      updated_by: tx.ctx.auditUser,
+    }),
+    'process_tracking_id',
+  )
+  if (previous) {
+    await tx.db
+      .updateTable('process_tracking')
+      .set({ is_latest_run: false })
+      .where('process_tracking_id', '=', previous.processTrackingId)
+      .execute()
+  }
+  if (!decision.allowed) return { kind: 'held', error: decision.error }
+  return {
+    kind: 'started',
+    run: {
+      processTrackingId,
+      processRunId,
+      processId: process.processId,
+      processName: options.processName,
+      processRunName: options.processRunName ?? null,
+      status: status.name,
+    },
+  }
+}
+
+/**
+ * Finds or creates the process and locks its row. Defaults apply only when the process is created;
+ * later, an explicit type, tool or frequency that differs updates it.
+ */
+async function lockProcess(tx: Tx, options: ValidStart): Promise<{ processId: number }> {
+  const { adapter } = tx.ctx
+  const select = () =>
+    adapter
+      .forUpdate(
+        tx.db
+          .selectFrom('process')
+          .select(['process_id', 'process_type_id', 'process_tool_id', 'schedule_frequency_id'])
+          .where('process_name', '=', options.processName),
+      )
+      .executeTakeFirst()
+  let row = await select()
+  if (!row) {
+    if (options.processType === undefined) {
+      throw new ValidationError(
+        `The process ${options.processName} does not exist yet: give processType to create it.`,
+        { field: 'processType', processName: options.processName },
+      )
+    }
+    const values = {
+      process_name: options.processName,
+      process_type_id: await ensureId(tx, LOOKUP.processType, options.processType),
+      process_tool_id: await ensureId(tx, LOOKUP.tool, options.toolName ?? 'Node.js'),
+      schedule_frequency_id: await requireId(tx, LOOKUP.scheduleFrequency, options.scheduleFrequency ?? 'unscheduled'),
+      created_by: tx.ctx.auditUser,
+      updated_by: tx.ctx.auditUser,
+    }
+    await adapter.insertIgnoringDuplicates(tx.db.insertInto('process').values(values)).execute()
+    row = await select()
+    if (!row) throw new Error(`process ${options.processName} vanished after insert`)
+    return { processId: Number(row.process_id) }
+  }
+  const changes: Record<string, number> = {}
+  if (options.processType !== undefined) {
+    const id = await ensureId(tx, LOOKUP.processType, options.processType)
+    if (id !== Number(row.process_type_id)) changes.process_type_id = id
+  }
+  if (options.toolName !== undefined) {
+    const id = await ensureId(tx, LOOKUP.tool, options.toolName)
+    if (id !== Number(row.process_tool_id)) changes.process_tool_id = id
+  }
+  if (options.scheduleFrequency !== undefined) {
+    const id = await requireId(tx, LOOKUP.scheduleFrequency, options.scheduleFrequency)
+    if (id !== Number(row.schedule_frequency_id)) changes.schedule_frequency_id = id
+  }
+  if (Object.keys(changes).length > 0) {
+    await tx.db
+      .updateTable('process')
+      .set({ ...changes, update_date_time: new Date(), updated_by: tx.ctx.auditUser })
+      .where('process_id', '=', Number(row.process_id))
+      .execute()
+  }
+  return { processId: Number(row.process_id) }
+}
+
+/** Sources, targets, objects, attributes and dataset types: added, never removed; every level linked. */
+async function linkSides(tx: Tx, processId: number, options: ValidStart): Promise<void> {
+  const datasetTypeIds: number[] = []
+  for (const name of [...options.datasetTypes].sort()) {
+    const id = await ensureId(tx, LOOKUP.datasetType, name)
+    datasetTypeIds.push(id)
+    await ensureLink(tx, 'process_dataset_type', { process_id: processId, dataset_type_id: id })
+  }
+  await linkSide(tx, processId, options.sources, datasetTypeIds, 'source')
+  await linkSide(tx, processId, options.targets, datasetTypeIds, 'target')
+}
+
+async function linkSide(tx: Tx, processId: number, side: SideLinks, datasetTypeIds: number[], kind: 'source' | 'target') {
+  // Sorted, so two starts creating the same names take their row locks in the same order.
+  for (const sourceName of [...side.keys()].sort()) {
+    const sourceId = await ensureId(tx, LOOKUP.source, sourceName)
+    if (kind === 'source') await ensureLink(tx, 'process_source', { source_id: sourceId, process_id: processId })
+    else await ensureLink(tx, 'process_target', { target_source_id: sourceId, process_id: processId })
+    for (const datasetTypeId of datasetTypeIds) {
+      await ensureLink(tx, 'source_dataset_type', { source_id: sourceId, dataset_type_id: datasetTypeId })
+    }
+    const objects = side.get(sourceName) ?? new Map<string, string[]>()
+    for (const objectName of [...objects.keys()].sort()) {
+      const objectId = await ensureRowId(tx, 'source_object_lkup', 'source_object_id', {
+        source_id: sourceId,
+        source_object_name: objectName,
+      })
+      if (kind === 'source') await ensureLink(tx, 'process_source_object', { process_id: processId, source_object_id: objectId })
+      else await ensureLink(tx, 'process_target_object', { process_id: processId, target_object_id: objectId })
+      for (const datasetTypeId of datasetTypeIds) {
+        await ensureLink(tx, 'source_object_dataset_type', { source_object_id: objectId, dataset_type_id: datasetTypeId })
+      }
+      for (const attributeName of [...(objects.get(objectName) ?? [])].sort()) {
+        const attributeId = await ensureRowId(tx, 'source_object_attribute_lkup', 'source_object_attribute_id', {
+          source_object_id: objectId,
+          source_object_attribute_name: attributeName,
+        })
+        if (kind === 'source') {
+          await ensureLink(tx, 'process_source_object_attribute', { process_id: processId, source_object_attribute_id: attributeId })
+        } else {
+          await ensureLink(tx, 'process_target_object_attribute', { process_id: processId, target_object_attribute_id: attributeId })
+        }
+      }
+    }
+  }
+}
+
+async function assertRunNameFree(tx: Tx, processRunName: string): Promise<void> {
+  const taken = await tx.db
+    .selectFrom('process_tracking')
+    .select('process_tracking_id')
+    .where('process_run_name', '=', processRunName)
+    .executeTakeFirst()
+  if (taken) {
+    throw new ConflictError(`The run name ${processRunName} is already used by run ${taken.process_tracking_id}; run names are unique.`, {
+      processRunName,
+      processTrackingId: Number(taken.process_tracking_id),
+    })
+  }
+}
+
+export function osUserName(): string {
+  try {
+    return os.userInfo().username
+  } catch {
+    return 'unknown'
+  }
+}
