@@ -4,7 +4,6 @@ import { ConfigError, DatabaseUnavailableError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { NETWORK_ERROR_CODES, errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
 
-const MIGRATION_LOCK_NAME = 'processtracker.migrate'
 
 /**
  * MySQL ≥ 8.0.1 and MariaDB ≥ 10.6 through mysql2. Sessions run in UTC (`timezone: 'Z'` on the
@@ -86,7 +85,8 @@ export const mysqlAdapter: DialectAdapter = {
     // one pinned connection does. The server releases it if this process dies mid-migration.
     return db.connection().execute(async (connection) => {
       const seconds = Math.max(1, Math.ceil(lockTimeoutMs / 1000))
-      const { rows } = await sql<{ locked: number | null }>`select get_lock(${MIGRATION_LOCK_NAME}, ${seconds}) as locked`.execute(connection)
+      // Named locks are server-wide: one per database, so databases migrate independently.
+      const { rows } = await sql<{ locked: number | null }>`select get_lock(concat('processtracker.migrate.', database()), ${seconds}) as locked`.execute(connection)
       if (rows[0]?.locked !== 1) {
         throw new DatabaseUnavailableError(
           `Another process held the migration lock for more than ${seconds}s. Retry, or raise lockTimeoutMs.`,
@@ -97,7 +97,7 @@ export const mysqlAdapter: DialectAdapter = {
       try {
         return await work(connection)
       } finally {
-        await sql`select release_lock(${MIGRATION_LOCK_NAME})`.execute(connection)
+        await sql`select release_lock(concat('processtracker.migrate.', database()))`.execute(connection)
       }
     })
   },

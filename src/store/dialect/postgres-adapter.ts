@@ -15,8 +15,6 @@ const pgTypes = {
   },
 }
 
-/** Advisory lock key for migrations ("ProcTrak" folded into 63 bits). */
-const MIGRATION_LOCK_KEY = 5_070_162_873_226_531n
 
 /**
  * PostgreSQL through node-postgres. Sessions run in UTC with `lock_timeout` set at connect time, so a
@@ -81,7 +79,8 @@ export const postgresAdapter: DialectAdapter = {
     // DDL is transactional in PostgreSQL: the advisory lock is held until the migration, its
     // seeds and its record commit together; a second opener waits, then finds the schema current.
     return db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY.toString())}::bigint)`.execute(trx)
+      // One lock per schema, so stores in different schemas of one database migrate independently.
+      await sql`select pg_advisory_xact_lock(hashtext('processtracker.migrate.' || current_schema()))`.execute(trx)
       return work(trx)
     })
   },
@@ -92,7 +91,14 @@ export const postgresAdapter: DialectAdapter = {
     if (versionNum < 130000) {
       throw new ConfigError(`PostgreSQL ${versionNum} is too old: processtracker needs PostgreSQL 13 or newer.`)
     }
-    if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db)
+    if (options.schema) {
+      try {
+        await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db)
+      } catch (error) {
+        // Two processes creating the schema at once: one of them meets the other's catalog row.
+        if (errorField(error, 'code') !== '23505') throw error
+      }
+    }
   },
 
   async listTables(db) {
