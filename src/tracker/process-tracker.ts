@@ -1,7 +1,6 @@
 import { sql } from 'kysely'
 import { InvalidStatusError, ProcessHaltedError, RunNotActiveError, ValidationError } from '../errors.ts'
 import type { DataStore } from '../store/data-store.ts'
-import type { Db } from '../store/dialect/adapter.ts'
 import { single, transaction } from '../store/transaction.ts'
 import {
   findProcessContacts,
@@ -14,15 +13,12 @@ import {
   type TargetAttribute,
 } from './process-finders.ts'
 import { readRunRecord, readSideNames, type RunRecord } from './run-record.ts'
-import { lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
+import { activeStatusIds, lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
 import { startRun } from './start.ts'
 import { validateStartOptions, type StartOptions } from './start-options.ts'
 import { COMPLETED, FAILED, statusByName } from './statuses.ts'
 import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from './validation.ts'
 
-/** Guards a single-statement change: it matches the run only while the run is active. */
-const activeStatusIds = (db: Db) =>
-  db.selectFrom('process_status_lkup').select('process_status_id').where('process_status_category', '=', 'active')
 
 /**
  * One run of a process. `ProcessTracker.start` registers it (or refuses, with a coded error); its
@@ -49,6 +45,8 @@ export class ProcessTracker {
   readonly sources: readonly string[]
   readonly targets: readonly string[]
   #status: string
+  /** The record count this object last wrote or read (see setRecordCount). */
+  #recordCount: number
   readonly #abort = new AbortController()
   readonly #heartbeatTimeoutSeconds: number | null
   #heartbeatTimer: NodeJS.Timeout | undefined
@@ -61,6 +59,7 @@ export class ProcessTracker {
     this.processName = record.processName
     this.processRunName = record.processRunName
     this.#status = record.status
+    this.#recordCount = record.recordCount
     this.#heartbeatTimeoutSeconds = record.heartbeatTimeoutSeconds
     this.sources = sources
     this.targets = targets
@@ -79,7 +78,7 @@ export class ProcessTracker {
     const started = await startRun(store.context, valid)
     return new ProcessTracker(
       store,
-      { ...started, heartbeatTimeoutSeconds: valid.heartbeatTimeoutSeconds },
+      { ...started, heartbeatTimeoutSeconds: valid.heartbeatTimeoutSeconds, recordCount: 0 },
       [...valid.sources.keys()],
       [...valid.targets.keys()],
     )
@@ -137,6 +136,7 @@ export class ProcessTracker {
     const ctx = this.store.context
     const record = await single(ctx, (db) => readRunRecord(ctx, db, this.processTrackingId))
     this.#status = record.status
+    this.#recordCount = record.recordCount
     return record.status
   }
 
@@ -153,15 +153,15 @@ export class ProcessTracker {
     const ctx = this.store.context
     const target = await single(ctx, (db) => statusByName(ctx, db, status))
     await transaction(ctx, async (tx) => {
+      if (await moveRun(tx, this, target, endDate ?? new Date(), { onlyIfActive: true })) {
+        this.#status = target.name
+        return
+      }
       const run = await lockRun(tx, this.processTrackingId, false)
       this.#status = run.status.name
-      if (run.status.category !== 'active') {
-        // complete() / fail() on a run already there are no-ops; everything else is refused.
-        if (run.status.id === target.id && run.status.category !== 'held') return
-        throw notActive(run)
-      }
-      await moveRun(tx, run, target, endDate ?? new Date())
-      this.#status = target.name
+      // complete() / fail() on a run already there are no-ops; everything else is refused.
+      if (run.status.id === target.id && run.status.category !== 'held') return
+      throw notActive(run)
     })
     if (this.#statusEnds(target.category)) this.stopHeartbeat()
   }
@@ -223,31 +223,42 @@ export class ProcessTracker {
     }
     const ctx = this.store.context
     await transaction(ctx, async (tx) => {
-      const run = await lockRun(tx, this.processTrackingId)
       const now = new Date()
-      await tx.db
-        .updateTable('process_tracking')
-        .set({
-          process_run_record_count: count,
-          ...(processingType === 'insert' ? { process_run_insert_count: count } : {}),
-          ...(processingType === 'update' ? { process_run_update_count: count } : {}),
-          update_date_time: now,
-          updated_by: ctx.auditUser,
-        })
-        .where('process_tracking_id', '=', this.processTrackingId)
-        .execute()
-      if (count !== run.recordCount) {
-        await tx.db
-          .updateTable('process')
+      let previous = this.#recordCount
+      const update = (expectPrevious: boolean) =>
+        tx.db
+          .updateTable('process_tracking')
           .set({
-            total_record_count: sql`total_record_count + ${count - run.recordCount}`,
+            process_run_record_count: count,
+            ...(processingType === 'insert' ? { process_run_insert_count: count } : {}),
+            ...(processingType === 'update' ? { process_run_update_count: count } : {}),
             update_date_time: now,
             updated_by: ctx.auditUser,
           })
-          .where('process_id', '=', run.processId)
+          .where('process_tracking_id', '=', this.processTrackingId)
+          .where('process_status_id', 'in', activeStatusIds(tx.db))
+          .$if(expectPrevious, (query) => query.where('process_run_record_count', '=', previous))
+          .executeTakeFirst()
+      // Fast path: the count this object last wrote is still the stored one (compare-and-set), so
+      // the difference is known without a locking read. Otherwise (another worker resumed this
+      // run, or it is no longer active) lock the run, read the real count, and write again.
+      if (Number((await update(true)).numUpdatedRows) === 0) {
+        previous = (await lockRun(tx, this.processTrackingId)).recordCount
+        await update(false)
+      }
+      if (count !== previous) {
+        await tx.db
+          .updateTable('process')
+          .set({
+            total_record_count: sql`total_record_count + ${count - previous}`,
+            update_date_time: now,
+            updated_by: ctx.auditUser,
+          })
+          .where('process_id', '=', this.processId)
           .execute()
       }
     })
+    this.#recordCount = count
   }
 
   /** Keeps the lowest low and the highest high ever given to the run. One statement. */

@@ -11,6 +11,7 @@ export interface RunRecord {
   processRunName: string | null
   status: string
   heartbeatTimeoutSeconds: number | null
+  recordCount: number
 }
 
 export async function readRunRecord(ctx: StoreContext, db: Db, processTrackingId: number): Promise<RunRecord> {
@@ -25,6 +26,7 @@ export async function readRunRecord(ctx: StoreContext, db: Db, processTrackingId
       't.process_run_name',
       's.process_status_name',
       't.heartbeat_timeout_seconds',
+      't.process_run_record_count',
     ])
     .where('t.process_tracking_id', '=', processTrackingId)
     .executeTakeFirst()
@@ -42,6 +44,7 @@ export async function readRunRecord(ctx: StoreContext, db: Db, processTrackingId
     processRunName: row.process_run_name,
     status: row.process_status_name,
     heartbeatTimeoutSeconds: row.heartbeat_timeout_seconds === null ? null : Number(row.heartbeat_timeout_seconds),
+    recordCount: Number(row.process_run_record_count),
   }
 }
 

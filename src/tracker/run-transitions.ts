@@ -56,13 +56,27 @@ export function notActive(run: { processTrackingId: number; processName: string;
   )
 }
 
+/** The ids of the statuses a run can still be changed in: a subquery for guarded updates. */
+export const activeStatusIds = (db: Tx['db']) =>
+  db.selectFrom('process_status_lkup').select('process_status_id').where('process_status_category', '=', 'active')
+
 /**
- * Moves a locked run to `status`. Succeeded and failed statuses end the run: its end time and the
+ * Moves a run to `status`. Succeeded and failed statuses end the run: its end time and the
  * process's last completed / failed time are set, and a failed run gives back its claimed extracts.
+ *
+ * With `onlyIfActive`, the UPDATE itself is the guard (it matches the run only while its status is
+ * active, and holds the row lock from then on), so a run needs no separate locking read; the result
+ * says whether it matched. Otherwise the caller has locked the run with {@link lockRun}.
  */
-export async function moveRun(tx: Tx, run: LockedRun, status: ProcessStatus, at: Date): Promise<void> {
+export async function moveRun(
+  tx: Tx,
+  run: { processTrackingId: number; processId: number },
+  status: ProcessStatus,
+  at: Date,
+  options: { onlyIfActive?: boolean } = {},
+): Promise<boolean> {
   const ends = status.category === 'succeeded' || status.category === 'failed'
-  await tx.db
+  let update = tx.db
     .updateTable('process_tracking')
     .set({
       process_status_id: status.id,
@@ -71,7 +85,9 @@ export async function moveRun(tx: Tx, run: LockedRun, status: ProcessStatus, at:
       updated_by: tx.ctx.auditUser,
     })
     .where('process_tracking_id', '=', run.processTrackingId)
-    .execute()
+  if (options.onlyIfActive) update = update.where('process_status_id', 'in', activeStatusIds(tx.db))
+  const result = await update.executeTakeFirst()
+  if (Number(result.numUpdatedRows) === 0) return false
   const processColumn = PROCESS_TIME_COLUMN[status.category]
   if (processColumn) {
     await tx.db
@@ -81,6 +97,7 @@ export async function moveRun(tx: Tx, run: LockedRun, status: ProcessStatus, at:
       .execute()
   }
   if (status.category === 'failed') await releaseClaims(tx, run.processTrackingId, at)
+  return true
 }
 
 const PROCESS_TIME_COLUMN: Record<StatusCategory, 'last_completed_run_date_time' | 'last_failed_run_date_time' | null> = {
@@ -91,7 +108,10 @@ const PROCESS_TIME_COLUMN: Record<StatusCategory, 'last_completed_run_date_time'
 }
 
 /** Records an error against a run and the process's last errored time. */
-export async function recordError(tx: Tx, run: LockedRun, errorType: string, description: string, at: Date): Promise<void> {
+export async function recordError(
+  tx: Tx,
+  run: { processTrackingId: number; processId: number },
+  errorType: string, description: string, at: Date): Promise<void> {
   const errorTypeId = await requireId(tx, LOOKUP.errorType, errorType)
   await tx.db
     .insertInto('error_tracking')

@@ -93,6 +93,16 @@ for (const dialect of DIALECTS) {
       expect(second.processRunId).toBe(2)
     })
 
+    it('keeps the process total right when two objects of one run set counts', async () => {
+      const run = await ProcessTracker.start(store, { processName: 'two writers', processType: 'Extract' })
+      await run.setRecordCount(100)
+      const elsewhere = await ProcessTracker.resume(store, run.processTrackingId)
+      await elsewhere.setRecordCount(40)
+      await run.setRecordCount(70) // its remembered count (100) is stale: the real one (40) is used
+      expect((await store.getProcess('two writers'))?.totalRecordCount).toBe(70)
+      await run.complete()
+    })
+
     it('refuses a second start while the first run is active', async () => {
       const run = await ProcessTracker.start(store, { processName: 'busy', processType: 'Extract' })
       const refusal = await ProcessTracker.start(store, { processName: 'busy' }).catch((error: unknown) => error)
