@@ -114,7 +114,10 @@ export class ProcessTracker {
       value = await work(run)
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      await run.#failIfActive('Process Error', truncateCodePoints(message || 'Unspecified error.', 750))
+      // The caller's error is what matters: a failure to record it is logged, not thrown over it.
+      await run.#failIfActive('Process Error', truncateCodePoints(message || 'Unspecified error.', 750)).catch((failure: unknown) => {
+        store.context.logger.error({ err: failure, processTrackingId: run.processTrackingId }, 'could not record the failure')
+      })
       throw error
     }
     await run.#completeIfActive()

@@ -1,4 +1,6 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, DataStore, DatabaseUnavailableError, ProcessTracker } from '../../src/index.ts'
 import { MIGRATION_TABLE } from '../../src/store/migrations/index.ts'
@@ -129,5 +131,54 @@ describe('connection errors are coded and never show the password', () => {
     expect(error).toBeInstanceOf(DatabaseUnavailableError)
     expect((error as DatabaseUnavailableError).message).toMatch(/refused the credentials/)
     expect((error as Error).message).not.toContain('wrong-pass-secret')
+  })
+})
+
+describe('where DataStore.open finds its connection', () => {
+  it('uses the embedded SQLite default under the home folder when nothing is configured', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'pt-home-'))
+    const store = await DataStore.open({ env: {}, homeDir: home })
+    try {
+      expect(store.dialect).toBe('sqlite')
+      expect(existsSync(join(home, '.process_tracker', 'process_tracker.db'))).toBe(true)
+    } finally {
+      await store.close()
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+
+  it('prefers PROCESS_TRACKER_DATABASE_URL over the home ini file, and the url option over both', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'pt-home-'))
+    mkdirSync(join(home, '.process_tracker'))
+    writeFileSync(
+      join(home, '.process_tracker', 'process_tracker_config.ini'),
+      `[DEFAULT]\ndata_store_type = sqlite\ndata_store_name = ${join(home, 'from-ini.db')}\nmax_concurrent_failures = 2\n`,
+    )
+    const fromEnv = join(home, 'from-env.db')
+    const fromOption = join(home, 'from-option.db')
+    try {
+      const viaIni = await DataStore.open({ env: {}, homeDir: home })
+      expect(viaIni.context.maxConcurrentFailures).toBe(2)
+      await viaIni.close()
+      expect(existsSync(join(home, 'from-ini.db'))).toBe(true)
+
+      const viaEnv = await DataStore.open({ env: { PROCESS_TRACKER_DATABASE_URL: `sqlite:${fromEnv}` }, homeDir: home })
+      // The ini file still supplies the other settings when the connection comes from a URL.
+      expect(viaEnv.context.maxConcurrentFailures).toBe(2)
+      await viaEnv.close()
+      expect(existsSync(fromEnv)).toBe(true)
+
+      const viaOption = await DataStore.open({
+        url: `sqlite:${fromOption}`,
+        maxConcurrentFailures: 0,
+        env: { PROCESS_TRACKER_DATABASE_URL: `sqlite:${fromEnv}`, PROCESS_TRACKER_MAX_CONCURRENT_FAILURES: '9' },
+        homeDir: home,
+      })
+      expect(viaOption.context.maxConcurrentFailures).toBe(0)
+      await viaOption.close()
+      expect(existsSync(fromOption)).toBe(true)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 })
