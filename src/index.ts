@@ -13,4 +13,17 @@ export type { StartOptions } from './tracker/start-options.ts'
 export { Lookups, LOOKUP_TOPICS, type LookupTopic, type LookupExtra } from './tracker/lookups.ts'
 export type { Explanation } from './tracker/admin.ts'
 export type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from './tracker/reading.ts'
+export { ExtractTracker, type RegisterExtractOptions, type AuditType } from './extract/extract-tracker.ts'
+export { LocationTracker, type RegisterLocationOptions } from './extract/location-tracker.ts'
+export type { LocationType } from './extract/location-path.ts'
+export type { FileSize, FileSizeUnit } from './extract/file-size.ts'
+export type {
+  ClaimOptions,
+  LocationFilter,
+  StatusFilter,
+  RegisterByLocationOptions,
+  RegisterProgress,
+} from './extract/run-extract-methods.ts'
+export type { ExtractHistoryEntry } from './extract/history.ts'
+export { readS3Object } from './extract/s3-client.ts'
 export type { ProcessContact, ProcessFilter, SourceAttribute, TargetAttribute } from './tracker/process-finders.ts'

@@ -13,6 +13,8 @@ import { mysqlAdapter } from './dialect/mysql-adapter.ts'
 import { postgresAdapter } from './dialect/postgres-adapter.ts'
 import { sqliteAdapter } from './dialect/sqlite-adapter.ts'
 import { dropAll, migrate } from './migrator.ts'
+import { listExtractHistory, type ExtractHistoryEntry } from '../extract/history.ts'
+import { readS3Object } from '../extract/s3-client.ts'
 import * as admin from '../tracker/admin.ts'
 import type { Explanation } from '../tracker/admin.ts'
 import { Lookups } from '../tracker/lookups.ts'
@@ -111,7 +113,7 @@ export class DataStore {
         configLocation: options.configLocation,
         maxConcurrentFailures: options.maxConcurrentFailures,
         logLevel: options.logLevel,
-        readS3Object: options.readS3Object,
+        readS3Object: options.readS3Object ?? readS3Object,
       },
       options.env ?? process.env,
       options.homeDir ?? os.homedir(),
@@ -252,6 +254,11 @@ export class DataStore {
   /** The errors of a run in time order. */
   listRunErrors(processTrackingId: number): Promise<RunError[]> {
     return this.#call(() => reading.listRunErrors(this.context, processTrackingId))
+  }
+
+  /** Every status change of an extract, with its run and time, in time order. */
+  listExtractHistory(extractId: number): Promise<ExtractHistoryEntry[]> {
+    return this.#call(() => listExtractHistory(this.context, extractId))
   }
 
   findProcessesByScheduleFrequency(scheduleFrequency: string): Promise<ProcessInfo[]> {

@@ -1,5 +1,8 @@
 import { sql } from 'kysely'
 import { InvalidStatusError, ProcessHaltedError, RunNotActiveError, ValidationError } from '../errors.ts'
+import type { ExtractTracker } from '../extract/extract-tracker.ts'
+import * as extractMethods from '../extract/run-extract-methods.ts'
+import type { ClaimOptions, LocationFilter, RegisterByLocationOptions, StatusFilter } from '../extract/run-extract-methods.ts'
 import type { DataStore } from '../store/data-store.ts'
 import { single, transaction } from '../store/transaction.ts'
 import {
@@ -354,6 +357,50 @@ export class ProcessTracker {
 
   findProcessTargetAttributes(): Promise<TargetAttribute[]> {
     return single(this.store.context, (db) => findProcessTargetAttributes(db, this.processId))
+  }
+
+  /** Moves several extracts to one status in one transaction; `loading` exempts parents in the batch. */
+  changeExtractStatuses(extracts: readonly ExtractTracker[], status: string): Promise<void> {
+    return extractMethods.changeExtractStatuses(this, extracts, status)
+  }
+
+  /**
+   * Extracts whose filename contains `filename` (case-sensitive; `%` and `_` match themselves), in
+   * the given status (default `ready`), in registration order. Read-only.
+   */
+  findExtractsByFilename(filename: string, options: StatusFilter = {}): Promise<ExtractTracker[]> {
+    return extractMethods.findExtractsByFilename(this, filename, options)
+  }
+
+  /** Extracts at a location (by path, else by name) in the given status (default `ready`). Read-only. */
+  findExtractsByLocation(options: LocationFilter): Promise<ExtractTracker[]> {
+    return extractMethods.findExtractsByLocation(this, options)
+  }
+
+  /** Extracts that runs of a process worked on, in the given status (default `ready`). Read-only. */
+  findExtractsByProcess(processName: string, options: StatusFilter = {}): Promise<ExtractTracker[]> {
+    return extractMethods.findExtractsByProcess(this, processName, options)
+  }
+
+  /**
+   * Atomically moves up to `limit` matching `ready` extracts to `loading` for this run, oldest first;
+   * runs claiming at the same time never get the same extract.
+   *
+   * @example
+   * ```ts
+   * for (const extract of await run.claimExtracts({ locationPath: '/data/in/', limit: 10 })) {
+   *   await load(extract.fullFilename)
+   *   await extract.changeExtractStatus('loaded')
+   * }
+   * ```
+   */
+  claimExtracts(options: ClaimOptions): Promise<ExtractTracker[]> {
+    return extractMethods.claimExtracts(this, options)
+  }
+
+  /** Registers the files of a local folder or an S3 prefix as `ready` extracts (see the README). */
+  registerExtractsByLocation(locationPath: string, options: RegisterByLocationOptions = {}): Promise<ExtractTracker[]> {
+    return extractMethods.registerExtractsByLocation(this, locationPath, options)
   }
 
   #statusEnds(category: string): boolean {

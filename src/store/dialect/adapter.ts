@@ -1,5 +1,6 @@
 import type {
   ColumnDefinitionBuilder,
+  CreateIndexBuilder,
   CreateTableBuilder,
   ColumnDataType,
   Expression,
@@ -67,6 +68,15 @@ export interface DialectAdapter {
   insertReturningId(query: AnyInsert, idColumn: string): Promise<number>
   /** INSERT that silently skips rows whose unique key exists (ON CONFLICT DO NOTHING / INSERT IGNORE). */
   insertIgnoringDuplicates(query: AnyInsert): AnyInsert
+  /**
+   * Inserts one row unless its unique key exists, in one statement, and says which: the new id, or
+   * undefined when the row was there already (or a concurrent transaction inserted it first).
+   */
+  insertIgnoringReturningId(query: AnyInsert, idColumn: string): Promise<number | undefined>
+  /** Whether a multi-row INSERT can say which rows it created (RETURNING): not on MySQL. */
+  readonly returnsInsertedRows: boolean
+  /** CREATE INDEX that tolerates an existing index where the database can say so (not MySQL). */
+  createIndexIfNotExists(builder: CreateIndexBuilder): CreateIndexBuilder
   /** SELECT … FOR UPDATE on servers; SQLite already holds the write lock (`begin immediate`). */
   forUpdate<O>(query: AnySelect<O>): AnySelect<O>
   /** SELECT … FOR UPDATE SKIP LOCKED on servers; on SQLite the write lock serialises claimers. */

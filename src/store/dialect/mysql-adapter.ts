@@ -77,6 +77,15 @@ export const mysqlAdapter: DialectAdapter = {
     return Number(result.insertId)
   },
   insertIgnoringDuplicates: (query) => query.ignore(),
+  async insertIgnoringReturningId(query) {
+    // No RETURNING through Kysely's MySQL dialect: an INSERT IGNORE that skipped reports 0 rows.
+    const result = await query.ignore().executeTakeFirst()
+    const created = Number(result.numInsertedOrUpdatedRows ?? 0) > 0 && result.insertId !== undefined
+    return created ? Number(result.insertId) : undefined
+  },
+  returnsInsertedRows: false,
+  // MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has); a re-run migration meets its own index.
+  createIndexIfNotExists: (builder) => builder,
   forUpdate: (query) => query.forUpdate(),
   forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
 

@@ -72,6 +72,15 @@ export const postgresAdapter: DialectAdapter = {
     return Number(row.id)
   },
   insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
+  async insertIgnoringReturningId(query, idColumn) {
+    const row = await query
+      .onConflict((conflict) => conflict.doNothing())
+      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
+      .executeTakeFirst()
+    return row ? Number(row.id) : undefined
+  },
+  returnsInsertedRows: true,
+  createIndexIfNotExists: (builder) => builder.ifNotExists(),
   forUpdate: (query) => query.forUpdate(),
   forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
 

@@ -82,6 +82,15 @@ export const sqliteAdapter: DialectAdapter = {
     return Number(result.insertId)
   },
   insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
+  async insertIgnoringReturningId(query, idColumn) {
+    const row = await query
+      .onConflict((conflict) => conflict.doNothing())
+      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
+      .executeTakeFirst()
+    return row ? Number(row.id) : undefined
+  },
+  returnsInsertedRows: true,
+  createIndexIfNotExists: (builder) => builder.ifNotExists(),
   forUpdate: (query) => query,
   forUpdateSkipLocked: (query) => query,
 

@@ -263,9 +263,12 @@ export const INITIAL_TABLES: TableSpec[] = [
     },
     // An extract is identified by where it is and what it is called, not by its name alone.
     unique: [['extract_location_id', 'extract_filename_hash']],
+    // (…, status, registration time, id): finders and claims read a location's or the pool's
+    // extracts of one status oldest first straight off the index, so a claim's FOR UPDATE SKIP
+    // LOCKED stops at its limit instead of locking every candidate for a sort.
     indexes: [
-      ['extract_location_id', 'extract_status_id', 'extract_id'],
-      ['extract_status_id', 'extract_id'],
+      ['extract_location_id', 'extract_status_id', 'extract_registration_date_time', 'extract_id'],
+      ['extract_status_id', 'extract_registration_date_time', 'extract_id'],
       ['extract_claim_process_tracking_id'],
     ],
   },

@@ -52,7 +52,7 @@ export async function createTable(db: Db, adapter: DialectAdapter, spec: TableSp
   await adapter.finishTable(builder).execute()
   for (const [i, columns] of (spec.indexes ?? []).entries()) {
     const index = db.schema.createIndex(`${spec.name}_idx${i + 1}`).on(spec.name).columns(columns)
-    await (adapter.dialect === 'mysql' ? index : index.ifNotExists()).execute()
+    await adapter.createIndexIfNotExists(index).execute()
   }
 }
 

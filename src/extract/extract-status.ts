@@ -1,0 +1,200 @@
+import { ExtractDependencyError, InvalidStatusError, NotFoundError } from '../errors.ts'
+import type { Tx } from '../store/transaction.ts'
+import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
+import { lockRun } from '../tracker/run-transitions.ts'
+import { runIsActive } from './run-guard.ts'
+
+/** The status a new extract starts in, unless one is given. */
+export const INITIALIZING = 'initializing'
+export const READY = 'ready'
+export const LOADING = 'loading'
+
+/** A parent in one of these statuses refuses `loading` to its children. */
+export const HOLDING_STATUSES = [INITIALIZING, READY, LOADING] as const
+
+/** Ids per statement: well under every database's bound-parameter limit. */
+export const CHUNK = 500
+
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const result: T[][] = []
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size))
+  return result
+}
+
+/**
+ * The id of an extract status by its exact name (remembered per store; custom statuses added later
+ * are found on the next miss).
+ *
+ * @throws InvalidStatusError "NAME is not a valid extract status type."
+ */
+export async function requireExtractStatus(tx: Tx, name: string): Promise<number> {
+  const id = await findId(tx, LOOKUP.extractStatus, name)
+  if (id === undefined) {
+    throw new InvalidStatusError(`${name} is not a valid extract status type.`, { status: name })
+  }
+  return id
+}
+
+/** The ids of the holding statuses that exist (a renamed seed simply no longer holds). */
+export async function holdingStatusIds(tx: Tx): Promise<number[]> {
+  const ids: number[] = []
+  for (const name of HOLDING_STATUSES) {
+    const id = await findId(tx, LOOKUP.extractStatus, name)
+    if (id !== undefined) ids.push(id)
+  }
+  return ids
+}
+
+/** An extract about to move to `loading`, as named in the refusal. */
+export interface LoadingCandidate {
+  extractId: number
+  fullFilename: string
+}
+
+/**
+ * Refuses `loading` while a parent extract is `initializing`, `ready` or `loading`, unless that
+ * parent is in `batch` (it moves in the same transaction). One query for the whole list.
+ *
+ * @throws ExtractDependencyError naming the first refused extract and its holding parents.
+ */
+export async function checkLoadingAllowed(
+  tx: Tx,
+  candidates: readonly LoadingCandidate[],
+  batch: ReadonlySet<number> = new Set(),
+): Promise<void> {
+  if (candidates.length === 0) return
+  const holding = await holdingStatusIds(tx)
+  if (holding.length === 0) return
+  const blockers = new Map<number, number[]>()
+  for (const chunk of chunks(candidates.map((candidate) => candidate.extractId))) {
+    const rows = await tx.db
+      .selectFrom('extract_dependency as d')
+      .innerJoin('extract_tracking as p', 'p.extract_id', 'd.parent_extract_id')
+      .select(['d.child_extract_id', 'd.parent_extract_id'])
+      .where('d.child_extract_id', 'in', chunk)
+      .where('p.extract_status_id', 'in', holding)
+      .execute()
+    for (const row of rows) {
+      const parent = Number(row.parent_extract_id)
+      if (batch.has(parent)) continue
+      const child = Number(row.child_extract_id)
+      blockers.set(child, [...(blockers.get(child) ?? []), parent])
+    }
+  }
+  const refused = candidates.find((candidate) => blockers.has(candidate.extractId))
+  if (refused) {
+    throw new ExtractDependencyError(
+      `Extract files that extract ${refused.fullFilename} is dependent on have not been loaded, are being created, or are in the process of loading.`,
+      { extractId: refused.extractId, parentExtractIds: blockers.get(refused.extractId) ?? [] },
+    )
+  }
+}
+
+/**
+ * Writes a status change for extracts on behalf of a run: the extract's own status (the latest), the
+ * (extract, run) row of extract_process_tracking with the status and time, and one history row each.
+ * `loading` makes the run the claimer (its failure gives the extract back as `ready`); any other
+ * status clears the claim. Three statements per 500 extracts in the usual case, where the run has
+ * touched the extracts before; a fourth inserts the (extract, run) rows that are missing.
+ *
+ * Callers either hold the run's lock (`lockRun`) or pass `guarded`: the extract update then carries
+ * the "run is active" condition, and an update that matched fewer rows than asked throws
+ * RunNotActiveError (or NotFoundError for a missing extract) before anything else is written.
+ */
+export async function writeStatusChange(
+  tx: Tx,
+  processTrackingId: number,
+  extractIds: readonly number[],
+  status: { id: number; name: string },
+  at: Date,
+  options: { guarded?: boolean } = {},
+): Promise<void> {
+  const user = tx.ctx.auditUser
+  for (const chunk of chunks(extractIds)) {
+    let update = tx.db
+      .updateTable('extract_tracking')
+      .set({
+        extract_status_id: status.id,
+        extract_claim_process_tracking_id: status.name === LOADING ? processTrackingId : null,
+        update_date_time: at,
+        updated_by: user,
+      })
+      .where('extract_id', 'in', chunk)
+    if (options.guarded) update = update.where(runIsActive(processTrackingId))
+    const result = await update.executeTakeFirst()
+    // (MySQL counts matched rows here too: mysql2 connects with FOUND_ROWS.)
+    if (options.guarded && Number(result.numUpdatedRows) < chunk.length) {
+      await lockRun(tx, processTrackingId) // throws when the run has ended, the usual reason
+      throw new NotFoundError(`An extract to change does not exist (extractId among ${chunk.join(', ')}).`, {
+        topic: 'extract',
+        name: chunk,
+      })
+    }
+    await upsertRunLinks(tx, processTrackingId, chunk, status.id, at)
+    await tx.db
+      .insertInto('extract_status_history')
+      .values(
+        chunk.map((extractId) => ({
+          extract_id: extractId,
+          process_tracking_id: processTrackingId,
+          extract_status_id: status.id,
+          event_date_time: at,
+          created_by: user,
+          updated_by: user,
+        })),
+      )
+      .execute()
+  }
+}
+
+/**
+ * Sets the (extract, run) rows to a status, creating the missing ones. The update comes first
+ * because the row usually exists; the run's row lock (held by every caller) keeps another
+ * transaction from inserting the same pair in between. MySQL may count an update that changed
+ * nothing as zero rows; the insert then skips the row that exists, so the result is the same.
+ */
+async function upsertRunLinks(tx: Tx, processTrackingId: number, extractIds: number[], statusId: number, at: Date): Promise<void> {
+  const user = tx.ctx.auditUser
+  const updated = await tx.db
+    .updateTable('extract_process_tracking')
+    .set({ extract_process_status_id: statusId, extract_process_event_date_time: at, update_date_time: at, updated_by: user })
+    .where('process_tracking_id', '=', processTrackingId)
+    .where('extract_tracking_id', 'in', extractIds)
+    .executeTakeFirst()
+  if (Number(updated.numUpdatedRows) >= extractIds.length) return
+  await linkToRun(
+    tx,
+    processTrackingId,
+    extractIds.map((extractId) => ({ extractId, statusId })),
+    at,
+  )
+}
+
+/**
+ * Links extracts to a run (extract_process_tracking) with the given statuses, leaving existing links
+ * as they are.
+ */
+export async function linkToRun(
+  tx: Tx,
+  processTrackingId: number,
+  links: readonly { extractId: number; statusId: number }[],
+  at: Date,
+): Promise<void> {
+  const user = tx.ctx.auditUser
+  for (const chunk of chunks(links)) {
+    await tx.ctx.adapter
+      .insertIgnoringDuplicates(
+        tx.db.insertInto('extract_process_tracking').values(
+          chunk.map((link) => ({
+            extract_tracking_id: link.extractId,
+            process_tracking_id: processTrackingId,
+            extract_process_status_id: link.statusId,
+            extract_process_event_date_time: at,
+            created_by: user,
+            updated_by: user,
+          })),
+        ),
+      )
+      .execute()
+  }
+}
