@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export * from './errors.ts'
-export { DataStore, type OpenOptions } from './store/data-store.ts'
+export { DataStore, type OpenOptions, type ConnectionInfo } from './store/data-store.ts'
+export type { ConnectionSource } from './config/settings.ts'
 export type { Dialect } from './config/connection-spec.ts'
 export { encryptPassword, decryptPassword } from './config/password.ts'
 export { VERSION } from './version.ts'

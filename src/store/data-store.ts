@@ -2,7 +2,8 @@ import os from 'node:os'
 import { Kysely } from 'kysely'
 import pino, { type Logger } from 'pino'
 import type { Dialect } from '../config/connection-spec.ts'
-import { resolveSettings } from '../config/settings.ts'
+import { resolveSettings, type ConnectionSource } from '../config/settings.ts'
+import { formatDatabaseUrl } from '../config/connection-spec.ts'
 import { ConfigError } from '../errors.ts'
 import type { StoreContext } from './context.ts'
 import { translateDbError } from './db-errors.ts'
@@ -33,7 +34,10 @@ export interface OpenOptions {
   logLevel?: string
   /** Create or upgrade the schema on open (default true). */
   migrate?: boolean
-  /** PostgreSQL schema to work in (created when missing); default the connection's search_path. */
+  /**
+   * PostgreSQL schema to work in (created when missing); default env `PROCESS_TRACKER_SCHEMA`, else
+   * the connection's search_path.
+   */
   schema?: string
   /** Connections in the pool, for PostgreSQL and MySQL (default 10). */
   poolSize?: number
@@ -49,6 +53,17 @@ export interface OpenOptions {
   homeDir?: string
   /** Reads an `s3://` object as text, for a config file on S3. */
   readS3Object?: (s3Url: string) => Promise<string>
+}
+
+/** See {@link DataStore.connection}. */
+export interface ConnectionInfo {
+  /** The connection as a URL, password included (percent-encoded). */
+  url: string
+  /** The PostgreSQL schema, when one was chosen. */
+  schema: string | undefined
+  source: ConnectionSource
+  /** The ini file that was read, if any. */
+  configFile: string | null
 }
 
 const ADAPTERS: Record<Dialect, DialectAdapter> = {
@@ -92,9 +107,16 @@ export class DataStore {
   #closed = false
   #lookups: Lookups | undefined
 
-  private constructor(context: StoreContext) {
+  /**
+   * Where this store's connection came from, and its URL — with the password, so that a wrapper can
+   * hand the same store to a child process (`processtracker run` does). Never print or log `url`.
+   */
+  readonly connection: ConnectionInfo
+
+  private constructor(context: StoreContext, connection: ConnectionInfo) {
     this.context = context
     this.dialect = context.adapter.dialect
+    this.connection = Object.freeze(connection)
   }
 
   /**
@@ -118,6 +140,12 @@ export class DataStore {
       options.env ?? process.env,
       options.homeDir ?? os.homedir(),
     )
+    const connection: ConnectionInfo = {
+      url: formatDatabaseUrl(settings.connection),
+      schema: options.schema ?? ((options.env ?? process.env).PROCESS_TRACKER_SCHEMA || undefined),
+      source: settings.connectionSource,
+      configFile: settings.configFile,
+    }
     const lockTimeoutMs = options.lockTimeoutMs ?? 10_000
     if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) {
       throw new ConfigError(`lockTimeoutMs must be a positive whole number of milliseconds, not ${String(lockTimeoutMs)}.`)
@@ -128,9 +156,9 @@ export class DataStore {
     }
     const spec = settings.connection
     const adapter = ADAPTERS[spec.dialect]
-    const adapterOptions = { poolSize, lockTimeoutMs, ssl: options.ssl, schema: options.schema }
+    const adapterOptions = { poolSize, lockTimeoutMs, ssl: options.ssl, schema: connection.schema }
     const counts: StatementCounts = { statements: 0, commits: 0 }
-    const { kyselyDialect, beginSql, mapParameter } = adapter.createDialect(spec, adapterOptions)
+    const { kyselyDialect, beginSql, mapParameter } = await adapter.createDialect(spec, adapterOptions)
     const db = new Kysely<Database>({
       dialect: {
         createAdapter: () => kyselyDialect.createAdapter(),
@@ -162,7 +190,7 @@ export class DataStore {
       await db.destroy().catch(() => undefined)
       throw context.translate(error)
     }
-    return new DataStore(context)
+    return new DataStore(context, connection)
   }
 
   /** Statements and commits sent so far (BEGIN and COMMIT included); what the benchmark reports. */

@@ -45,11 +45,14 @@ export type AnyInsert = InsertQueryBuilder<Database, any, InsertResult>
 export interface DialectAdapter {
   readonly dialect: Dialect
 
-  /** The Kysely dialect for a connection, the statement that opens a transaction, and value rewrites. */
+  /**
+   * The Kysely dialect for a connection, the statement that opens a transaction, and value rewrites.
+   * The driver package is imported here, on first use, so a process pays only for its own database.
+   */
   createDialect(
     spec: ConnectionSpec,
     options: AdapterOptions,
-  ): { kyselyDialect: KyselyDialect; beginSql: string; mapParameter?: ParameterMapper }
+  ): Promise<{ kyselyDialect: KyselyDialect; beginSql: string; mapParameter?: ParameterMapper }>
 
   /** The column type for a portable column description. */
   columnType(column: ColumnSpec): DataTypeExpression

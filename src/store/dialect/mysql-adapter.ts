@@ -1,5 +1,4 @@
 import { CompiledQuery, MysqlDialect, sql } from 'kysely'
-import { createPool } from 'mysql2'
 import { ConfigError, DatabaseUnavailableError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { NETWORK_ERROR_CODES, errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
@@ -13,7 +12,8 @@ import { NETWORK_ERROR_CODES, errorField, versionAtLeast, type DialectAdapter } 
 export const mysqlAdapter: DialectAdapter = {
   dialect: 'mysql',
 
-  createDialect(spec, options) {
+  async createDialect(spec, options) {
+    const { createPool } = await import('mysql2')
     if (spec.dialect !== 'mysql') throw new Error('mysql adapter needs a mysql connection')
     const lockWaitSeconds = Math.max(1, Math.ceil(options.lockTimeoutMs / 1000))
     const pool = createPool({

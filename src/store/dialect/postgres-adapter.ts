@@ -1,5 +1,5 @@
 import { PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { NETWORK_ERROR_CODES, errorField, type DialectAdapter } from './adapter.ts'
@@ -8,12 +8,12 @@ import { NETWORK_ERROR_CODES, errorField, type DialectAdapter } from './adapter.
 // in every query. Counts beyond 2^53 are not a tracker's reality.
 const INT8_OID = 20
 const NUMERIC_OID = 1700
-const pgTypes = {
+const pgTypes = (types: typeof pg.types) => ({
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value)
-    return (pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown)(oid, format)
+    return (types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown)(oid, format)
   },
-}
+})
 
 
 /**
@@ -23,11 +23,12 @@ const pgTypes = {
 export const postgresAdapter: DialectAdapter = {
   dialect: 'postgresql',
 
-  createDialect(spec, options) {
+  async createDialect(spec, options) {
     if (spec.dialect !== 'postgresql') throw new Error('postgres adapter needs a postgresql connection')
     const settings = [`-c lock_timeout=${options.lockTimeoutMs}`, '-c TimeZone=UTC']
     if (options.schema) settings.push(`-c search_path=${quoteIdentifier(options.schema)}`)
-    const pool = new pg.Pool({
+    const { default: pgModule } = await import('pg')
+    const pool = new pgModule.Pool({
       host: spec.host,
       port: spec.port,
       user: spec.user ?? undefined,
@@ -36,7 +37,7 @@ export const postgresAdapter: DialectAdapter = {
       max: options.poolSize,
       ssl: options.ssl,
       options: settings.join(' '),
-      types: pgTypes,
+      types: pgTypes(pgModule.types),
       connectionTimeoutMillis: 10_000,
     })
     // An idle client whose server went away emits 'error'; without a listener Node would crash.

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
+import type SqliteDatabase from 'better-sqlite3'
 import { SqliteDialect, sql } from 'kysely'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
@@ -25,7 +25,8 @@ export const sqliteAdapter: DialectAdapter = {
   createDialect(spec, options) {
     if (spec.dialect !== 'sqlite') throw new Error('sqlite adapter needs a sqlite connection')
     const filename = spec.filename
-    return {
+    // better-sqlite3 is imported by the database factory below, when the store first connects.
+    return Promise.resolve({
       beginSql: 'begin immediate',
       mapParameter: (value) => {
         if (value instanceof Date) return formatSqliteTimestamp(value)
@@ -33,11 +34,12 @@ export const sqliteAdapter: DialectAdapter = {
         return value
       },
       kyselyDialect: new SqliteDialect({
-        database: () => {
+        database: async () => {
+          const { default: Database } = await import('better-sqlite3')
           if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
           let db: SqliteDatabase.Database
           try {
-            db = new SqliteDatabase(filename, { timeout: options.lockTimeoutMs })
+            db = new Database(filename, { timeout: options.lockTimeoutMs })
           } catch (error) {
             throw new ConfigError(
               `Cannot open the SQLite database ${filename}: ${error instanceof Error ? error.message : String(error)}. Check the path and its permissions.`,
@@ -50,10 +52,10 @@ export const sqliteAdapter: DialectAdapter = {
           // the last commits may be lost on power failure. docs/performance.md has the trade-off.
           db.pragma('synchronous = NORMAL')
           db.pragma('foreign_keys = ON')
-          return Promise.resolve(db)
+          return db
         },
       }),
-    }
+    })
   },
 
   columnType(column: ColumnSpec) {

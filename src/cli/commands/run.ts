@@ -1,0 +1,179 @@
+/**
+ * `processtracker run -p NAME [...] -- COMMAND [ARGS...]`: any program as a tracked run. The start
+ * rules decide first (a refusal exits 3 and the command never runs); the command's exit decides the
+ * outcome; the wrapper exits with the command's code so cron and CI see what they would have seen.
+ */
+import { Option, type Command } from 'commander'
+import { ProcessHaltedError, ProcessTracker, RunNotActiveError, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
+import type { Act } from '../action.ts'
+import { runChild, signalNumber, type ChildOutcome } from '../child.ts'
+import { storeEnvironment, type CliContext } from '../context.ts'
+import { EXIT_UNRECORDED, UsageError } from '../exit-codes.ts'
+import { collect, integerIn } from '../parsers.ts'
+import { codePoints, keepEnd, truncate } from '../text.ts'
+
+interface RunOptions {
+  process: string
+  type?: string
+  actor?: string
+  tool?: string
+  source?: string[]
+  target?: string[]
+  runName?: string
+  heartbeat: number
+}
+
+/** The error description limit of `raiseRunError`. */
+const MAX_DESCRIPTION = 750
+/** Exit codes a shell uses when a command cannot be run: not found, not executable. */
+const EXIT_NOT_FOUND = 127
+const EXIT_NOT_EXECUTABLE = 126
+
+/** Adds `run` to the program. */
+export function addRunCommand(program: Command, act: Act): void {
+  program
+    .command('run')
+    .summary('run a command as a tracked run of a process')
+    .description(
+      'Start a run of PROCESS, run COMMAND, and record how it ended: exit 0 completes the run; another exit ' +
+        'code or a signal records a Process Error (with the last 20 stderr lines) and fails it. When the start ' +
+        'is refused (already running, on hold, or a dependency not done) the reason is printed, the command is ' +
+        'not run and the exit code is 3. Otherwise processtracker exits with the command\'s exit code ' +
+        '(128 + N when a signal N ended it; 70 when the outcome could not be recorded).\n\n' +
+        'The command gets PROCESS_TRACKER_TRACKING_ID, PROCESS_TRACKER_PROCESS_NAME and the data store ' +
+        '(PROCESS_TRACKER_DATABASE_URL or PROCESS_TRACKER_CONFIG), so it can call `processtracker report`. ' +
+        'SIGINT and SIGTERM are passed on to the command; the run is then failed ("interrupted by SIGTERM").',
+    )
+    .requiredOption('-p, --process <name>', 'the process this run belongs to (created on first use; give --type then)')
+    .option('--type <type>', 'the process type, e.g. Extract or Load (needed when the process is new)')
+    .option('--actor <name>', 'who runs it (default: the OS user)')
+    .option('--tool <name>', 'the tool (default for a new process: Node.js)')
+    .option('--source <name>', 'a source the process reads (repeatable)', collect)
+    .option('--target <name>', 'a target the process writes (repeatable)', collect)
+    .option('--run-name <name>', 'a name for this run, unique across all runs')
+    .addOption(
+      new Option('--heartbeat <seconds>', 'heartbeat timeout: a run silent this long is failed by the reaper (0 = none)')
+        .argParser(integerIn(0, 86_400))
+        .default(60),
+    )
+    .argument('<command...>', 'the command to run and its arguments (after --)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ processtracker run -p "Teams Extract" --type Extract -- ./extract-teams.sh --year 2026
+  $ processtracker run -p "Teams Load" --type Load --source Lahman --target Warehouse -- python load.py
+
+  # crontab: the nightly load, skipped while the extract is still running or failed
+  15 2 * * * processtracker --config /etc/pt run -p "Teams Load" -- /opt/etl/load.sh >> /var/log/load.log 2>&1
+
+  # inside the command, record counts and dates against the run:
+  processtracker report --records 10342 --low 2026-01-01 --high 2026-01-31`,
+    )
+    .action(
+      act(async (context, command) => {
+        const options = command.opts<RunOptions>()
+        const [commandLine] = command.processedArgs as [string[]]
+        const [file, ...args] = commandLine
+        if (file === undefined || file === '') throw new UsageError('run needs a command after --, e.g. processtracker run -p NAME -- ./job.sh')
+        const store = await context.openStore()
+        try {
+          return await track(context, store, options, file, args)
+        } finally {
+          await store.close()
+        }
+      }),
+    )
+}
+
+async function track(context: CliContext, store: DataStore, options: RunOptions, file: string, args: string[]): Promise<number> {
+  const { output } = context
+  const start: StartOptions = {
+    processName: options.process,
+    processType: options.type,
+    actorName: options.actor,
+    toolName: options.tool,
+    processRunName: options.runName,
+    sources: options.source ?? [],
+    targets: options.target ?? [],
+    heartbeatTimeoutSeconds: options.heartbeat > 0 ? options.heartbeat : undefined,
+  }
+  let run: ProcessTracker
+  try {
+    run = await ProcessTracker.start(store, start)
+  } catch (error) {
+    if (error instanceof ValidationError && error.details.field === 'processType') {
+      throw new UsageError(`The process ${options.process} does not exist yet: give --type (e.g. --type Extract) to create it.`)
+    }
+    throw error
+  }
+  output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} started (tracking id ${run.processTrackingId}).`))
+  if (options.heartbeat > 0) run.startHeartbeat()
+  run.signal.addEventListener('abort', () => {
+    output.warn(`run ${run.processTrackingId} was ended elsewhere (reaped or failed by hand); the command keeps running.`)
+  })
+  const env = {
+    ...storeEnvironment(context.globals, context.env),
+    PROCESS_TRACKER_TRACKING_ID: String(run.processTrackingId),
+    PROCESS_TRACKER_PROCESS_NAME: run.processName,
+  }
+  const outcome = await runChild(file, args, env, process.stderr)
+  run.stopHeartbeat()
+  return record(context, run, outcome, file)
+}
+
+/** Records the outcome; returns the exit code of the wrapper. */
+async function record(context: CliContext, run: ProcessTracker, outcome: ChildOutcome, file: string): Promise<number> {
+  const { output } = context
+  const { exitCode, summary } = describe(outcome, file)
+  try {
+    if (summary === null) {
+      await run.complete()
+      output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} completed.`))
+    } else {
+      try {
+        await run.raiseRunError('Process Error', { description: description(summary, outcome.stderrTail), failRun: true })
+      } catch (error) {
+        if (!(error instanceof ProcessHaltedError)) throw error
+      }
+      output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} failed: ${summary}`))
+    }
+    return exitCode
+  } catch (error) {
+    if (error instanceof RunNotActiveError) {
+      // Reaped or failed by hand while the command ran: its outcome cannot change the run any more.
+      output.warn(`the outcome was not recorded: ${error.message}`)
+      return exitCode === 0 ? EXIT_UNRECORDED : exitCode
+    }
+    output.error(`Could not record the outcome of run ${run.processTrackingId} (the reaper will fail it): ${error instanceof Error ? error.message : String(error)}`)
+    return EXIT_UNRECORDED
+  }
+}
+
+/** The wrapper's exit code, and what went wrong (null for success). */
+function describe(outcome: ChildOutcome, file: string): { exitCode: number; summary: string | null } {
+  const { code, signal, interruptedBy, spawnError } = outcome
+  if (spawnError !== null) {
+    const exitCode = spawnError.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE
+    return { exitCode, summary: `The command ${file} could not be started: ${spawnError.code ?? spawnError.message}.` }
+  }
+  const ended = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`
+  const exitCode = signal !== null ? 128 + signalNumber(signal) : (code ?? 1)
+  if (interruptedBy !== null) {
+    // Failed even when the command exits 0 after the signal: it did not finish its work. The exit code
+    // is then the signal's, since a 0 would tell cron the job succeeded.
+    return { exitCode: exitCode === 0 ? 128 + signalNumber(interruptedBy) : exitCode, summary: `The run was interrupted by ${interruptedBy}; the command ${ended}.` }
+  }
+  if (signal !== null || code !== 0) return { exitCode, summary: `The command ${ended}.` }
+  return { exitCode: 0, summary: null }
+}
+
+/** The summary and as many of the last stderr lines as fit in 750 characters (the newest kept). */
+function description(summary: string, stderrTail: readonly string[]): string {
+  const lines = [...stderrTail]
+  while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop()
+  if (lines.length === 0) return truncate(summary, MAX_DESCRIPTION)
+  const head = `${summary}\nLast lines of stderr:\n`
+  const room = Math.max(MAX_DESCRIPTION - codePoints(head).length, 1)
+  return truncate(head + keepEnd(lines.join('\n'), room), MAX_DESCRIPTION)
+}

@@ -1,0 +1,110 @@
+/**
+ * What every command gets: the global options, the output, and a way to open the data store they
+ * describe. The store is opened only by the commands that need one, so `--help`, `--version` and
+ * `encrypt` never touch (or create) a database.
+ */
+import path from 'node:path'
+import pino, { type Logger } from 'pino'
+import { DataStore, type OpenOptions } from '../index.ts'
+import type { Output } from './output.ts'
+
+/** The global options, as commander parsed them. */
+export interface GlobalOptions {
+  url?: string
+  config?: string
+  /** Hidden: the PostgreSQL schema (`DataStore.open`'s `schema`); also read from PROCESS_TRACKER_SCHEMA. */
+  schema?: string
+  json?: boolean
+  quiet?: boolean
+  debug?: boolean
+}
+
+/** The environment variable the hidden `--schema` option falls back to, and `run` hands to its child. */
+export const SCHEMA_ENV = 'PROCESS_TRACKER_SCHEMA'
+
+/** One command invocation's context. */
+export interface CliContext {
+  readonly globals: GlobalOptions
+  readonly output: Output
+  readonly env: NodeJS.ProcessEnv
+  /** Opens the store the global options name (`--url` > `--config` > env > home > default SQLite). */
+  openStore(extra?: Partial<OpenOptions>): Promise<DataStore>
+}
+
+/**
+ * A pino logger that writes one readable line per record on stderr instead of JSON. The errors a run
+ * records (`raiseRunError` logs them) are skipped unless `--debug`: the command reports those itself.
+ */
+export function cliLogger(output: Output, debug: boolean): Logger {
+  const stream = {
+    write(line: string): void {
+      let record: Record<string, unknown>
+      try {
+        record = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        output.diagnostic(line.trimEnd())
+        return
+      }
+      if (!debug && 'errorType' in record) return
+      const level = typeof record.level === 'number' ? pino.levels.labels[record.level] ?? 'log' : 'log'
+      const err = record.err as { message?: unknown } | undefined
+      const cause = typeof err?.message === 'string' ? `: ${err.message}` : ''
+      output.diagnostic(`processtracker ${level}: ${typeof record.msg === 'string' ? record.msg : ''}${cause}`)
+    },
+  }
+  return pino({ level: debug ? 'debug' : 'warn', base: null, redact: ['password', '*.password'] }, stream)
+}
+
+/** Builds a context; the store options come from the global options and the environment. */
+export function createContext(globals: GlobalOptions, output: Output, env: NodeJS.ProcessEnv): CliContext {
+  return {
+    globals,
+    output,
+    env,
+    openStore: (extra = {}) =>
+      DataStore.open({
+        url: globals.url,
+        configLocation: globals.config,
+        schema: globals.schema,
+        env,
+        logger: cliLogger(output, globals.debug === true),
+        ...extra,
+      }),
+  }
+}
+
+/** Opens the store, runs `work`, and always closes the store (its pool would keep Node alive). */
+export async function withStore<T>(context: CliContext, work: (store: DataStore) => Promise<T>, extra?: Partial<OpenOptions>): Promise<T> {
+  const store = await context.openStore(extra)
+  try {
+    return await work(store)
+  } finally {
+    await store.close()
+  }
+}
+
+/**
+ * The environment a child of `run` gets so it reaches the store the wrapper used: `--url` as
+ * PROCESS_TRACKER_DATABASE_URL, `--config` as PROCESS_TRACKER_CONFIG (absolute, since the child may
+ * change folder), the schema as PROCESS_TRACKER_SCHEMA. Without those options the child inherits the
+ * wrapper's environment and home folder, so it resolves the same store by the same rules.
+ */
+export function storeEnvironment(globals: GlobalOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const childEnv: NodeJS.ProcessEnv = { ...env }
+  if (globals.config !== undefined) {
+    childEnv.PROCESS_TRACKER_CONFIG = globals.config.startsWith('s3://') ? globals.config : path.resolve(globals.config)
+    // --config beat the env URL in the wrapper; in the child the env URL would beat the env config.
+    if (globals.url === undefined) delete childEnv.PROCESS_TRACKER_DATABASE_URL
+  }
+  if (globals.url !== undefined) childEnv.PROCESS_TRACKER_DATABASE_URL = absoluteSqliteUrl(globals.url)
+  if (globals.schema !== undefined) childEnv[SCHEMA_ENV] = globals.schema
+  return childEnv
+}
+
+/** `sqlite:relative.db` made absolute, so a child that changes folder still finds the same file. */
+function absoluteSqliteUrl(url: string): string {
+  const match = /^sqlite:(.*)$/is.exec(url.trim())
+  const file = match?.[1]
+  if (file === undefined || file === '' || file === ':memory:' || file.startsWith('//') || path.isAbsolute(file)) return url
+  return `sqlite:${path.resolve(file)}`
+}

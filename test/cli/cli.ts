@@ -1,0 +1,94 @@
+/**
+ * Runs the BUILT `processtracker` command (bin/processtracker.js → dist/cli/main.js) as a user would:
+ * a subprocess with a clean environment (PATH and an empty HOME only, so no PROCESS_TRACKER_* variable
+ * or home config of the machine leaks in). `npm test` builds first; run `npm run build` before
+ * `vitest run test/cli` on its own.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { IsolatedDatabase } from '../support/dialects.ts'
+
+/** The command's entry point, as npm links it. */
+export const BIN = fileURLToPath(new URL('../../bin/processtracker.js', import.meta.url))
+const BUILT_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+const SOURCE_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+/** Fails loudly when the command was not built, or was built before its source last changed. */
+export function requireBuild(): void {
+  if (!existsSync(BUILT_MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` before the CLI tests.')
+  if (statSync(BUILT_MAIN).mtimeMs < statSync(SOURCE_MAIN).mtimeMs) {
+    throw new Error('dist/cli/main.js is older than src/cli/main.ts: run `npm run build` before the CLI tests.')
+  }
+}
+
+/** What a finished command left behind. */
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** A temp folder to use as HOME; removed by `dispose`. */
+export function tempHome(): { path: string; dispose: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'pt-cli-home-'))
+  return {
+    path,
+    dispose: () => {
+      rmSync(path, { recursive: true, force: true })
+    },
+  }
+}
+
+/** PATH and HOME, nothing else: no PROCESS_TRACKER_* variables, no colours forced. */
+export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: home, ...extra }
+}
+
+/** The global options that point the command at an isolated test database. */
+export function storeArgs(database: IsolatedDatabase): string[] {
+  return ['--url', database.options.url, ...(database.options.schema === undefined ? [] : ['--schema', database.options.schema])]
+}
+
+/** Starts the command; the caller waits with {@link finished}. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+  return { child, result }
+}
+
+/** Runs the command to its end. */
+export function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return startCli(args, env).result
+}
+
+/** Waits until a file exists (a child's "I am running" marker); gives up after many polls. */
+export async function waitForFile(path: string, polls = 600): Promise<string> {
+  for (let poll = 0; poll < polls; poll += 1) {
+    if (existsSync(path)) return readFileSync(path, 'utf8')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${path} never appeared`)
+}
+
+/** A node one-liner as a command for `run -- …` (the test's own node, whatever PATH holds). */
+export function nodeCommand(script: string): string[] {
+  return [process.execPath, '-e', script]
+}
+
+/** The stderr lines that look like a stack trace. */
+export function stackLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /^\s+at\s/.test(line))
+}

@@ -1,0 +1,123 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { VERSION } from '../../src/index.ts'
+import { cleanEnv, cli, requireBuild, stackLines, tempHome } from './cli.ts'
+
+/** The commands that must work on a machine with no data store at all. */
+describe('processtracker without a database', () => {
+  let home: ReturnType<typeof tempHome>
+  let env: NodeJS.ProcessEnv
+
+  beforeAll(() => {
+    requireBuild()
+    home = tempHome()
+    env = cleanEnv(home.path)
+  })
+  afterAll(() => {
+    home.dispose()
+  })
+
+  const noStoreCreated = () => {
+    expect(existsSync(join(home.path, '.process_tracker'))).toBe(false)
+    expect(readdirSync(home.path)).toEqual([])
+  }
+
+  it('--help prints usage, every command and examples on stdout, exit 0', async () => {
+    const result = await cli(['--help'], env)
+    expect(result.code).toBe(0)
+    for (const command of ['setup', 'create', 'update', 'delete', 'encrypt', 'run', 'report', 'runs', 'why', 'reap', 'fail', 'demo']) {
+      expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'))
+    }
+    expect(result.stdout).toContain('Examples:')
+    expect(result.stderr).toBe('')
+    noStoreCreated()
+  })
+
+  it('help of a command teaches with examples', async () => {
+    for (const args of [['run', '--help'], ['help', 'create'], ['setup', '-h']]) {
+      const result = await cli(args, env)
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('Example')
+    }
+    noStoreCreated()
+  })
+
+  it('--version prints the package version on stdout', async () => {
+    const result = await cli(['--version'], env)
+    expect(result.code).toBe(0)
+    expect(result.stdout.trim()).toBe(VERSION)
+    noStoreCreated()
+  })
+
+  it('encrypt prints exactly the Python lines: the value on stdout, the two others on stderr', async () => {
+    const result = await cli(['encrypt', '-p', 'MySecretPassword'], env)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe('Encrypted password is now: Encrypted wqfCvsKKwpzCrsOYw4rCvsKBwrHCrMOawr_DlcOZwro=\n')
+    expect(result.stderr).toBe(
+      "Attempting to encrypt the provided password.\nWhen storing in your config file, please be sure to include 'Encrypted ' as well as the hash.\n",
+    )
+    const long = await cli(['encrypt', '--password', 'MySecretPassword'], env)
+    expect(long.stdout).toBe(result.stdout)
+    noStoreCreated()
+  })
+
+  it('encrypt --quiet leaves only the value; --json gives it as JSON', async () => {
+    const quiet = await cli(['--quiet', 'encrypt', '-p', 'MySecretPassword'], env)
+    expect(quiet.stderr).toBe('')
+    expect(quiet.stdout).toContain('Encrypted password is now: Encrypted ')
+    const json = await cli(['--json', 'encrypt', '-p', 'MySecretPassword'], env)
+    expect(JSON.parse(json.stdout)).toEqual({ encrypted: 'Encrypted wqfCvsKKwpzCrsOYw4rCvsKBwrHCrMOawr_DlcOZwro=' })
+    noStoreCreated()
+  })
+
+  it('usage errors exit 2 with one clear line and no stack: missing option, unknown command, unknown option', async () => {
+    for (const args of [['encrypt'], ['frobnicate'], ['runs', '--bogus'], ['create', '-n', 'x'], ['setup', '-o', 'maybe']]) {
+      const result = await cli(args, env)
+      expect(result.code, args.join(' ')).toBe(2)
+      expect(result.stderr).toMatch(/^Error: /)
+      expect(stackLines(result.stderr)).toEqual([])
+      expect(result.stdout).toBe('')
+    }
+    noStoreCreated()
+  })
+
+  it('no command at all shows the help and is a usage error', async () => {
+    const result = await cli([], env)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('Usage: processtracker')
+  })
+
+  it('a bad --url is exit 1, one line, no stack trace, no password; --debug adds the stack', async () => {
+    const result = await cli(['--url', 'oracle://scott:tiger@db/orcl', 'runs'], env)
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(result.stderr).toMatch(/^Error: .*not supported/)
+    expect(result.stderr).not.toContain('tiger')
+    expect(stackLines(result.stderr)).toEqual([])
+    const debug = await cli(['--debug', '--url', 'oracle://scott:tiger@db/orcl', 'runs'], env)
+    expect(debug.code).toBe(1)
+    expect(stackLines(debug.stderr).length).toBeGreaterThan(0)
+    expect(debug.stderr).not.toContain('tiger')
+    noStoreCreated()
+  })
+
+  it('an unreachable server never prints its password', async () => {
+    const result = await cli(['--url', 'postgres://pt:s3cretpw@127.0.0.1:1/none', 'runs'], env)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^Error: /)
+    expect(result.stderr).not.toContain('s3cretpw')
+    expect(stackLines(result.stderr)).toEqual([])
+  })
+
+  it('without --url or config, commands use the default SQLite store under HOME', async () => {
+    const own = tempHome()
+    try {
+      const result = await cli(['runs'], cleanEnv(own.path))
+      expect(result.code).toBe(0)
+      expect(existsSync(join(own.path, '.process_tracker', 'process_tracker.db'))).toBe(true)
+    } finally {
+      own.dispose()
+    }
+  })
+})
