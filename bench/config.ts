@@ -1,0 +1,36 @@
+/** How much work each figure does: the full table, or `--scale small` (under two minutes in all). */
+export type Scale = 'full' | 'small'
+
+export interface ScaleParameters {
+  /** Seconds spent on each rate of the durable-commit bound (commits/s, round trips/s). */
+  boundSeconds: number
+  /** One client: sequential lifecycles after a warm-up. */
+  oneClient: { warmup: number; count: number }
+  /** N worker processes released together, each on its own processes. */
+  clients: { workers: number; warmup: number; countPerWorker: number }
+  /** M worker processes starting the same process per round. */
+  contention: { workers: number; warmupRounds: number; rounds: number }
+  /** Extracts seeded by bulk SQL, `perLocation` ready ones in each of `locations`. */
+  finders: { locations: number; perLocation: number; findSamples: number; claimSamples: number; claimLimit: number }
+  /** start + complete of a process with `bigRuns` past runs vs one with `smallRuns`. */
+  history: { bigRuns: number; smallRuns: number; samples: number }
+}
+
+export const SCALES: Record<Scale, ScaleParameters> = {
+  full: {
+    boundSeconds: 3,
+    oneClient: { warmup: 50, count: 500 },
+    clients: { workers: 8, warmup: 20, countPerWorker: 200 },
+    contention: { workers: 16, warmupRounds: 3, rounds: 200 },
+    finders: { locations: 10_000, perLocation: 100, findSamples: 500, claimSamples: 200, claimLimit: 10 },
+    history: { bigRuns: 100_000, smallRuns: 10, samples: 200 },
+  },
+  small: {
+    boundSeconds: 1,
+    oneClient: { warmup: 20, count: 200 },
+    clients: { workers: 8, warmup: 5, countPerWorker: 40 },
+    contention: { workers: 16, warmupRounds: 2, rounds: 30 },
+    finders: { locations: 1_000, perLocation: 100, findSamples: 200, claimSamples: 100, claimLimit: 10 },
+    history: { bigRuns: 100_000, smallRuns: 10, samples: 50 },
+  },
+}

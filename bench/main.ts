@@ -1,0 +1,185 @@
+/**
+ * `npm run bench [-- --json FILE] [--scale small] [--dialects sqlite,postgresql,mysql]`
+ *
+ * Measures the built package as benchmark.md (../shared/spec/benchmark.md) defines it, on SQLite
+ * always and on PostgreSQL / MySQL when PROCESS_TRACKER_BENCH_POSTGRES_URL /
+ * PROCESS_TRACKER_BENCH_MYSQL_URL are set, each in its own fresh schema / database / temp file that
+ * is dropped at the end. Prints one table; `--json FILE` also writes every figure. Missing a target
+ * never fails: the exit code is 0 unless a measurement crashed.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import { DataStore, VERSION } from './api.ts'
+import { measureBound } from './bound.ts'
+import { SCALES, type Scale, type ScaleParameters } from './config.ts'
+import { measureContention } from './contention.ts'
+import { ALL_DIALECTS, createBenchDatabase, describeServer, newTag, serverUrl, type BenchDialect } from './databases.ts'
+import { measureFinders } from './finders.ts'
+import { measureHistory } from './history.ts'
+import { measureClients, measureOneClient } from './lifecycle.ts'
+import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
+import { peakRssBytes } from './stats.ts'
+
+const USAGE = 'usage: npm run bench -- [--json FILE] [--scale full|small] [--dialects sqlite,postgresql,mysql]'
+
+function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`)
+}
+
+function parseOptions(): { json: string | undefined; scale: Scale; dialects: BenchDialect[] } {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'string' },
+      scale: { type: 'string', default: 'full' },
+      dialects: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  if (values.scale !== 'full' && values.scale !== 'small') throw new Error(`--scale must be full or small\n${USAGE}`)
+  const dialects = (values.dialects?.split(',').map((name) => name.trim()) ?? [...ALL_DIALECTS]) as BenchDialect[]
+  for (const dialect of dialects) {
+    if (!ALL_DIALECTS.includes(dialect)) throw new Error(`unknown dialect ${dialect}\n${USAGE}`)
+  }
+  return { json: values.json, scale: values.scale, dialects }
+}
+
+function packageVersion(name: string): string {
+  try {
+    const file = new URL(`../node_modules/${name}/package.json`, import.meta.url)
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+function environment(): Environment {
+  let osName = `${os.type()} ${os.release()}`
+  try {
+    const release = readFileSync('/etc/os-release', 'utf8')
+    osName = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)?.[1] ?? osName
+  } catch {
+    // not Linux: keep os.type()
+  }
+  return {
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: os.totalmem() / 2 ** 30,
+      os: osName,
+      kernel: os.release(),
+    },
+    loadAverage: { start: os.loadavg(), end: [] },
+    node: process.version,
+    packages: {
+      processtracker: VERSION,
+      kysely: packageVersion('kysely'),
+      'better-sqlite3': packageVersion('better-sqlite3'),
+      pg: packageVersion('pg'),
+      mysql2: packageVersion('mysql2'),
+    },
+  }
+}
+
+/**
+ * Every figure for one database. Sections run in this order so the lifecycle figures meet a
+ * small database and the 10^6-extract seed comes last; a failing section is recorded and the
+ * next one still runs.
+ */
+async function benchDialect(dialect: BenchDialect, tag: string, scale: ScaleParameters): Promise<DialectResult> {
+  const t0 = performance.now()
+  const database = await createBenchDatabase(dialect, tag)
+  const result: DialectResult = { dialect, where: database.where, errors: {}, seconds: 0 }
+  let store: DataStore | undefined
+  const section = async (name: string, work: (store: DataStore) => Promise<void>) => {
+    if (!store) return
+    progress(`${dialect}: ${name}`)
+    try {
+      await work(store)
+    } catch (error) {
+      result.errors[name] = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      progress(`${dialect}: ${name} FAILED: ${result.errors[name]}`)
+    }
+  }
+  try {
+    store = await DataStore.open({ ...database.target, env: {}, homeDir: os.tmpdir() })
+    await section('server', async (s) => {
+      result.server = await describeServer(s)
+    })
+    await section('durable-commit bound', async (s) => {
+      const file = dialect === 'sqlite' ? database.target.url.slice('sqlite:'.length) : undefined
+      result.bound = await measureBound(s, scale.boundSeconds, file)
+    })
+    await section('lifecycles, 1 client', async () => {
+      result.oneClient = await measureOneClient(database.target, tag, scale)
+    })
+    await section(`lifecycles, ${scale.clients.workers} clients`, async () => {
+      result.clients = await measureClients(database.target, tag, scale)
+    })
+    await section('start under contention', async (s) => {
+      result.contention = await measureContention(s, database.target, tag, scale)
+    })
+    await section('start with history', async (s) => {
+      result.history = await measureHistory(s, tag, scale)
+    })
+    await section('finders at scale', async (s) => {
+      result.finders = await measureFinders(s, tag, scale)
+    })
+  } catch (error) {
+    result.errors.open = error instanceof Error ? (error.stack ?? error.message) : String(error)
+  } finally {
+    await store?.close()
+    await database.drop()
+    result.seconds = (performance.now() - t0) / 1000
+  }
+  return result
+}
+
+async function main(): Promise<number> {
+  const t0 = performance.now()
+  const options = parseOptions()
+  const tag = newTag()
+  const scale = SCALES[options.scale]
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    scale: options.scale,
+    tag,
+    environment: environment(),
+    dialects: [],
+    skipped: [],
+    benchPeakRssBytes: 0,
+    totalSeconds: 0,
+  }
+  for (const dialect of options.dialects) {
+    if (dialect !== 'sqlite' && serverUrl(dialect) === undefined) {
+      const variable = dialect === 'postgresql' ? 'PROCESS_TRACKER_BENCH_POSTGRES_URL' : 'PROCESS_TRACKER_BENCH_MYSQL_URL'
+      report.skipped.push({ dialect, reason: `${variable} is not set` })
+      continue
+    }
+    report.dialects.push(await benchDialect(dialect, tag, scale))
+  }
+  report.environment.loadAverage.end = os.loadavg()
+  report.benchPeakRssBytes = peakRssBytes()
+  report.totalSeconds = (performance.now() - t0) / 1000
+  process.stdout.write(`\n${formatReport(report)}\n`)
+  if (options.json !== undefined) {
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`)
+    progress(`figures written to ${options.json}`)
+  }
+  return report.dialects.some((r) => Object.keys(r.errors).length > 0) ? 1 : 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exitCode = 1
+  },
+)
