@@ -3,8 +3,10 @@ import type { StoreContext } from './context.ts'
 import type { Db } from './dialect/adapter.ts'
 
 /**
- * A transaction plus the lookup ids it learned. Ids of rows inserted in a transaction only become
- * visible to the store's cache when it commits: a rolled-back insert must not be remembered.
+ * A transaction plus the lookup ids it learned. Ids of rows this transaction inserted only become
+ * visible to the store's cache when it commits: a rolled-back insert must not be remembered. Ids of
+ * rows that were already there are remembered at once, so a refused start (which rolls back) does
+ * not make the next attempt read them again.
  */
 export class Tx {
   readonly db: Db
@@ -20,8 +22,10 @@ export class Tx {
     return this.#learned.get(key) ?? this.ctx.ids.get(key)
   }
 
-  learn(key: string, id: number): void {
-    this.#learned.set(key, id)
+  /** Remembers an id: for the store at commit, or at once when the row existed before this transaction. */
+  learn(key: string, id: number, existedBefore = false): void {
+    if (existedBefore) this.ctx.ids.set(key, id)
+    else this.#learned.set(key, id)
   }
 
   /** @internal */

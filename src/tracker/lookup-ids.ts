@@ -51,6 +51,7 @@ export async function findRowId(
   table: keyof Database,
   idColumn: string,
   key: Record<string, string | number>,
+  afterOwnInsert = false,
 ): Promise<number | undefined> {
   const cacheKey = idKey(table, JSON.stringify(key))
   const cached = tx.cached(cacheKey)
@@ -58,7 +59,9 @@ export async function findRowId(
   let query = tx.db.selectFrom(table).select(`${idColumn} as id` as never)
   for (const [column, value] of Object.entries(key)) query = query.where(column as never, '=', value as never)
   const row = (await query.executeTakeFirst()) as { id: number } | undefined
-  if (row) tx.learn(cacheKey, Number(row.id))
+  // A row found before this transaction tried to insert it was committed by someone: it survives a
+  // rollback of this transaction. One found after our own insert may be ours: remember it at commit.
+  if (row) tx.learn(cacheKey, Number(row.id), !afterOwnInsert)
   return row ? Number(row.id) : undefined
 }
 
@@ -79,7 +82,7 @@ export async function ensureRowId(
   if (found !== undefined) return found
   const values = { ...key, created_by: tx.ctx.auditUser, updated_by: tx.ctx.auditUser, ...extra }
   await tx.ctx.adapter.insertIgnoringDuplicates(tx.db.insertInto(table).values(values)).execute()
-  const id = await findRowId(tx, table, idColumn, key)
+  const id = await findRowId(tx, table, idColumn, key, true)
   if (id === undefined) throw new Error(`${table} row ${JSON.stringify(key)} vanished after insert`)
   return id
 }

@@ -3,6 +3,7 @@ import type pg from 'pg'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { NETWORK_ERROR_CODES, errorField, type DialectAdapter } from './adapter.ts'
+import { nameStatements } from './postgres-statements.ts'
 
 // Counts are bigint (int8) and sizes numeric: parse them to numbers at the driver, once, instead of
 // in every query. Counts beyond 2^53 are not a tracker's reality.
@@ -42,6 +43,7 @@ export const postgresAdapter: DialectAdapter = {
     })
     // An idle client whose server went away emits 'error'; without a listener Node would crash.
     pool.on('error', () => undefined)
+    pool.on('connect', nameStatements)
     return { beginSql: 'begin', kyselyDialect: new PostgresDialect({ pool }) }
   },
 

@@ -5,6 +5,7 @@ import { SqliteDialect, sql } from 'kysely'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
+import { wrapSqliteDatabase } from './sqlite-connection.ts'
 
 /** SQLite keeps timestamps as sortable UTC text, the same shape `strftime('%Y-%m-%d %H:%M:%f')` gives. */
 export function formatSqliteTimestamp(date: Date): string {
@@ -16,8 +17,8 @@ const NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 /**
  * SQLite through better-sqlite3: one connection per store, WAL, and every transaction opened with
  * `begin immediate`, which takes the database's single write lock up front. That lock is what
- * serialises start decisions and claims between the processes of one host; `busy_timeout` makes a
- * second process wait for it (up to `lockTimeoutMs`) instead of failing.
+ * serialises start decisions and claims between the processes of one host; a second process waits
+ * for it (up to `lockTimeoutMs`, see sqlite-connection.ts) instead of failing.
  */
 export const sqliteAdapter: DialectAdapter = {
   dialect: 'sqlite',
@@ -52,7 +53,9 @@ export const sqliteAdapter: DialectAdapter = {
           // the last commits may be lost on power failure. docs/performance.md has the trade-off.
           db.pragma('synchronous = NORMAL')
           db.pragma('foreign_keys = ON')
-          return db
+          // From here on, waiting for the write lock is done by wrapSqliteDatabase, in finer steps.
+          db.pragma('busy_timeout = 0')
+          return wrapSqliteDatabase(db, options.lockTimeoutMs)
         },
       }),
     })
@@ -98,7 +101,7 @@ export const sqliteAdapter: DialectAdapter = {
 
   async withMigrationLock(db, _lockTimeoutMs, work) {
     // `begin immediate` is the lock: DDL is transactional in SQLite, so the migration and its record
-    // commit together and a second process waits on busy_timeout, then sees the schema current.
+    // commit together and a second process waits for the lock, then sees the schema current.
     return db.transaction().execute((trx) => work(trx))
   },
 
