@@ -1,6 +1,6 @@
 import os from 'node:os'
 import { ConflictError, ValidationError, type ProcessTrackerError } from '../errors.ts'
-import type { StoreContext } from '../store/context.ts'
+import { idKey, type StoreContext } from '../store/context.ts'
 import { transaction, type Tx } from '../store/transaction.ts'
 import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
 import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
@@ -39,8 +39,19 @@ type Outcome =
  * failure-threshold rule commits (the `on hold` run it records) before throwing.
  */
 export async function startRun(ctx: StoreContext, options: ValidStart): Promise<StartedRun> {
+  let wait = false
   for (;;) {
-    const outcome = await transaction(ctx, (tx) => decideAndInsert(tx, options))
+    let outcome: Outcome
+    try {
+      outcome = await transaction(ctx, (tx) => decideAndInsert(tx, options, wait))
+    } catch (error) {
+      if (!(error instanceof ProcessLockBusy)) throw error
+      // Another start of this process holds the lock. When the committed state already refuses
+      // this start, say so without queueing behind it; otherwise wait for the lock and decide.
+      await refuseFromSnapshot(ctx, options.processName)
+      wait = true
+      continue
+    }
     if (outcome.kind === 'started') return outcome.run
     if (outcome.kind === 'held') throw outcome.error
     // Rule 0: stale runs of the process or its parents are failed, each in its own committed
@@ -49,9 +60,32 @@ export async function startRun(ctx: StoreContext, options: ValidStart): Promise<
   }
 }
 
-async function decideAndInsert(tx: Tx, options: ValidStart): Promise<Outcome> {
+/** The process row is locked by another transaction (first, non-waiting attempt only). */
+class ProcessLockBusy extends Error {}
+
+/**
+ * Refuses a start from one consistent read of committed data, without the process lock. A refusal
+ * is correct at the instant of that read: the blocking run was active, failed or held then, so the
+ * start is refused as if it had been decided at that moment. Allowing needs the lock, and so do the
+ * rules that write (stale runs, the failure threshold): those fall through to the locked decision.
+ */
+async function refuseFromSnapshot(ctx: StoreContext, processName: string): Promise<void> {
+  const key = idKey('process', processName)
+  let processId = ctx.ids.get(key)
+  if (processId === undefined) {
+    const row = await ctx.db.selectFrom('process').select('process_id').where('process_name', '=', processName).executeTakeFirst()
+    if (!row) return
+    processId = Number(row.process_id)
+  }
+  const latest = await readLatestRuns(ctx, ctx.db, processId)
+  if (latest.some((run) => run.stale)) return
+  const decision = await decide(processName, latest, ctx.maxConcurrentFailures, () => Promise.resolve(0))
+  if (!decision.allowed) throw decision.error
+}
+
+async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Promise<Outcome> {
   const actorId = await ensureId(tx, LOOKUP.actor, options.actorName ?? osUserName())
-  const process = await lockProcess(tx, options)
+  const process = await lockProcess(tx, options, wait)
   await linkSides(tx, process.processId, options)
 
   const latest = await readLatestRuns(tx.ctx, tx.db, process.processId)
@@ -110,17 +144,22 @@ async function decideAndInsert(tx: Tx, options: ValidStart): Promise<Outcome> {
  * Finds or creates the process and locks its row. Defaults apply only when the process is created;
  * later, an explicit type, tool or frequency that differs updates it.
  */
-async function lockProcess(tx: Tx, options: ValidStart): Promise<{ processId: number }> {
+async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<{ processId: number }> {
   const { adapter } = tx.ctx
-  const select = () =>
-    adapter
-      .forUpdate(
-        tx.db
-          .selectFrom('process')
-          .select(['process_id', 'process_type_id', 'process_tool_id', 'schedule_frequency_id'])
-          .where('process_name', '=', options.processName),
-      )
-      .executeTakeFirst()
+  const query = tx.db
+    .selectFrom('process')
+    .select(['process_id', 'process_type_id', 'process_tool_id', 'schedule_frequency_id'])
+    .where('process_name', '=', options.processName)
+  // The first attempt does not queue for the lock (NOWAIT): see startRun.
+  const select = async () => {
+    if (wait) return adapter.forUpdate(query).executeTakeFirst()
+    try {
+      return await adapter.forUpdateNoWait(query).executeTakeFirst()
+    } catch (error) {
+      if (adapter.classifyError(error) === 'lock-timeout') throw new ProcessLockBusy()
+      throw error
+    }
+  }
   let row = await select()
   if (!row) {
     if (options.processType === undefined) {
@@ -140,8 +179,10 @@ async function lockProcess(tx: Tx, options: ValidStart): Promise<{ processId: nu
     await adapter.insertIgnoringDuplicates(tx.db.insertInto('process').values(values)).execute()
     row = await select()
     if (!row) throw new Error(`process ${options.processName} vanished after insert`)
+    tx.learn(idKey('process', options.processName), Number(row.process_id))
     return { processId: Number(row.process_id) }
   }
+  tx.learn(idKey('process', options.processName), Number(row.process_id), true)
   const changes: Record<string, number> = {}
   if (options.processType !== undefined) {
     const id = await ensureId(tx, LOOKUP.processType, options.processType)

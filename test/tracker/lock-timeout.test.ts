@@ -37,5 +37,18 @@ for (const dialect of DIALECTS) {
       expect(run.processRunId).toBe(2)
       await run.complete()
     })
+
+    // SQLite has no row locks: a second process waits for the whole database's write lock, so there
+    // is no "someone else is deciding this process" to notice. On the servers there is.
+    it.skipIf(dialect === 'sqlite')('refuses at once from committed state while another start holds the lock', async () => {
+      const running = await ProcessTracker.start(waiter, { processName: 'contended' })
+      const error = await holder.context.db.transaction().execute(async (trx) => {
+        await sql`select process_id from process where process_name = 'contended' for update`.execute(trx)
+        return ProcessTracker.start(waiter, { processName: 'contended' }).catch((e: unknown) => e)
+      })
+      // Not PT_LOCK_TIMEOUT: the running run was visible without waiting for the lock.
+      expect(error).toMatchObject({ code: 'PT_PROCESS_RUNNING', details: { blockingRunId: running.processTrackingId } })
+      await running.complete()
+    })
   })
 }

@@ -84,6 +84,8 @@ export interface DialectAdapter {
   forUpdate<O>(query: AnySelect<O>): AnySelect<O>
   /** SELECT … FOR UPDATE SKIP LOCKED on servers; on SQLite the write lock serialises claimers. */
   forUpdateSkipLocked<O>(query: AnySelect<O>): AnySelect<O>
+  /** SELECT … FOR UPDATE NOWAIT on servers (a held lock is an error at once); SQLite: as forUpdate. */
+  forUpdateNoWait<O>(query: AnySelect<O>): AnySelect<O>
 
   /** Runs `work` while holding the cross-process migration lock. */
   withMigrationLock<T>(db: Db, lockTimeoutMs: number, work: (db: Db) => Promise<T>): Promise<T>

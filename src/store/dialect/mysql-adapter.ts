@@ -88,6 +88,7 @@ export const mysqlAdapter: DialectAdapter = {
   createIndexIfNotExists: (builder) => builder,
   forUpdate: (query) => query.forUpdate(),
   forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+  forUpdateNoWait: (query) => query.forUpdate().noWait(),
 
   async withMigrationLock(db, lockTimeoutMs, work) {
     // MySQL commits DDL implicitly, so a transaction cannot hold the lock: a named session lock on
@@ -135,7 +136,8 @@ export const mysqlAdapter: DialectAdapter = {
     if (errno === 1062) return 'unique'
     if (errno === 1451 || errno === 1452) return 'foreign-key'
     if (errno === 1213) return 'retry'
-    if (errno === 1205) return 'lock-timeout'
+    // 1205: lock wait timeout (MariaDB also for NOWAIT); 3572: MySQL's NOWAIT refusal.
+    if (errno === 1205 || errno === 3572) return 'lock-timeout'
     if (errno === 1045 || errno === 1044) return 'auth'
     if (errno === 1049) return 'missing-database'
     if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return 'unavailable'

@@ -86,6 +86,7 @@ export const postgresAdapter: DialectAdapter = {
   createIndexIfNotExists: (builder) => builder.ifNotExists(),
   forUpdate: (query) => query.forUpdate(),
   forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+  forUpdateNoWait: (query) => query.forUpdate().noWait(),
 
   async withMigrationLock(db, _lockTimeoutMs, work) {
     // DDL is transactional in PostgreSQL: the advisory lock is held until the migration, its

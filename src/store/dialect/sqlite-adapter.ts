@@ -98,6 +98,7 @@ export const sqliteAdapter: DialectAdapter = {
   createIndexIfNotExists: (builder) => builder.ifNotExists(),
   forUpdate: (query) => query,
   forUpdateSkipLocked: (query) => query,
+  forUpdateNoWait: (query) => query,
 
   async withMigrationLock(db, _lockTimeoutMs, work) {
     // `begin immediate` is the lock: DDL is transactional in SQLite, so the migration and its record
