@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { DataStore } from '../../src/index.ts'
 import { OWN_TABLES } from '../../src/store/migrations/index.ts'
 import { SEEDS } from '../../src/store/migrations/seeds.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: schema and seeds`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
-
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    beforeAll(() => {
+      store = isolated.store
     })
 
     it('reports its dialect', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
 import { DataStore, type OpenOptions } from '../../src/index.ts'
 
 /**
@@ -99,4 +100,31 @@ export async function createIsolatedDatabase(dialect: TestDialectName): Promise<
 function requireUrl(url: string | undefined): string {
   if (!url) throw new Error('dialect enabled without its URL')
   return url
+}
+
+/**
+ * Gives a suite a store on its own isolated database: opened before its tests, closed and dropped
+ * after. Read `store` / `database` inside hooks and tests (they are set in a beforeAll).
+ */
+export function useIsolatedStore(dialect: TestDialectName): { readonly store: DataStore; readonly database: IsolatedDatabase } {
+  let database: IsolatedDatabase | undefined
+  let store: DataStore | undefined
+  beforeAll(async () => {
+    database = await createIsolatedDatabase(dialect)
+    store = await database.open()
+  })
+  afterAll(async () => {
+    await store?.close()
+    await database?.drop()
+  })
+  return {
+    get store() {
+      if (!store) throw new Error('the isolated store is opened in beforeAll')
+      return store
+    },
+    get database() {
+      if (!database) throw new Error('the isolated database is created in beforeAll')
+      return database
+    },
+  }
 }

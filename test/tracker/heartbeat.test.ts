@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker, RunNotActiveError, type DataStore } from '../../src/index.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { Worker } from '../support/workers.ts'
 
 /** Waits (without asserting on time) until `check` holds, polling; gives up after `limitMs`. */
@@ -15,20 +15,14 @@ async function eventually(check: () => Promise<boolean>, limitMs = 20_000): Prom
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: heartbeats and stale runs`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
-
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    beforeAll(() => {
+      store = isolated.store
     })
 
     it('fails a run whose process was killed with SIGKILL, once its heartbeat timeout passes', async () => {
-      const worker = new Worker(database.options)
+      const worker = new Worker(isolated.database.options)
       expect((await worker.send({ cmd: 'open' })).ok).toBe(true)
       const started = await worker.send({
         cmd: 'start',

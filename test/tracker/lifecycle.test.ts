@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   DependencyBlockedError,
   InvalidStatusError,
@@ -11,20 +11,14 @@ import {
   ValidationError,
   type DataStore,
 } from '../../src/index.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: process run lifecycle`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
-
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    beforeAll(() => {
+      store = isolated.store
     })
 
     it('runs the workflow end to end: start, errors, counts, dates, complete', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   ConflictError,
   NotFoundError,
@@ -6,20 +6,14 @@ import {
   ProtectedRecordError,
   type DataStore,
 } from '../../src/index.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: lookups, clusters and the process finders`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
-
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    beforeAll(() => {
+      store = isolated.store
     })
 
     it('creates, renames, lists and deletes every topic, case-insensitively', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type {
   ColumnDefinitionBuilder,
   CreateIndexBuilder,
@@ -126,4 +127,21 @@ export function versionAtLeast(actual: string, minimum: string): boolean {
     if (x !== y) return x > y
   }
   return true
+}
+
+/** Inserts through `ON CONFLICT DO NOTHING` and `RETURNING`: what PostgreSQL and SQLite share. */
+export const ON_CONFLICT_INSERTS: Pick<
+  DialectAdapter,
+  'insertIgnoringDuplicates' | 'insertIgnoringReturningId' | 'returnsInsertedRows' | 'createIndexIfNotExists'
+> = {
+  insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
+  async insertIgnoringReturningId(query, idColumn) {
+    const row = await query
+      .onConflict((conflict) => conflict.doNothing())
+      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
+      .executeTakeFirst()
+    return row ? Number(row.id) : undefined
+  },
+  returnsInsertedRows: true,
+  createIndexIfNotExists: (builder) => builder.ifNotExists(),
 }

@@ -2,7 +2,7 @@ import { PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
-import { NETWORK_ERROR_CODES, errorField, type DialectAdapter } from './adapter.ts'
+import { NETWORK_ERROR_CODES, ON_CONFLICT_INSERTS, errorField, type DialectAdapter } from './adapter.ts'
 import { nameStatements } from './postgres-statements.ts'
 
 // Counts are bigint (int8) and sizes numeric: parse them to numbers at the driver, once, instead of
@@ -74,16 +74,7 @@ export const postgresAdapter: DialectAdapter = {
     const row = await query.returning(sql<number>`${sql.ref(idColumn)}`.as('id')).executeTakeFirstOrThrow()
     return Number(row.id)
   },
-  insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
-  async insertIgnoringReturningId(query, idColumn) {
-    const row = await query
-      .onConflict((conflict) => conflict.doNothing())
-      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
-      .executeTakeFirst()
-    return row ? Number(row.id) : undefined
-  },
-  returnsInsertedRows: true,
-  createIndexIfNotExists: (builder) => builder.ifNotExists(),
+  ...ON_CONFLICT_INSERTS,
   forUpdate: (query) => query.forUpdate(),
   forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
   forUpdateNoWait: (query) => query.forUpdate().noWait(),

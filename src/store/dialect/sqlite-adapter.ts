@@ -4,7 +4,7 @@ import type SqliteDatabase from 'better-sqlite3'
 import { SqliteDialect, sql } from 'kysely'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
-import { errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
+import { ON_CONFLICT_INSERTS, errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
 import { wrapSqliteDatabase } from './sqlite-connection.ts'
 
 /** SQLite keeps timestamps as sortable UTC text, the same shape `strftime('%Y-%m-%d %H:%M:%f')` gives. */
@@ -86,16 +86,7 @@ export const sqliteAdapter: DialectAdapter = {
     const result = await query.executeTakeFirstOrThrow()
     return Number(result.insertId)
   },
-  insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
-  async insertIgnoringReturningId(query, idColumn) {
-    const row = await query
-      .onConflict((conflict) => conflict.doNothing())
-      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
-      .executeTakeFirst()
-    return row ? Number(row.id) : undefined
-  },
-  returnsInsertedRows: true,
-  createIndexIfNotExists: (builder) => builder.ifNotExists(),
+  ...ON_CONFLICT_INSERTS,
   forUpdate: (query) => query,
   forUpdateSkipLocked: (query) => query,
   forUpdateNoWait: (query) => query,
