@@ -76,6 +76,7 @@ async function refuseFromSnapshot(ctx: StoreContext, processName: string): Promi
     const row = await ctx.db.selectFrom('process').select('process_id').where('process_name', '=', processName).executeTakeFirst()
     if (!row) return
     processId = Number(row.process_id)
+    ctx.ids.set(key, processId) // committed, so safe to remember
   }
   const latest = await readLatestRuns(ctx, ctx.db, processId)
   if (latest.some((run) => run.stale)) return
