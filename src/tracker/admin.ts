@@ -114,14 +114,16 @@ export async function addProcessDependency(
     throw new ValidationError(`The process ${parentName} cannot depend on itself.`, { parent: parentName, child: childName })
   }
   await transaction(ctx, async (tx) => {
-    const [first, second] = [parentName, childName].sort()
-    const ids = new Map<string, number>()
-    // Both rows locked in name order: two opposite additions (A→B, B→A) serialise instead of
-    // each passing the cycle check.
-    for (const name of [first, second] as string[]) ids.set(name, await lockProcessByName(tx, name))
-    const parentId = ids.get(parentName) ?? 0
-    const childId = ids.get(childName) ?? 0
     const typeId = await requireId(tx, LOOKUP.dependencyType, typeName)
+    // Two transactions adding the halves of a cycle (A→B and B→A, or longer rings) at once would
+    // each miss the other's edge. Every dependency change therefore first locks one shared row — the
+    // 'Undefined' dependency type, as extract dependencies do (SQLite's write lock already
+    // serialises writers). Adding dependencies is rare; the serialisation costs nothing that matters.
+    await ctx.adapter
+      .forUpdate(tx.db.selectFrom('dependency_type_lkup').select('dependency_type_id').where('dependency_type_name', '=', 'Undefined'))
+      .execute()
+    const parentId = await lockProcessByName(tx, parentName)
+    const childId = await lockProcessByName(tx, childName)
     if (await isDescendant(tx, childId, parentId)) {
       throw new ValidationError(
         `Making ${childName} depend on ${parentName} would create a cycle: ${parentName} already depends on ${childName}.`,
