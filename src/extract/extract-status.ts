@@ -120,7 +120,7 @@ export async function writeStatusChange(
         updated_by: user,
       })
       .where('extract_id', 'in', chunk)
-    if (options.guarded) update = update.where(runIsActive(processTrackingId))
+    if (options.guarded) update = update.where(runIsActive(tx, processTrackingId))
     const result = await update.executeTakeFirst()
     // (MySQL counts matched rows here too: mysql2 connects with FOUND_ROWS.)
     if (options.guarded && Number(result.numUpdatedRows) < chunk.length) {

@@ -1,5 +1,13 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Tx } from '../store/transaction.ts'
+import { activeStatusIds } from '../tracker/run-transitions.ts'
+
+/** The run's row, while its status is active (what "active" means is `activeStatusIds`'s). */
+const activeRun = (tx: Tx, processTrackingId: number) =>
+  tx.db
+    .selectFrom('process_tracking as guard_run')
+    .where('guard_run.process_tracking_id', '=', processTrackingId)
+    .where('guard_run.process_status_id', 'in', activeStatusIds(tx.db))
 
 /**
  * "The run is still active", as a condition a write can carry: the write then changes nothing once
@@ -8,11 +16,8 @@ import type { Tx } from '../store/transaction.ts'
  * extract, a status change other than `loading`). Claims and `loading` still lock the run row
  * first, so that a run failing at the same time is ordered with them and gives their extracts back.
  */
-export function runIsActive(processTrackingId: number): RawBuilder<boolean> {
-  return sql<boolean>`exists (
-    select 1 from process_tracking guard_run
-    join process_status_lkup guard_status on guard_status.process_status_id = guard_run.process_status_id
-    where guard_run.process_tracking_id = ${processTrackingId} and guard_status.process_status_category = 'active')`
+export function runIsActive(tx: Tx, processTrackingId: number): RawBuilder<boolean> {
+  return sql<boolean>`exists ${activeRun(tx, processTrackingId).select('guard_run.process_tracking_id')}`
 }
 
 /**
@@ -20,10 +25,5 @@ export function runIsActive(processTrackingId: number): RawBuilder<boolean> {
  * guarded INSERT … SELECT. (PostgreSQL types the parameters from the INSERT's target columns.)
  */
 export function selectWhileRunActive(tx: Tx, processTrackingId: number, values: Record<string, unknown>) {
-  return tx.db
-    .selectFrom('process_tracking as guard_run')
-    .innerJoin('process_status_lkup as guard_status', 'guard_status.process_status_id', 'guard_run.process_status_id')
-    .select(Object.entries(values).map(([column, value]) => sql`${value}`.as(column)))
-    .where('guard_run.process_tracking_id', '=', processTrackingId)
-    .where('guard_status.process_status_category', '=', 'active')
+  return activeRun(tx, processTrackingId).select(Object.entries(values).map(([column, value]) => sql`${value}`.as(column)))
 }

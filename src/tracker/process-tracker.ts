@@ -169,7 +169,7 @@ export class ProcessTracker {
       if (run.status.id === target.id && run.status.category !== 'held') return
       throw notActive(run)
     })
-    if (this.#statusEnds(target.category)) this.stopHeartbeat()
+    if (target.category !== 'active') this.stopHeartbeat()
   }
 
   /** `changeRunStatus('completed')`. */
@@ -401,10 +401,6 @@ export class ProcessTracker {
   /** Registers the files of a local folder or an S3 prefix as `ready` extracts (see the README). */
   registerExtractsByLocation(locationPath: string, options: RegisterByLocationOptions = {}): Promise<ExtractTracker[]> {
     return extractMethods.registerExtractsByLocation(this, locationPath, options)
-  }
-
-  #statusEnds(category: string): boolean {
-    return category !== 'active'
   }
 
   /** The error for a guarded single-statement change that matched no row. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker, type DataStore } from '../../src/index.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
 import { cleanEnv, cli, requireBuild, storeArgs, tempHome, type CliResult } from './cli.ts'
 
 /** A `runs --json` row as it arrives: dates are ISO strings. */
@@ -17,22 +17,21 @@ interface RunRow {
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: processtracker runs, why, reap, fail`, () => {
+    const isolated = useIsolatedStore(dialect)
     let database: IsolatedDatabase
     let store: DataStore
     let home: ReturnType<typeof tempHome>
     let pt: (...args: string[]) => Promise<CliResult>
 
-    beforeAll(async () => {
+    beforeAll(() => {
       requireBuild()
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      database = isolated.database
+      store = isolated.store
       home = tempHome()
       const env = cleanEnv(home.path)
       pt = (...args) => cli([...storeArgs(database), ...args], env)
     })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    afterAll(() => {
       home.dispose()
     })
 

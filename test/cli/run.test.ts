@@ -2,28 +2,27 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker, type DataStore, type RunInfo } from '../../src/index.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
 import { BIN, cleanEnv, cli, nodeCommand, requireBuild, stackLines, startCli, storeArgs, tempHome, waitForFile, type CliResult } from './cli.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: processtracker run and report`, () => {
+    const isolated = useIsolatedStore(dialect)
     let database: IsolatedDatabase
     let store: DataStore
     let home: ReturnType<typeof tempHome>
     let env: NodeJS.ProcessEnv
     let pt: (...args: string[]) => Promise<CliResult>
 
-    beforeAll(async () => {
+    beforeAll(() => {
       requireBuild()
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      database = isolated.database
+      store = isolated.store
       home = tempHome()
       env = cleanEnv(home.path)
       pt = (...args) => cli([...storeArgs(database), ...args], env)
     })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    afterAll(() => {
       home.dispose()
     })
 

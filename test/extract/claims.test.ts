@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { RunNotActiveError, ValidationError, type DataStore } from '../../src/index.ts'
 import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
 import { listExtractHistory } from '../../src/extract/history.ts'
 import { claimExtracts } from '../../src/extract/run-extract-methods.ts'
 import { ProcessTracker } from '../../src/tracker/process-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { startRun, storedStatuses, uniqueName } from './helpers.ts'
 
@@ -70,18 +70,15 @@ async function startWorker(options: IsolatedDatabase['options'], locationName: s
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: claiming extracts`, () => {
+    const isolated = useIsolatedStore(dialect)
     let database: IsolatedDatabase
     let store: DataStore
     let writer: ProcessTracker
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      database = isolated.database
+      store = isolated.store
       writer = await startRun(store, 'claim writer')
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
     })
 
     it('moves the oldest matching ready extracts to loading for the run, up to the limit', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   ExtractDependencyError,
   InvalidStatusError,
@@ -12,25 +12,20 @@ import { listExtractHistory } from '../../src/extract/history.ts'
 import { LocationTracker } from '../../src/extract/location-tracker.ts'
 import { changeExtractStatuses } from '../../src/extract/run-extract-methods.ts'
 import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { runLinkStatus, startRun, storedStatuses } from './helpers.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: ExtractTracker`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
     let run: ProcessTracker
     const locationPath = '/home/test/extract_dir'
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      store = isolated.store
       run = await startRun(store, 'extract writer')
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
     })
 
     it('registers a new extract as initializing, linked to the run', async () => {

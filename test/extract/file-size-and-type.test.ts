@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { NotFoundError, ValidationError, type DataStore } from '../../src/index.ts'
 import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
 import { parseFileSize } from '../../src/extract/file-size.ts'
 import { deriveType } from '../../src/extract/file-type.ts'
 import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { startRun } from './helpers.ts'
 
@@ -61,19 +61,14 @@ describe('file types from extensions', () => {
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: extract file types, compression and sizes`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
     let run: ProcessTracker
     const locationPath = '/data/types'
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      store = isolated.store
       run = await startRun(store)
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
     })
 
     it('derives the file type and compression from the extension', async () => {

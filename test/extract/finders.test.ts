@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError, type DataStore } from '../../src/index.ts'
 import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
 import { findExtractsByFilename, findExtractsByLocation, findExtractsByProcess } from '../../src/extract/run-extract-methods.ts'
 import { ProcessTracker } from '../../src/tracker/process-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { storedStatuses, uniqueName } from './helpers.ts'
 
@@ -11,7 +11,7 @@ const names = (extracts: ExtractTracker[]) => extracts.map((extract) => extract.
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: extract finders`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
     let writer: ProcessTracker
     let finder: ProcessTracker
@@ -31,8 +31,7 @@ for (const dialect of DIALECTS) {
     let registered: ExtractTracker[]
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      store = isolated.store
       writer = await ProcessTracker.start(store, { processName: writerProcess, processType: 'Extract' })
       registered = []
       for (const filename of files) {
@@ -40,10 +39,6 @@ for (const dialect of DIALECTS) {
         registered.push(await ExtractTracker.register(writer, { filename, locationPath, locationName: 'Test Location', status }))
       }
       finder = await ProcessTracker.start(store, { processName: uniqueName('finder'), processType: 'Load' })
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
     })
 
     it('finds by a literal, case-sensitive part of the filename, in registration order', async () => {

@@ -1,9 +1,9 @@
 import os from 'node:os'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ConflictError, ValidationError, type DataStore } from '../../src/index.ts'
 import { canonicalLocation, deriveLocationName, parseS3Url } from '../../src/extract/location-path.ts'
 import { LocationTracker } from '../../src/extract/location-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 
 describe('location paths: canonical form', () => {
@@ -107,16 +107,11 @@ describe('location paths: canonical form', () => {
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: locations`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
 
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    beforeAll(() => {
+      store = isolated.store
     })
 
     it.each([

@@ -8,20 +8,19 @@ import { listExtractHistory } from '../../src/extract/history.ts'
 import { LocationTracker } from '../../src/extract/location-tracker.ts'
 import { registerExtractsByLocation, type RegisterProgress } from '../../src/extract/run-extract-methods.ts'
 import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { runLinkStatus, startRun, storedStatuses } from './helpers.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: registering the files of a local folder`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
     let run: ProcessTracker
     let folder: string
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      store = isolated.store
       run = await startRun(store, 'folder scan')
       folder = mkdtempSync(join(tmpdir(), 'pt-extracts-'))
       writeFileSync(join(folder, 'test_local_dir_1.csv'), 'a,b\n')
@@ -33,9 +32,7 @@ for (const dialect of DIALECTS) {
       symlinkSync(join(folder, 'test_local_dir_1.csv'), join(folder, 'link.csv'))
       symlinkSync(join(folder, 'sub'), join(folder, 'link-to-folder'))
     })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
+    afterAll(() => {
       rmSync(folder, { recursive: true, force: true })
     })
 

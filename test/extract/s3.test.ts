@@ -5,7 +5,7 @@ import { LocationTracker } from '../../src/extract/location-tracker.ts'
 import { registerExtractsByLocation, type RegisterProgress } from '../../src/extract/run-extract-methods.ts'
 import { listS3Filenames, readS3Object } from '../../src/extract/s3-client.ts'
 import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startS3Server, type S3Server } from '../support/s3-server.ts'
 import { startRun, storedStatuses } from './helpers.ts'
 
@@ -71,18 +71,13 @@ describe('S3 reading', () => {
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: registering the files of an S3 prefix`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
     let run: ProcessTracker
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      store = isolated.store
       run = await startRun(store, 's3 scan')
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
     })
 
     it('registers the files directly under the prefix as ready, and counts them', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   InvalidStatusError,
   NotFoundError,
@@ -7,25 +7,20 @@ import {
   type DataStore,
   type StartOptions,
 } from '../../src/index.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 
 const long = 'x'.repeat(251)
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: bad input is refused before anything is written`, () => {
-    let database: IsolatedDatabase
+    const isolated = useIsolatedStore(dialect)
     let store: DataStore
     let run: ProcessTracker
 
     beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open()
+      store = isolated.store
       run = await ProcessTracker.start(store, { processName: 'valid', processType: 'Extract' })
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
     })
 
     const badStarts: [string, unknown][] = [
