@@ -28,3 +28,10 @@ export type {
 export type { ExtractHistoryEntry } from './extract/history.ts'
 export { readS3Object } from './extract/s3-client.ts'
 export type { ProcessContact, ProcessFilter, SourceAttribute, TargetAttribute } from './tracker/process-finders.ts'
+export {
+  importPythonDatabase,
+  SECOND_ACTIVE_RUN_ERROR,
+  type ImportPythonOptions,
+  type ImportProgress,
+} from './import/import-python.ts'
+export type { ImportReport, ImportMend, ImportMendKind, ImportTableCount } from './import/report.ts'

@@ -127,6 +127,12 @@ export class Output {
     })
   }
 
+  /** A live status line on a TTY (stderr), rewritten in place; `null` clears it. Nothing elsewhere or with --quiet. */
+  status(line: string | null): void {
+    if (this.mode.quiet || this.#streams.stderr.isTTY !== true) return
+    this.#streams.stderr.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`)
+  }
+
   /**
    * Runs long work with a spinner on a TTY (stderr), or one line saying what is happening elsewhere.
    * The final line says how long it took, so a slow `setup --overwrite` is visibly alive.

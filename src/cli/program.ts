@@ -10,6 +10,7 @@ import { addDeleteCommand } from './commands/delete.ts'
 import { addDemoCommand } from './commands/demo.ts'
 import { addEncryptCommand } from './commands/encrypt.ts'
 import { addFailCommand } from './commands/fail.ts'
+import { addImportPythonCommand } from './commands/import-python.ts'
 import { addReapCommand } from './commands/reap.ts'
 import { addReportCommand } from './commands/report.ts'
 import { addRunCommand } from './commands/run.ts'
@@ -76,6 +77,7 @@ export function buildProgram(state: CliState): Command {
   addReapCommand(program, act)
   addFailCommand(program, act)
   addDemoCommand(program, act)
+  addImportPythonCommand(program, act)
   return program
 }
 

@@ -21,6 +21,9 @@ export const ADDED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
 /** A table processtracker adds: the import fills it itself. */
 export const ADDED_TABLES: readonly string[] = ['extract_status_history']
 
+/** A scalar the driver returned, as text. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? value.toString() : JSON.stringify(value))
+
 const AUDIT_TIMES = ['created_date_time', 'update_date_time'] as const
 const AUDIT_BY = ['created_by', 'updated_by'] as const
 
@@ -64,14 +67,14 @@ export async function* readTable(
     )
     if (raw.length === 0) return
     const converted = raw.map((row) => {
-      const key = keys.map((column) => String(row[column])).join('/')
+      const key = keys.map((column) => text(row[column])).join('/')
       const out: Record<string, unknown> = {}
       for (const column of AUDIT_TIMES) {
         if (!present.has(column)) continue
         const value = readTimestamp(row[column])
         out[column] = value instanceof Date ? value : now
       }
-      for (const column of AUDIT_BY) if (present.has(column)) out[column] = row[column] === null ? 'python' : String(row[column])
+      for (const column of AUDIT_BY) if (present.has(column)) out[column] = row[column] === null ? 'python' : text(row[column])
       for (const name of wanted) {
         const spec = table.columns[name]
         if (!spec) continue

@@ -69,7 +69,7 @@ export async function insertRows(db: Db, table: string, rows: Record<string, unk
   for (let i = 0; i < rows.length; i += step) {
     await db
       .insertInto(table as never)
-      .values(rows.slice(i, i + step) as never)
+      .values(rows.slice(i, i + step))
       .execute()
   }
 }

@@ -19,7 +19,8 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+)
 export function readTimestamp(value: unknown): Date | null | 'sentinel' {
   if (value === null || value === undefined) return null
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'sentinel' : plausible(value)
-  const match = TIMESTAMP.exec(String(value).trim())
+  if (typeof value !== 'string') return 'sentinel'
+  const match = TIMESTAMP.exec(value.trim())
   if (!match) return 'sentinel'
   const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '0', om = '0'] = match
   const ms = Number(fraction.padEnd(3, '0').slice(0, 3))
@@ -51,7 +52,7 @@ export function convertValue(column: ColumnSpec, value: unknown, padded: boolean
     case 'bool':
       return typeof value === 'boolean' ? value : value === 't' || Number(value) !== 0
     case 'str': {
-      const text = typeof value === 'string' ? value : String(value as number)
+      const text = typeof value === 'string' ? value : typeof value === 'number' ? value.toString() : JSON.stringify(value)
       return padded ? text.trimEnd() : text
     }
     case 'timestamp':
