@@ -11,7 +11,7 @@ type Row = Record<string, unknown>
 export function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null
   if (value instanceof Date) return value.toISOString()
-  const text = String(value)
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
   return new Date(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`).toISOString()
 }
 
