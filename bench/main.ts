@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [--scale small] [--dialects sqlite,postgresql,mysql]`
+ * `npm run bench [-- --json FILE] [--scale small] [--dialects sqlite,postgresql,mysql] [--import-only]`
  *
  * Measures the built package as benchmark.md (../shared/spec/benchmark.md) defines it, on SQLite
  * always and on PostgreSQL / MySQL when PROCESS_TRACKER_BENCH_POSTGRES_URL /
@@ -18,22 +18,24 @@ import { measureContention } from './contention.ts'
 import { ALL_DIALECTS, createBenchDatabase, describeServer, newTag, serverUrl, type BenchDialect } from './databases.ts'
 import { measureFinders } from './finders.ts'
 import { measureHistory } from './history.ts'
+import { formatImport, measureImport, type ImportResult } from './import.ts'
 import { measureClients, measureOneClient } from './lifecycle.ts'
 import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
 import { peakRssBytes } from './stats.ts'
 
-const USAGE = 'usage: npm run bench -- [--json FILE] [--scale full|small] [--dialects sqlite,postgresql,mysql]'
+const USAGE = 'usage: npm run bench -- [--json FILE] [--scale full|small] [--dialects sqlite,postgresql,mysql] [--import-only]'
 
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`)
 }
 
-function parseOptions(): { json: string | undefined; scale: Scale; dialects: BenchDialect[] } {
+function parseOptions(): { json: string | undefined; scale: Scale; dialects: BenchDialect[]; importOnly: boolean } {
   const { values } = parseArgs({
     options: {
       json: { type: 'string' },
       scale: { type: 'string', default: 'full' },
       dialects: { type: 'string' },
+      'import-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -46,7 +48,7 @@ function parseOptions(): { json: string | undefined; scale: Scale; dialects: Ben
   for (const dialect of dialects) {
     if (!ALL_DIALECTS.includes(dialect)) throw new Error(`unknown dialect ${dialect}\n${USAGE}`)
   }
-  return { json: values.json, scale: values.scale, dialects }
+  return { json: values.json, scale: values.scale, dialects, importOnly: values['import-only'] === true }
 }
 
 function packageVersion(name: string): string {
@@ -155,7 +157,7 @@ async function main(): Promise<number> {
     benchPeakRssBytes: 0,
     totalSeconds: 0,
   }
-  for (const dialect of options.dialects) {
+  for (const dialect of options.importOnly ? [] : options.dialects) {
     if (dialect !== 'sqlite' && serverUrl(dialect) === undefined) {
       const variable = dialect === 'postgresql' ? 'PROCESS_TRACKER_BENCH_POSTGRES_URL' : 'PROCESS_TRACKER_BENCH_MYSQL_URL'
       report.skipped.push({ dialect, reason: `${variable} is not set` })
@@ -163,15 +165,29 @@ async function main(): Promise<number> {
     }
     report.dialects.push(await benchDialect(dialect, tag, scale))
   }
+  // The import section (import.md): PostgreSQL only, a source database of its own.
+  let importResult: ImportResult | undefined
+  let importError: string | undefined
+  const postgresBase = serverUrl('postgresql')
+  if (postgresBase !== undefined && options.dialects.includes('postgresql')) {
+    progress('postgresql: import of 1,000,000 Python runs')
+    try {
+      importResult = await measureImport(postgresBase, tag)
+    } catch (error) {
+      importError = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      progress(`postgresql: import FAILED: ${importError}`)
+    }
+  }
   report.environment.loadAverage.end = os.loadavg()
   report.benchPeakRssBytes = peakRssBytes()
   report.totalSeconds = (performance.now() - t0) / 1000
   process.stdout.write(`\n${formatReport(report)}\n`)
+  if (importResult) process.stdout.write(`\n${formatImport(importResult)}\n`)
   if (options.json !== undefined) {
-    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`)
+    writeFileSync(options.json, `${JSON.stringify({ ...report, import: importResult ?? importError ?? null }, null, 2)}\n`)
     progress(`figures written to ${options.json}`)
   }
-  return report.dialects.some((r) => Object.keys(r.errors).length > 0) ? 1 : 0
+  return report.dialects.some((r) => Object.keys(r.errors).length > 0) || importError !== undefined ? 1 : 0
 }
 
 main().then(

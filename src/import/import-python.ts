@@ -43,6 +43,13 @@ export interface ImportPythonOptions {
   onProgress?: (progress: ImportProgress) => void | Promise<void>
 }
 
+/** Where the extract status history goes. */
+const HISTORY_TABLE: TableSpec = (() => {
+  const table = IMPORTED_TABLES.find((spec) => spec.name === 'extract_status_history')
+  if (!table) throw new Error('the schema has no extract_status_history table')
+  return table
+})()
+
 /** The error description of a second active run imported as failed. */
 export const SECOND_ACTIVE_RUN_ERROR = 'Imported from Python ProcessTracker: a second active run of this process.'
 
@@ -241,12 +248,12 @@ class ImportRun {
         const rows = batch.converted.map((row, i) => this.#adjust(table, row, batch.raw[i] ?? {}))
         count.rowsRead += batch.raw.length
         count.rowsWritten += rows.length
-        if (db) await insertRows(db, table.name, rows)
+        if (db) await insertRows(db, this.#store.context.adapter, table, rows)
         await this.#options.onProgress?.({ table: table.name, rowsRead: count.rowsRead, rowsTotal: total })
       }
       const extra = this.#extraRows(table.name)
       count.rowsWritten += extra.length
-      if (db) await insertRows(db, table.name, extra)
+      if (db) await insertRows(db, this.#store.context.adapter, table, extra)
     }
     await this.#copyExtractHistory(db)
   }
@@ -342,7 +349,7 @@ class ImportRun {
         }
       })
       count.rowsWritten += history.length
-      if (db) await insertRows(db, 'extract_status_history', history)
+      if (db) await insertRows(db, this.#store.context.adapter, HISTORY_TABLE, history)
       last = Number(rows[rows.length - 1]?.extract_id)
       if (rows.length < 5000) break
     }
