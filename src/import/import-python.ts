@@ -127,6 +127,26 @@ function assertPythonSchema(source: SourceConnection, catalog: Map<string, Sourc
 
 type Row = Record<string, unknown>
 
+/**
+ * Keeps the next batch's read in flight while the caller writes the current one: the source and
+ * the target are different connections, so a large import overlaps its reads with its writes.
+ */
+async function* readAhead<T>(batches: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = batches[Symbol.asyncIterator]()
+  let pending = iterator.next()
+  try {
+    for (;;) {
+      const result = await pending
+      if (result.done === true) return
+      pending = iterator.next()
+      yield result.value
+    }
+  } finally {
+    // When the caller stops early (its write failed), a read still in flight no longer matters.
+    pending.catch(() => undefined)
+  }
+}
+
 /** One import: what was planned, read and written. */
 class ImportRun {
   readonly #store: DataStore
@@ -244,7 +264,7 @@ class ImportRun {
       if (ADDED_TABLES.includes(table.name)) continue
       const count = this.#count(table.name)
       const total = this.#totals.get(table.name) ?? 0
-      for await (const batch of readTable(this.#source, table, this.#catalog.get(table.name) ?? [], this.#sentinels, this.#now)) {
+      for await (const batch of readAhead(readTable(this.#source, table, this.#catalog.get(table.name) ?? [], this.#sentinels, this.#now))) {
         const rows = batch.converted.map((row, i) => this.#adjust(table, row, batch.raw[i] ?? {}))
         count.rowsRead += batch.raw.length
         count.rowsWritten += rows.length
