@@ -73,6 +73,16 @@ export async function openSource(url: string, options: OpenSourceOptions): Promi
  */
 export function sourceError(error: unknown, spec: ConnectionSpec, adapter: DialectAdapter): ProcessTrackerError {
   const translated = translateDbError(error, adapter, spec)
+  // Say which database: an import talks to two.
+  if (translated instanceof DatabaseUnavailableError) {
+    return new DatabaseUnavailableError(`The Python ProcessTracker database (the import's source): ${translated.message}`, translated.details, {
+      cause: error,
+      code: translated.code === 'PT_LOCK_TIMEOUT' ? 'PT_LOCK_TIMEOUT' : 'PT_DATABASE_UNAVAILABLE',
+    })
+  }
+  if (translated instanceof ConfigError) {
+    return new ConfigError(`The Python ProcessTracker database (the import's source): ${translated.message}`, translated.details, { cause: error })
+  }
   if (translated instanceof ProcessTrackerError) return translated
   const password = spec.dialect === 'sqlite' ? null : spec.password
   const raw = error instanceof Error ? error.message : String(error)

@@ -62,7 +62,7 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
             const before = await rowCounts(store)
             const error = await importPythonDatabase(store, { from: UNREACHABLE[sourceDialect] }).catch((caught: unknown) => caught)
             expect(error).toBeInstanceOf(DatabaseUnavailableError)
-            expect((error as Error).message).toMatch(/Cannot reach the database at .*127\.0\.0\.1:1/)
+            expect((error as Error).message).toMatch(/^The Python ProcessTracker database \(the import's source\): Cannot reach the database at .*127\.0\.0\.1:1/)
             expect((error as Error).message).not.toContain(PASSWORD)
             expect(JSON.stringify((error as DatabaseUnavailableError).details)).not.toContain(PASSWORD)
             expect(await rowCounts(store)).toEqual(before)

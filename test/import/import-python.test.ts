@@ -395,8 +395,10 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
       const archive = await ProcessTracker.start(strict, { processName: 'archive_landing_files' })
       await archive.fail()
       const refusal = await ProcessTracker.start(strict, { processName: 'archive_landing_files' }).catch((error: unknown) => error)
+      // Without the imported streak this failure would be the first in a row, far from the threshold.
+      // (The hold is noticed at this start, or recorded by the failure itself where 0.2 does that.)
       expect(refusal).toBeInstanceOf(ProcessOnHoldError)
-      expect((refusal as ProcessOnHoldError).details.rule).toBe('failure-threshold')
+      expect(['failure-threshold', 'on-hold']).toContain((refusal as ProcessOnHoldError).details.rule)
     } finally {
       await strict.close()
     }

@@ -25,3 +25,23 @@ describe('readTimestamp', () => {
     expect(readTimestamp(null)).toBeNull()
   })
 })
+
+describe.runIf(Boolean(process.env.PROCESS_TRACKER_TEST_POSTGRES_URL))('PostgreSQL array literals of the import writer', () => {
+  it('round-trip text with quotes, backslashes, commas, braces and NULL, and timestamps', async () => {
+    const { default: pg } = await import('pg')
+    const { arrayElement } = await import('../../src/import/target.ts')
+    const client = new pg.Client({ connectionString: process.env.PROCESS_TRACKER_TEST_POSTGRES_URL })
+    await client.connect()
+    try {
+      const texts = ['plain', 'a "quoted" \\ back\\slash', '{braces}, commas', 'NULL', '', ' spaced ', null]
+      const literal = `{${texts.map((text) => arrayElement(text, 'text')).join(',')}}`
+      const { rows } = await client.query<{ a: (string | null)[] }>('select $1::text[] as a', [literal])
+      expect(rows[0]?.a).toEqual(texts)
+      const when = new Date('2025-03-10T03:05:01.988Z')
+      const { rows: timeRows } = await client.query<{ t: string }>("select to_char(($1::timestamptz[])[1] at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as t", [`{${arrayElement(when, 'timestamptz')}}`])
+      expect(timeRows[0]?.t).toBe('2025-03-10 03:05:01.988')
+    } finally {
+      await client.end()
+    }
+  })
+})
