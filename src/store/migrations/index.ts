@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db, DialectAdapter } from '../dialect/adapter.ts'
 import { INITIAL_TABLES } from './0001-initial-schema.ts'
+import { READ_INDEXES } from './0004-read-indexes.ts'
 import { SEEDS } from './seeds.ts'
 import type { TableSpec } from './table-spec.ts'
 
@@ -9,12 +10,21 @@ export interface Migration {
   version: number
   name: string
   tables: TableSpec[]
+  /** Indexes added to tables of earlier migrations. */
+  indexes?: readonly AddedIndex[]
 }
 
-/** Every migration, in order. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', tables: INITIAL_TABLES }]
+/** An index a migration adds to an existing table: `[table, index name, columns]`. */
+export type AddedIndex = readonly [table: string, name: string, columns: readonly string[]]
 
-export const SCHEMA_VERSION = MIGRATIONS.length
+/** Every migration, in order. Add new ones at the end; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', tables: INITIAL_TABLES },
+  { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES },
+]
+
+/** The newest version (versions are fixed when assigned, so the list may have gaps while 0.2 is built). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version))
 export const MIGRATION_TABLE = 'process_tracker_migration'
 
 /** Every table processtracker owns, in creation order. */
@@ -54,6 +64,11 @@ export async function createTable(db: Db, adapter: DialectAdapter, spec: TableSp
     const index = db.schema.createIndex(`${spec.name}_idx${i + 1}`).on(spec.name).columns(columns)
     await adapter.createIndexIfNotExists(index).execute()
   }
+}
+
+/** Creates an index a migration adds to an existing table (see {@link AddedIndex}). */
+export async function addIndex(db: Db, adapter: DialectAdapter, [table, name, columns]: AddedIndex): Promise<void> {
+  await adapter.createIndexIfNotExists(db.schema.createIndex(name).on(table).columns([...columns])).execute()
 }
 
 /** Inserts the default rows that are missing, marked protected. Safe to run any number of times. */
