@@ -28,7 +28,7 @@ export interface StoreContext {
 }
 
 /** How a process status counts for the start rules. */
-export type StatusCategory = 'active' | 'succeeded' | 'failed' | 'held'
+export type StatusCategory = 'active' | 'succeeded' | 'failed' | 'held' | 'released'
 
 export interface ProcessStatus {
   id: number

@@ -113,6 +113,16 @@ export interface ExtractTrackingTable extends Audit {
   extract_filesize_type_id: number | null
   /** processtracker addition: the run that claimed it for loading (claims go back to ready if it fails). */
   extract_claim_process_tracking_id: number | null
+  /** Since schema 2: the file's size in bytes when last registered by location (redelivery detection). */
+  extract_file_size_bytes: ColumnType<number | string | null, number | null | undefined, number | null>
+  /** Since schema 2: the file's modification time (S3: LastModified) when last registered by location. */
+  extract_file_modified_date_time: NullableTimestamp
+  /** Since schema 2: the S3 object's ETag when last registered by location. */
+  extract_file_etag: ColumnType<string | null, string | null | undefined, string | null>
+  /** Since schema 2: when the current delivery of the file was registered. */
+  extract_delivery_date_time: NullableTimestamp
+  /** Since schema 2: the run that registered the current delivery. */
+  extract_delivery_process_tracking_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface ExtractProcessTrackingTable extends Audit {
@@ -128,6 +138,8 @@ export interface ExtractStatusHistoryTable extends Audit {
   process_tracking_id: number | null
   extract_status_id: number
   event_date_time: Timestamp
+  /** Since schema 2: why the status changed, when it was not a plain change (a new delivery). */
+  event_note: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 type NamedLookup<IdKey extends string, NameKey extends string> = Lookup & Record<IdKey, Id> & Record<NameKey, string>
