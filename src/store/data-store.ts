@@ -21,6 +21,14 @@ import type { Explanation } from '../tracker/admin.ts'
 import { Lookups } from '../tracker/lookups.ts'
 import * as reading from '../tracker/reading.ts'
 import type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from '../tracker/reading.ts'
+import * as runViews from '../tracker/run-views.ts'
+import type { RunCount, RunFilters, RunView } from '../tracker/run-views.ts'
+import * as processViews from '../tracker/process-views.ts'
+import type { DependencyGraph, ListProcessesOptions, ProcessView } from '../tracker/process-views.ts'
+import { readCounts, type StoreCounts } from '../tracker/store-counts.ts'
+import * as extractViews from '../extract/extract-views.ts'
+import type { ExtractView, ListExtractsOptions } from '../extract/extract-views.ts'
+import { listLocations, type LocationView } from '../extract/location-views.ts'
 
 /** Options of {@link DataStore.open}. Every one is optional; see the README for the resolution order. */
 export interface OpenOptions {
@@ -274,7 +282,12 @@ export class DataStore {
     return this.#call(() => reading.getProcess(this.context, processName))
   }
 
-  /** Runs, newest first (limit 1–1000, default 50), each with its last error. */
+  /**
+   * Runs, newest first (limit 1–1000, default 50), each with its last error; filtered by process,
+   * status, actor, start time (`startedAfter` inclusive, `startedBefore` exclusive) and staleness, paged
+   * with `beforeTrackingId`. An unknown process or actor is a NotFoundError, an unknown status an
+   * InvalidStatusError, so a typo never reads as "no runs".
+   */
   listRuns(options: ListRunsOptions = {}): Promise<RunInfo[]> {
     return this.#call(() => reading.listRuns(this.context, options))
   }
@@ -291,6 +304,71 @@ export class DataStore {
 
   findProcessesByScheduleFrequency(scheduleFrequency: string): Promise<ProcessInfo[]> {
     return this.#call(() => reading.findProcessesByScheduleFrequency(this.context, scheduleFrequency))
+  }
+
+  // The read model: what the CLI's reading commands and the HTTP API show. Read-only, no locks.
+
+  /**
+   * As {@link DataStore.listRuns}, each run with its heartbeat, staleness (by the database's clock),
+   * and error and extract counts.
+   *
+   * @example
+   * ```ts
+   * const page = await store.listRunViews({ status: 'running', stale: true, limit: 100 })
+   * const next = await store.listRunViews({ status: 'running', stale: true, limit: 100, beforeTrackingId: page.at(-1)?.processTrackingId })
+   * ```
+   */
+  listRunViews(options: ListRunsOptions = {}): Promise<RunView[]> {
+    return this.#call(() => runViews.listRunViews(this.context, options))
+  }
+
+  /** One run by tracking id. @throws NotFoundError for an unknown id. */
+  getRun(processTrackingId: number): Promise<RunView> {
+    return this.#call(() => runViews.getRun(this.context, processTrackingId))
+  }
+
+  /** How many runs match the filters, counted up to `cap` (default 10,000): `{ total, capped }`. */
+  countRuns(filters: RunFilters = {}, options: { cap?: number } = {}): Promise<RunCount> {
+    return this.#call(() => runViews.countRuns(this.context, filters, options))
+  }
+
+  /**
+   * Processes sorted by name, each with its state, latest run, failure streak, dependencies, sources
+   * and targets; `q` (literal substring of the name), `state`, `limit` (1–1000, default 50) and the
+   * cursor `afterName` (the last name of the previous page).
+   */
+  listProcesses(options: ListProcessesOptions = {}): Promise<ProcessView[]> {
+    return this.#call(() => processViews.listProcesses(this.context, options))
+  }
+
+  /** One process as {@link DataStore.listProcesses} shows it. @throws NotFoundError for an unknown process. */
+  getProcessView(processName: string): Promise<ProcessView> {
+    return this.#call(() => processViews.getProcessView(this.context, processName))
+  }
+
+  /** Every process with its state and latest run, and every dependency (parent → child, with its type). */
+  getDependencyGraph(): Promise<DependencyGraph> {
+    return this.#call(() => processViews.getDependencyGraph(this.context))
+  }
+
+  /** Extracts newest first, filtered by location, filename substring, process and status. */
+  listExtracts(options: ListExtractsOptions = {}): Promise<ExtractView[]> {
+    return this.#call(() => extractViews.listExtracts(this.context, options))
+  }
+
+  /** One extract by id. @throws NotFoundError for an unknown id. */
+  getExtract(extractId: number): Promise<ExtractView> {
+    return this.#call(() => extractViews.getExtract(this.context, extractId))
+  }
+
+  /** Locations newest first (limit 1–1000, default 50; cursor `beforeLocationId`). */
+  listLocations(options: { limit?: number; beforeLocationId?: number } = {}): Promise<LocationView[]> {
+    return this.#call(() => listLocations(this.context, options))
+  }
+
+  /** Processes, runs, active runs, processes on hold and extracts, in one statement. */
+  counts(): Promise<StoreCounts> {
+    return this.#call(() => readCounts(this.context))
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {
