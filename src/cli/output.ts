@@ -18,6 +18,8 @@ export interface OutputStreams {
   stdout: OutputStream
   stderr: OutputStream
   env: NodeJS.ProcessEnv
+  /** Where `setup -o` reads its confirmation from; absent in tests that never ask. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
 }
 
 /** How the global options shape the output. */
@@ -65,6 +67,36 @@ export class Output {
     this.mode = mode
     this.out = pc.createColors(colorsWanted(streams.stdout, streams.env))
     this.err = pc.createColors(colorsWanted(streams.stderr, streams.env))
+  }
+
+  /**
+   * The terminal's width for tables: stdout's columns on a terminal, else `$COLUMNS` when set, else
+   * undefined (a pipe or file gets whole names).
+   */
+  get width(): number | undefined {
+    const { stdout, env } = this.#streams
+    if (stdout.isTTY === true && stdout.columns !== undefined && stdout.columns > 0) return stdout.columns
+    const columns = Number(env.COLUMNS)
+    return Number.isInteger(columns) && columns > 0 ? columns : undefined
+  }
+
+  /** Whether a person can answer a question: stdin and stderr are terminals. */
+  get interactive(): boolean {
+    return this.#streams.stderr.isTTY === true && (this.#streams.stdin?.isTTY ?? false)
+  }
+
+  /** Asks a yes/no question on stderr and reads the answer from stdin (see {@link interactive}). */
+  async confirmQuestion(question: string): Promise<boolean> {
+    const stdin = this.#streams.stdin
+    if (stdin === undefined) return false
+    const { createInterface } = await import('node:readline/promises')
+    const reader = createInterface({ input: stdin, output: this.#streams.stderr as NodeJS.WritableStream, terminal: false })
+    try {
+      const answer = await reader.question(`${question} [y/N] `)
+      return /^y(es)?$/i.test(answer.trim())
+    } finally {
+      reader.close()
+    }
   }
 
   /** A result line on stdout. */

@@ -5,11 +5,20 @@
 import { Command, CommanderError, Option } from 'commander'
 import { VERSION } from '../index.ts'
 import { actFor, outputFor, type CliState } from './action.ts'
+import { addApplyCommand } from './commands/apply.ts'
 import { addCreateCommand } from './commands/create.ts'
 import { addDeleteCommand } from './commands/delete.ts'
 import { addDemoCommand } from './commands/demo.ts'
+import { addServeCommand } from './commands/serve.ts'
+import { addTokenCommand } from './commands/token.ts'
 import { addEncryptCommand } from './commands/encrypt.ts'
+import { addExtractsCommand } from './commands/extracts.ts'
 import { addFailCommand } from './commands/fail.ts'
+import { addGraphCommand } from './commands/graph.ts'
+import { addInfoCommand } from './commands/info.ts'
+import { addProcessesCommand } from './commands/processes.ts'
+import { addReleaseCommand } from './commands/release.ts'
+import { addShowCommand } from './commands/show.ts'
 import { addReapCommand } from './commands/reap.ts'
 import { addReportCommand } from './commands/report.ts'
 import { addRunCommand } from './commands/run.ts'
@@ -33,6 +42,8 @@ Examples:
   $ processtracker run -p "Teams Load" --type Load -- ./load.sh
   $ processtracker runs --limit 10
   $ processtracker why "Teams Load"
+  $ processtracker info                                      # which store, chosen how
+  $ processtracker apply -f pipeline.yaml --dry-run
   $ processtracker --url postgres://pt@db:5432/tracker setup
   $ processtracker create -t "process dependency" -p "Teams Extract" -c "Teams Load"
 
@@ -51,7 +62,7 @@ export function buildProgram(state: CliState): Command {
     .addOption(new Option('--schema <name>', 'PostgreSQL schema to work in').env(SCHEMA_ENV).hideHelp())
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'no progress or confirmation messages (errors still go to stderr)')
-    .option('--debug', 'stack traces and library diagnostics on stderr')
+    .option('--debug', 'the connection resolution, stack traces and library diagnostics on stderr')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),
@@ -76,6 +87,15 @@ export function buildProgram(state: CliState): Command {
   addReapCommand(program, act)
   addFailCommand(program, act)
   addDemoCommand(program, act)
+  addServeCommand(program, act)
+  addTokenCommand(program, act)
+  addInfoCommand(program, act)
+  addProcessesCommand(program, act)
+  addShowCommand(program, act)
+  addGraphCommand(program, act)
+  addReleaseCommand(program, act)
+  addApplyCommand(program, act)
+  addExtractsCommand(program, act)
   return program
 }
 
