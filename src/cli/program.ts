@@ -16,6 +16,7 @@ import { addExtractsCommand } from './commands/extracts.ts'
 import { addFailCommand } from './commands/fail.ts'
 import { addGraphCommand } from './commands/graph.ts'
 import { addInfoCommand } from './commands/info.ts'
+import { addLineageCommand } from './commands/lineage.ts'
 import { addProcessesCommand } from './commands/processes.ts'
 import { addReleaseCommand } from './commands/release.ts'
 import { addShowCommand } from './commands/show.ts'
@@ -96,6 +97,7 @@ export function buildProgram(state: CliState): Command {
   addReleaseCommand(program, act)
   addApplyCommand(program, act)
   addExtractsCommand(program, act)
+  addLineageCommand(program, act)
   return program
 }
 
