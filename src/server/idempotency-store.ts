@@ -52,7 +52,8 @@ function canonicalJson(value: unknown): string {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
   }
-  return JSON.stringify(value) ?? 'null'
+  // JSON.stringify(undefined) is undefined at run time, whatever its type says.
+  return value === undefined ? 'null' : JSON.stringify(value)
 }
 
 /**

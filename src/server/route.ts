@@ -51,7 +51,7 @@ export function addRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodTy
   spec: RouteSpec<B, Q, P>,
 ): void {
   const response: Record<number, z.ZodType> = { ...spec.responses }
-  for (const status of ERROR_STATUSES) response[status] ??= errorBody
+  for (const status of ERROR_STATUSES) if (!(status in response)) response[status] = errorBody
   const needed = spec.scope
   app.route({
     method: spec.method,

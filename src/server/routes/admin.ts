@@ -1,7 +1,6 @@
 /** Administration (http.md "Administration", admin scope) and tokens. */
 import { z } from 'zod'
 import type { DataStore } from '../../store/data-store.ts'
-import type { LookupExtra } from '../../tracker/lookups.ts'
 import { addRoute, type RouteContext } from '../route.ts'
 import { dependencyBody, lookupCreateBody, lookupUpdateBody, runSchema, tokenBody, tokenSchema } from '../schemas.ts'
 import { createToken, listTokens, revokeToken } from '../token-store.ts'
@@ -111,7 +110,7 @@ export function addAdminRoutes(context: RouteContext, store: DataStore): void {
     responses: { 201: z.object({}) },
     handler: async ({ params, body, reply }) => {
       const { name, ...extra } = body
-      await store.lookups.create(lookupTopic(params.topic), name, extra as LookupExtra)
+      await store.lookups.create(lookupTopic(params.topic), name, extra)
       reply.code(201)
       return {}
     },
@@ -127,7 +126,7 @@ export function addAdminRoutes(context: RouteContext, store: DataStore): void {
     responses: { 200: z.object({}) },
     handler: async ({ params, body }) => {
       const { name, ...extra } = body
-      await store.lookups.update(lookupTopic(params.topic), params.name, name ?? params.name, extra as LookupExtra)
+      await store.lookups.update(lookupTopic(params.topic), params.name, name ?? params.name, extra)
       return {}
     },
   })

@@ -24,7 +24,7 @@ export function lookupTopic(segment: string): string {
 }
 
 /** `next`: this request's path and query with the cursor moved, or null on the last page. */
-function nextUrl(path: string, query: Record<string, unknown>, cursor: Record<string, string> | null): string | null {
+function nextUrl(path: string, query: Record<string, string | number | boolean | Date | undefined>, cursor: Record<string, string> | null): string | null {
   if (!cursor) return null
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
@@ -164,9 +164,12 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
     query: extractsQuery,
     responses: { 200: z.object({ extracts: z.array(extractSchema), next: z.string().nullable() }) },
     handler: async ({ query }) => {
-      const { limit, before, process, ...rest } = query
+      const { limit, before, process } = query
       const extracts = await store.listExtracts({
-        ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
+        ...(query.locationPath === undefined ? {} : { locationPath: query.locationPath }),
+        ...(query.locationName === undefined ? {} : { locationName: query.locationName }),
+        ...(query.filename === undefined ? {} : { filename: query.filename }),
+        ...(query.status === undefined ? {} : { status: query.status }),
         ...(process === undefined ? {} : { processName: process }),
         ...(before === undefined ? {} : { beforeExtractId: before }),
         limit,

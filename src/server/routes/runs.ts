@@ -127,7 +127,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     tag: 'runs',
     summary: 'Fail the run (store.failRun), recording a Process Error with the reason when given',
     params: runParams,
-    body: failBody.optional(),
+    body: failBody.nullish(),
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       await store.failRun(params.id, body?.reason === undefined ? {} : { reason: body.reason })
