@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db, DialectAdapter } from '../dialect/adapter.ts'
 import { INITIAL_TABLES } from './0001-initial-schema.ts'
+import { HTTP_API_INDEXES, HTTP_API_TABLES } from './0003-http-api.ts'
 import { READ_INDEXES } from './0004-read-indexes.ts'
 import { SEEDS } from './seeds.ts'
 import { DELIVERY_COLUMNS, RELEASED_STATUS } from './0002-released-and-deliveries.ts'
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute()
     },
   },
+  { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES },
   { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES },
 ]
 
