@@ -14,6 +14,8 @@ export interface ScaleParameters {
   finders: { locations: number; perLocation: number; findSamples: number; claimSamples: number; claimLimit: number }
   /** start + complete of a process with `bigRuns` past runs vs one with `smallRuns`. */
   history: { bigRuns: number; smallRuns: number; samples: number }
+  /** Files in the folder `registerExtractsByLocation` registers (twice: new, then already registered). */
+  registration: { files: number }
 }
 
 export const SCALES: Record<Scale, ScaleParameters> = {
@@ -24,6 +26,7 @@ export const SCALES: Record<Scale, ScaleParameters> = {
     contention: { workers: 16, warmupRounds: 3, rounds: 200 },
     finders: { locations: 10_000, perLocation: 100, findSamples: 500, claimSamples: 200, claimLimit: 10 },
     history: { bigRuns: 100_000, smallRuns: 10, samples: 200 },
+    registration: { files: 100_000 },
   },
   small: {
     boundSeconds: 1,
@@ -32,5 +35,6 @@ export const SCALES: Record<Scale, ScaleParameters> = {
     contention: { workers: 16, warmupRounds: 2, rounds: 30 },
     finders: { locations: 1_000, perLocation: 100, findSamples: 200, claimSamples: 100, claimLimit: 10 },
     history: { bigRuns: 100_000, smallRuns: 10, samples: 50 },
+    registration: { files: 10_000 },
   },
 }

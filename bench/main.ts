@@ -18,6 +18,7 @@ import { measureContention } from './contention.ts'
 import { ALL_DIALECTS, createBenchDatabase, describeServer, newTag, serverUrl, type BenchDialect } from './databases.ts'
 import { measureFinders } from './finders.ts'
 import { measureHistory } from './history.ts'
+import { measureRegistration } from './registration.ts'
 import { measureClients, measureOneClient } from './lifecycle.ts'
 import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
 import { peakRssBytes } from './stats.ts'
@@ -126,6 +127,9 @@ async function benchDialect(dialect: BenchDialect, tag: string, scale: ScalePara
     })
     await section('start with history', async (s) => {
       result.history = await measureHistory(s, tag, scale)
+    })
+    await section('registering files by location', async (s) => {
+      result.registration = await measureRegistration(s, tag, scale)
     })
     await section('finders at scale', async (s) => {
       result.finders = await measureFinders(s, tag, scale)

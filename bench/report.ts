@@ -3,6 +3,7 @@ import type { ContentionResult } from './contention.ts'
 import type { BenchDialect, ServerFacts } from './databases.ts'
 import type { FindersResult } from './finders.ts'
 import type { HistoryResult } from './history.ts'
+import type { RegistrationResult } from './registration.ts'
 import { STEPS, type ClientsResult, type OneClientResult } from './lifecycle.ts'
 
 /** Everything measured on one database. A section that failed has its message in `errors`. */
@@ -16,6 +17,7 @@ export interface DialectResult {
   contention?: ContentionResult
   history?: HistoryResult
   finders?: FindersResult
+  registration?: RegistrationResult
   errors: Record<string, string>
   seconds: number
 }
@@ -188,6 +190,23 @@ const ROWS: Row[] = [
     label: '  ratio',
     target: '≤ 1.5',
     cell: (r) => r.history && `${dec(r.history.ratio, 2)}×${mark(r.history.ratio <= 1.5)}`,
+  },
+  {
+    label: 'registerExtractsByLocation, new files',
+    target: '≤ 10 s at 100,000 (PostgreSQL)',
+    cell: (r) =>
+      r.registration &&
+      `${dec(r.registration.newSeconds, 1)} s for ${int(r.registration.files)} (${int(r.registration.statementsNew)} st.)${mark(r.registration.newSeconds <= (10 * r.registration.files) / 100_000)}`,
+  },
+  {
+    label: '  the same files again',
+    target: 'reported',
+    cell: (r) => r.registration && `${dec(r.registration.existingSeconds, 1)} s (${int(r.registration.statementsExisting)} st.)`,
+  },
+  {
+    label: '  RSS growth, both results held',
+    target: 'reported',
+    cell: (r) => r.registration && mib(r.registration.rssGrowthBytes),
   },
   {
     label: 'peak RSS, lifecycle worker (1 client)',

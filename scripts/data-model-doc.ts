@@ -1,7 +1,6 @@
 // Writes docs/data-model.md from the migration's table list, so the document cannot drift from the
 // schema (test/store/data-model-doc.test.ts compares them). Run: npx tsx scripts/data-model-doc.ts
 import { writeFileSync } from 'node:fs'
-import { INITIAL_TABLES } from '../src/store/migrations/0001-initial-schema.ts'
 import { MIGRATIONS } from '../src/store/migrations/index.ts'
 import type { ColumnSpec } from '../src/store/migrations/table-spec.ts'
 
@@ -80,8 +79,9 @@ erDiagram
 `
 
 const lines: string[] = [INTRO]
-for (const table of INITIAL_TABLES) {
-  lines.push(`### ${table.name}`, '', '| column | type | null | default | references |', '| --- | --- | --- | --- | --- |')
+// Every table of every migration, in creation order; a table a later migration created says which.
+for (const { table, version } of MIGRATIONS.flatMap((migration) => migration.tables.map((table) => ({ table, version: migration.version })))) {
+  lines.push(`### ${table.name}${version === 1 ? '' : ` (schema ${version})`}`, '', '| column | type | null | default | references |', '| --- | --- | --- | --- | --- |')
   // Columns later migrations added to this table follow its own, marked with their schema version.
   const added = MIGRATIONS.flatMap((migration) =>
     (migration.columns ?? [])
@@ -98,6 +98,11 @@ for (const table of INITIAL_TABLES) {
   if (table.primaryKey) keys.push(`primary key (${table.primaryKey.join(', ')})`)
   for (const unique of table.unique ?? []) keys.push(`unique (${unique.join(', ')})`)
   for (const index of table.indexes ?? []) keys.push(`index (${index.join(', ')})`)
+  for (const migration of MIGRATIONS) {
+    for (const [on, , columns] of migration.indexes ?? []) {
+      if (on === table.name) keys.push(`index (${columns.join(', ')}) (schema ${migration.version})`)
+    }
+  }
   lines.push('', keys.length > 0 ? `Keys: ${keys.join('; ')}.` : 'Keys: the id.', '')
 }
 export const DOCUMENT = `${lines.join('\n')}\n`

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises'
+import { statSync, type Stats } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { sql, type RawBuilder } from 'kysely'
 import { NotFoundError, ValidationError } from '../errors.ts'
@@ -153,14 +154,26 @@ async function listLocalFiles(folder: string): Promise<ListedFile[]> {
     throw new ValidationError(`Cannot list the folder ${folder}: ${error instanceof Error ? error.message : String(error)}.`, { field: 'locationPath' })
   }
   const files: ListedFile[] = []
-  for (const entry of entries) {
+  for (const [i, entry] of entries.entries()) {
+    // statSync costs a tenth of an awaited stat per file; yielding every 1,000 files keeps the
+    // event loop (heartbeat timers) running through a folder of 100,000.
+    if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
     if (!entry.isFile() && !entry.isSymbolicLink()) continue
     // stat follows a symlink: its target's size and time are what a loader reads.
-    const info = await stat(path.join(folder, entry.name)).catch(() => undefined)
+    const info = statOrUndefined(path.join(folder, entry.name))
     if (!info?.isFile()) continue
     files.push({ name: entry.name, size: info.size, modified: new Date(Math.floor(info.mtimeMs)), etag: null })
   }
   return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/** A file's stat, or undefined when it vanished or cannot be read (it is then not listed). */
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
 }
 
 /** Names of the lookup ids an upsert returns, read once per call (small tables). */
