@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call -- response bodies are JSON, read freely */
 /**
  * Every auth failure and every bad input of http.md "What must be shown": each a 4xx with its code,
  * never a 500, and nothing written; plus a fast-check fuzz of request bodies.

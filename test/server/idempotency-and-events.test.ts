@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- response bodies are JSON, read freely */
 /**
  * Idempotency keys (a lost response retried with the same key gets the same run) and the live
  * event stream (a change made by a library user in another OS process arrives within 2 s; a

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- response bodies are JSON, read freely */
 /**
  * Every route of http.md over a real port, on every database: a worker's lifecycle, extracts of a
  * run, reading with cursors, administration, tokens, operations and the OpenAPI document.

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- response bodies are JSON, read freely */
 /** A small Server-Sent Events reader over fetch, for the tests. */
 export interface SseEvent {
   event: string
