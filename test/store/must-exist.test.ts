@@ -52,17 +52,18 @@ for (const dialect of DIALECTS) {
   })
 }
 
-if (DIALECTS.includes('postgresql') && POSTGRES_URL) {
+const postgresUrl = POSTGRES_URL
+if (DIALECTS.includes('postgresql') && postgresUrl) {
   describe('postgresql: open with mustExist', () => {
     it('does not create a missing schema, and masks the password', async () => {
       const schema = `pt_missing_${Date.now().toString(36)}`
-      const url = new URL(POSTGRES_URL)
+      const url = new URL(postgresUrl)
       url.password = 'sEcReT-pw'
       const error = await DataStore.open({ url: url.toString(), schema, env: {}, mustExist: true, migrate: false }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ConfigError)
       expect((error as ConfigError).message).toContain(`schema ${schema}`)
       expect(JSON.stringify({ message: (error as ConfigError).message, details: (error as ConfigError).details })).not.toContain('sEcReT-pw')
-      const client = new pg.Client({ connectionString: POSTGRES_URL })
+      const client = new pg.Client({ connectionString: postgresUrl })
       await client.connect()
       try {
         const { rows } = await client.query('select 1 from information_schema.schemata where schema_name = $1', [schema])
