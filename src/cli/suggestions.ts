@@ -22,7 +22,8 @@ async function candidatesFor(store: DataStore, error: unknown): Promise<{ name: 
     const { topic, name } = error.details
     if (typeof name !== 'string' || typeof topic !== 'string') return null
     if (topic === 'process') return { name, names: (await store.listProcesses({ limit: PROCESS_CANDIDATES })).map((p) => p.processName) }
-    if ((LOOKUP_TOPICS as readonly string[]).includes(topic)) return { name, names: await store.lookups.list(topic as LookupTopic) }
+    const lookup = LOOKUP_TOPICS.find((candidate) => candidate === topic)
+    if (lookup !== undefined) return { name, names: await store.lookups.list(lookup) }
     return null
   }
   if (error instanceof InvalidStatusError) {

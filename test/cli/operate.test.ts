@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker, type DataStore } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import type { CliResult } from './cli.ts'

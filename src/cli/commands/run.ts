@@ -4,11 +4,11 @@
  * outcome; the wrapper exits with the command's code so cron and CI see what they would have seen.
  */
 import { Option, type Command } from 'commander'
-import { ProcessHaltedError, ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
+import { ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
 import type { Act } from '../action.ts'
 import { runChild, signalNumber, type ChildOutcome } from '../child.ts'
 import { storeEnvironment, type CliContext } from '../context.ts'
-import { asOptionError, EXIT_UNRECORDED, UsageError } from '../exit-codes.ts'
+import { asOptionError, UsageError } from '../exit-codes.ts'
 import { recordOutcome, retryWindowSeconds } from '../outcome.ts'
 import { collect, integerIn } from '../parsers.ts'
 import { describeFailure } from '../stderr-summary.ts'
