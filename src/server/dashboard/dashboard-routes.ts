@@ -91,10 +91,25 @@ function requireDashboardHeader(request: FastifyRequest): void {
   }
 }
 
-/** Adds the dashboard's page, assets and session routes to the server. */
+/**
+ * Adds the dashboard's page, assets and session routes to the server, and lets every API route
+ * accept the sign-in cookie in place of `Authorization` (see `authorizationFor`): the request's
+ * header is filled in before any route's own authentication runs, so the API's scope checks,
+ * errors and logs stay exactly those of a bearer token.
+ */
 export function addDashboardRoutes(app: FastifyInstance, options: DashboardOptions): void {
   const assets = loadAssets(options.assetsDir ?? defaultAssetsDir())
   const maxConcurrentFailures = options.store.context.maxConcurrentFailures
+
+  if (options.authEnabled) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.headers.authorization === undefined && request.url.startsWith('/api/')) {
+        const authorization = authorizationFor(request)
+        if (authorization !== undefined) request.headers.authorization = authorization
+      }
+      done()
+    })
+  }
 
   const sendPage = (_request: FastifyRequest, reply: FastifyReply) =>
     reply.code(200).headers(PAGE_HEADERS).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(assets.page)
