@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino'
 import { redactUrl } from '../config/connection-spec.ts'
 import { DataStore, type OpenOptions } from '../index.ts'
 import type { Output } from './output.ts'
+import { RemoteStore, remoteTarget } from './remote/remote-store.ts'
 import { addSuggestion } from './suggestions.ts'
 
 /** The global options, as commander parsed them. */
@@ -19,6 +20,10 @@ export interface GlobalOptions {
   json?: boolean
   quiet?: boolean
   debug?: boolean
+  /** A processtracker server to work through instead of the database (also env PROCESS_TRACKER_SERVER_URL). */
+  server?: string
+  /** The server's bearer token (also env PROCESS_TRACKER_TOKEN). */
+  token?: string
 }
 
 /** The environment variable the hidden `--schema` option falls back to, and `run` hands to its child. */
@@ -119,6 +124,8 @@ export function createContext(globals: GlobalOptions, output: Output, env: NodeJ
  * unknown name in the error gets its "did you mean …?" while the store is still open.
  */
 export async function withStore<T>(context: CliContext, work: (store: DataStore) => Promise<T>, extra?: Partial<OpenOptions>): Promise<T> {
+  const remote = remoteTarget(context)
+  if (remote) return work(new RemoteStore(remote).asDataStore())
   const store = await context.openStore(extra)
   try {
     return await work(store)

@@ -61,6 +61,8 @@ export function buildProgram(state: CliState): Command {
     .option('--url <url>', 'the data store: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB or mysql://…')
     .option('--config <path>', 'a process_tracker_config.ini, or the folder holding it (local or s3://)')
     .addOption(new Option('--schema <name>', 'PostgreSQL schema to work in').env(SCHEMA_ENV).hideHelp())
+    .option('--server <url>', 'work through a processtracker server instead of the database (env PROCESS_TRACKER_SERVER_URL)')
+    .option('--token <token>', "the server's bearer token (env PROCESS_TRACKER_TOKEN)")
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'no progress or confirmation messages (errors still go to stderr)')
     .option('--debug', 'the connection resolution, stack traces and library diagnostics on stderr')

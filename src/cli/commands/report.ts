@@ -8,6 +8,8 @@ import type { Act } from '../action.ts'
 import { withStore } from '../context.ts'
 import { UsageError } from '../exit-codes.ts'
 import { integerIn, parseDate } from '../parsers.ts'
+import { reportRemote } from '../remote/remote-run.ts'
+import { remoteTarget } from '../remote/remote-store.ts'
 import { TRACKING_ID_ENV, trackingIdOf } from '../tracking-id.ts'
 
 interface ReportOptions {
@@ -56,27 +58,35 @@ Examples (inside a command run by processtracker run):
           throw new UsageError(`--low (${options.low.toISOString()}) is later than --high (${options.high.toISOString()}).`)
         }
         const recorded: string[] = []
-        const run = await withStore(context, async (store) => {
-          const tracked = await ProcessTracker.resume(store, trackingId)
-          // Checked before anything is written, so an unknown type never leaves the counts half-recorded.
-          if (error !== undefined && !(await store.lookups.list('error type')).includes(error.type)) {
-            throw new NotFoundError(`The error type "${error.type}" does not exist.`, { topic: 'error type', name: error.type })
-          }
-          if (options.records !== undefined) {
-            await tracked.setRecordCount(options.records)
-            recorded.push(`${options.records} records`)
-          }
-          if (options.low !== undefined || options.high !== undefined) {
-            await tracked.setLowHighDates({ low: options.low, high: options.high })
-            recorded.push('dates')
-          }
-          if (error !== undefined) {
-            await tracked.raiseRunError(error.type, { description: error.text })
-            recorded.push(`a ${error.type}`)
-          }
-          const [row] = await store.listRuns({ beforeTrackingId: trackingId + 1, limit: 1 })
-          return row
-        })
+        const remote = remoteTarget(context)
+        const run = remote
+          ? await reportRemote(remote, trackingId, { records: options.records, low: options.low, high: options.high, error }).then((row) => {
+              if (options.records !== undefined) recorded.push(`${options.records} records`)
+              if (options.low !== undefined || options.high !== undefined) recorded.push('dates')
+              if (error !== undefined) recorded.push(`a ${error.type}`)
+              return row
+            })
+          : await withStore(context, async (store) => {
+              const tracked = await ProcessTracker.resume(store, trackingId)
+              // Checked before anything is written, so an unknown type never leaves the counts half-recorded.
+              if (error !== undefined && !(await store.lookups.list('error type')).includes(error.type)) {
+                throw new NotFoundError(`The error type "${error.type}" does not exist.`, { topic: 'error type', name: error.type })
+              }
+              if (options.records !== undefined) {
+                await tracked.setRecordCount(options.records)
+                recorded.push(`${options.records} records`)
+              }
+              if (options.low !== undefined || options.high !== undefined) {
+                await tracked.setLowHighDates({ low: options.low, high: options.high })
+                recorded.push('dates')
+              }
+              if (error !== undefined) {
+                await tracked.raiseRunError(error.type, { description: error.text })
+                recorded.push(`a ${error.type}`)
+              }
+              const [row] = await store.listRuns({ beforeTrackingId: trackingId + 1, limit: 1 })
+              return row
+            })
         const { output } = context
         if (output.mode.json) output.json(run ?? null)
         else {

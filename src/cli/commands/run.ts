@@ -11,6 +11,8 @@ import { storeEnvironment, type CliContext } from '../context.ts'
 import { asOptionError, UsageError } from '../exit-codes.ts'
 import { recordOutcome, retryWindowSeconds } from '../outcome.ts'
 import { collect, integerIn } from '../parsers.ts'
+import { trackRemote } from '../remote/remote-run.ts'
+import { remoteTarget } from '../remote/remote-store.ts'
 import { describeFailure } from '../stderr-summary.ts'
 
 interface RunOptions {
@@ -98,6 +100,8 @@ Examples:
         const [commandLine] = command.processedArgs as [string[]]
         const [file, ...args] = commandLine
         if (file === undefined || file === '') throw new UsageError('run needs a command after --, e.g. processtracker run -p NAME -- ./job.sh')
+        const remote = remoteTarget(context)
+        if (remote) return trackRemote(context, remote, { start: startOptions(options), heartbeatSeconds: options.heartbeat, killAfterSeconds: options.killAfter, file, args, describe })
         const store = await context.openStore()
         try {
           return await track(context, store, options, file, args)
@@ -110,16 +114,7 @@ Examples:
 
 async function track(context: CliContext, store: DataStore, options: RunOptions, file: string, args: string[]): Promise<number> {
   const { output } = context
-  const start: StartOptions = {
-    processName: options.process,
-    processType: options.type,
-    actorName: options.actor,
-    toolName: options.tool,
-    processRunName: options.runName,
-    sources: options.source ?? [],
-    targets: options.target ?? [],
-    heartbeatTimeoutSeconds: options.heartbeat > 0 ? options.heartbeat : undefined,
-  }
+  const start = startOptions(options)
   let run: ProcessTracker
   try {
     run = await ProcessTracker.start(store, start)
@@ -148,6 +143,20 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
     return await recordOutcome(context, run, summary === null ? null : describeFailure(summary, outcome.stderrTail, outcome.stderrLines), exitCode, windowSeconds)
   } finally {
     run.stopHeartbeat()
+  }
+}
+
+/** The start options the command line asks for. */
+function startOptions(options: RunOptions): StartOptions {
+  return {
+    processName: options.process,
+    processType: options.type,
+    actorName: options.actor,
+    toolName: options.tool,
+    processRunName: options.runName,
+    sources: options.source ?? [],
+    targets: options.target ?? [],
+    heartbeatTimeoutSeconds: options.heartbeat > 0 ? options.heartbeat : undefined,
   }
 }
 
