@@ -65,6 +65,8 @@ interface ResolvedFilters {
   stale?: boolean
   beforeTrackingId?: number
   trackingIds?: readonly number[]
+  /** The ids of the active statuses, read when the stale filter needs them. */
+  activeStatusIds?: readonly number[]
 }
 
 /**
@@ -83,6 +85,7 @@ async function resolveFilters(ctx: StoreContext, db: Db, options: unknown): Prom
       throw new ValidationError(`stale must be true or false, not ${describe(opts.stale)}.`, { field: 'stale' })
     }
     resolved.stale = opts.stale
+    resolved.activeStatusIds = (await activeStatusIds(db).execute()).map((row) => Number(row.process_status_id))
   }
   if (opts.status !== undefined) resolved.statusId = (await statusByName(ctx, db, checkName(opts.status, 'status'))).id
   const tx = new Tx(db, ctx)
@@ -109,65 +112,80 @@ function staleFlag(ctx: StoreContext): RawBuilder<number> {
   return sql<number>`case when s.process_status_category = 'active' and t.heartbeat_timeout_seconds is not null and ${silentFor} > t.heartbeat_timeout_seconds then 1 else 0 end`
 }
 
-/** The runs matching the filters, joined with process, status and actor; no columns chosen yet. */
+/**
+ * The runs matching the filters, on `process_tracking` alone (no join, so a count reads nothing
+ * else and every planner drives the query from the index of the filtered column); no columns yet.
+ */
 function filteredRuns(ctx: StoreContext, db: Db, filters: ResolvedFilters) {
-  let query = db
-    .selectFrom('process_tracking as t')
-    .innerJoin('process as p', 'p.process_id', 't.process_id')
-    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
-    .leftJoin('actor_lkup as a', 'a.actor_id', 't.process_run_actor_id')
+  let query = db.selectFrom('process_tracking as t')
   const { processId, statusId, actorId, startedAfter, startedBefore, stale, beforeTrackingId, trackingIds } = filters
   if (processId !== undefined) query = query.where('t.process_id', '=', processId)
   if (statusId !== undefined) query = query.where('t.process_status_id', '=', statusId)
   if (actorId !== undefined) query = query.where('t.process_run_actor_id', '=', actorId)
   if (startedAfter !== undefined) query = query.where('t.process_run_start_date_time', '>=', startedAfter)
   if (startedBefore !== undefined) query = query.where('t.process_run_start_date_time', '<', startedBefore)
-  if (stale === true) {
-    // Spelled on process_tracking's own columns, so the (status, tracking id) index finds the few
-    // active runs instead of the query reading every run.
-    query = query
-      .where('t.process_status_id', 'in', activeStatusIds(db))
-      .where('t.heartbeat_timeout_seconds', 'is not', null)
-      .where(sql<boolean>`${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds`)
-  } else if (stale === false) {
-    query = query.where(sql<boolean>`${staleFlag(ctx)} = 0`)
+  if (stale !== undefined) {
+    // The active status ids as values, not a subquery: the (status, tracking id) index then finds
+    // the few active runs (with a subquery, SQLite walks every run newest first).
+    const active = filters.activeStatusIds ?? []
+    const silent = sql<boolean>`${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds`
+    query = stale
+      ? query.where('t.process_status_id', 'in', active).where('t.heartbeat_timeout_seconds', 'is not', null).where(silent)
+      : query.where(sql<boolean>`case when ${sql.ref('t.process_status_id')} in (${sql.join(active)}) and t.heartbeat_timeout_seconds is not null and ${silent} then 1 else 0 end = 0`)
   }
   if (beforeTrackingId !== undefined) query = query.where('t.process_tracking_id', '<', beforeTrackingId)
   if (trackingIds !== undefined) query = query.where('t.process_tracking_id', 'in', trackingIds)
   return query
 }
 
-function selectRunViews(ctx: StoreContext, db: Db, filters: ResolvedFilters) {
-  return filteredRuns(ctx, db, filters).select((eb) => [
-    't.process_tracking_id',
-    't.process_run_id',
-    'p.process_name',
-    't.process_run_name',
-    's.process_status_name',
-    'a.actor_name',
-    't.process_run_start_date_time',
-    't.process_run_end_date_time',
-    't.process_run_record_count',
-    't.process_run_insert_count',
-    't.process_run_update_count',
-    't.process_run_low_date_time',
-    't.process_run_high_date_time',
-    't.is_latest_run',
-    't.process_id',
-    't.heartbeat_timeout_seconds',
-    't.last_heartbeat_date_time',
-    staleFlag(ctx).as('stale'),
-    eb
-      .selectFrom('error_tracking as e')
-      .select(eb.fn.countAll().as('n'))
-      .whereRef('e.process_tracking_id', '=', 't.process_tracking_id')
-      .as('error_count'),
-    eb
-      .selectFrom('extract_process_tracking as x')
-      .select(eb.fn.countAll().as('n'))
-      .whereRef('x.process_tracking_id', '=', 't.process_tracking_id')
-      .as('extract_count'),
-  ])
+/** The run columns a RunView shows, read in the page's derived table. */
+const RUN_COLUMNS = [
+  't.process_tracking_id',
+  't.process_run_id',
+  't.process_run_name',
+  't.process_status_id',
+  't.process_run_actor_id',
+  't.process_run_start_date_time',
+  't.process_run_end_date_time',
+  't.process_run_record_count',
+  't.process_run_insert_count',
+  't.process_run_update_count',
+  't.process_run_low_date_time',
+  't.process_run_high_date_time',
+  't.is_latest_run',
+  't.process_id',
+  't.heartbeat_timeout_seconds',
+  't.last_heartbeat_date_time',
+] as const
+
+/**
+ * The page of runs with every RunView column. The page is chosen first, in a derived table over
+ * `process_tracking` alone, so every planner reads the filtered index (or the primary key) newest
+ * first and stops at the limit; with the joins in the same SELECT, MariaDB's planner drives from
+ * `process` and sorts every run. The derived table reads whole rows on purpose: were it to read only
+ * ids, SQLite would scan a smaller covering index and sort every run.
+ */
+function selectRunViews(ctx: StoreContext, db: Db, filters: ResolvedFilters, limit: number | undefined) {
+  let page = filteredRuns(ctx, db, filters).select(RUN_COLUMNS).orderBy('t.process_tracking_id', 'desc')
+  if (limit !== undefined) page = page.limit(limit)
+  return db
+    .selectFrom(page.as('t'))
+    .innerJoin('process as p', 'p.process_id', 't.process_id')
+    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
+    .leftJoin('actor_lkup as a', 'a.actor_id', 't.process_run_actor_id')
+    .select((eb) => [
+      ...RUN_COLUMNS,
+      'p.process_name',
+      's.process_status_name',
+      'a.actor_name',
+      staleFlag(ctx).as('stale'),
+      eb.selectFrom('error_tracking as e').select(eb.fn.countAll().as('n')).whereRef('e.process_tracking_id', '=', 't.process_tracking_id').as('error_count'),
+      eb
+        .selectFrom('extract_process_tracking as x')
+        .select(eb.fn.countAll().as('n'))
+        .whereRef('x.process_tracking_id', '=', 't.process_tracking_id')
+        .as('extract_count'),
+    ])
 }
 
 type RunRow = Awaited<ReturnType<ReturnType<typeof selectRunViews>['executeTakeFirstOrThrow']>>
@@ -213,9 +231,7 @@ async function readRuns<T>(
   limit: number | undefined,
   build: (row: RunRow, lastError: LastError) => T,
 ): Promise<T[]> {
-  let query = selectRunViews(ctx, db, filters).orderBy('t.process_tracking_id', 'desc')
-  if (limit !== undefined) query = query.limit(limit)
-  const rows = await query.execute()
+  const rows = await selectRunViews(ctx, db, filters, limit).orderBy('t.process_tracking_id', 'desc').execute()
   const lastErrors = await readLastErrors(db, rows.map((row) => Number(row.process_tracking_id)))
   return rows.map((row) => build(row, lastErrors.get(Number(row.process_tracking_id)) ?? null))
 }
