@@ -60,6 +60,8 @@ export interface SettingsOptions {
   logLevel?: string
   /** Reads an `s3://` object as text; needed only when the config location is on S3. */
   readS3Object?: (s3Url: string) => Promise<string>
+  /** Create `~/.process_tracker` for the default SQLite store (default true; `mustExist` opens say false). */
+  createDefaultFolder?: boolean
 }
 
 /** The settings to open a data store with. */
@@ -425,7 +427,7 @@ export async function resolveSettings(
     if (fileSource === 'home config' && Object.keys(values).length === 0) {
       connection = { dialect: 'sqlite', filename: defaultSqlitePath(homeDir) }
       connectionSource = 'default'
-      await ensureDefaultFolder(homeDir)
+      if (options.createDefaultFolder !== false) await ensureDefaultFolder(homeDir)
     } else {
       connection = connectionFromValues(values, fromFile, file, homeDir)
       connectionSource = file === null ? 'PROCESS_TRACKER_DATA_STORE_*' : fileSource

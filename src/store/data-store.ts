@@ -144,6 +144,8 @@ export class DataStore {
         maxConcurrentFailures: options.maxConcurrentFailures,
         logLevel: options.logLevel,
         readS3Object: options.readS3Object ?? readS3Object,
+        // Reading never creates: not even the home folder of the default SQLite store.
+        createDefaultFolder: options.mustExist !== true,
       },
       options.env ?? process.env,
       options.homeDir ?? os.homedir(),
