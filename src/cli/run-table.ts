@@ -86,17 +86,16 @@ const COLUMNS: readonly Column<TableRun>[] = [
 ]
 
 /**
- * The columns with the process names cut so a row fits `width` characters (the terminal's), when
- * known: every other column keeps its width, the names get the rest (at least {@link MIN_NAME_WIDTH}).
+ * The columns with the first one (the names) cut so a row fits `width` characters (the terminal's),
+ * when known: every other column keeps its width, the names get the rest (at least
+ * {@link MIN_NAME_WIDTH}). The last column is counted at its widest so the names give way first.
  */
-function columnsFor(runs: readonly TableRun[], width: number | undefined): readonly Column<TableRun>[] {
-  if (width === undefined) return COLUMNS
-  const [name, ...others] = COLUMNS
-  if (name === undefined) return COLUMNS
-  // The last column (the error) is not padded; count it at its widest so the names give way first.
-  const used = others.reduce((sum, column) => sum + 2 + Math.max(codePoints(column.heading).length, ...runs.map((run) => codePoints(column.value(run)).length)), 0)
+export function fitFirstColumn<Row>(columns: readonly Column<Row>[], rows: readonly Row[], width: number | undefined): readonly Column<Row>[] {
+  const [name, ...others] = columns
+  if (width === undefined || name === undefined) return columns
+  const used = others.reduce((sum, column) => sum + 2 + Math.max(codePoints(column.heading).length, ...rows.map((row) => codePoints(column.value(row)).length)), 0)
   const room = Math.max(MIN_NAME_WIDTH, width - used)
-  return [{ ...name, value: (run) => fit(name.value(run), room) }, ...others]
+  return [{ ...name, value: (row) => fit(name.value(row), room) }, ...others]
 }
 
 /** Prints runs as a table, or as the rows themselves with `--json`; long names are cut to the terminal's width. */
@@ -109,5 +108,5 @@ export function printRuns(output: Output, runs: readonly TableRun[], empty: stri
     output.info(empty)
     return
   }
-  output.table(columnsFor(runs, output.width), runs)
+  output.table(fitFirstColumn(COLUMNS, runs, output.width), runs)
 }

@@ -22,6 +22,8 @@ async function candidatesFor(store: DataStore, error: unknown): Promise<{ name: 
     const { topic, name } = error.details
     if (typeof name !== 'string' || typeof topic !== 'string') return null
     if (topic === 'process') return { name, names: (await store.listProcesses({ limit: PROCESS_CANDIDATES })).map((p) => p.processName) }
+    // The dependency types a user may give (`Undefined` is internal).
+    if (topic === 'dependency type') return { name, names: ['Hard', 'Soft'] }
     const lookup = LOOKUP_TOPICS.find((candidate) => candidate === topic)
     if (lookup !== undefined) return { name, names: await store.lookups.list(lookup) }
     return null

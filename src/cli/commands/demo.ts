@@ -131,7 +131,7 @@ async function tour(context: CliContext, folder: string, database: string, keep:
     await store.addProcessDependency(DEMO_EXTRACT, DEMO_LOAD)
     say.command(`processtracker create -t "process dependency" -p "${DEMO_LOAD}" -c "${DEMO_REPORT}"`)
     await store.addProcessDependency(DEMO_LOAD, DEMO_REPORT)
-    say.ok('A child no longer starts while a parent is running, failed or on hold.')
+    say.ok('A child no longer starts until its parent\'s latest run completed (running, failed, on hold or released all block).')
 
     say.step(3, 'The dependency gate')
     const extract = await ProcessTracker.start(store, { processName: DEMO_EXTRACT })

@@ -4,7 +4,7 @@ import type { DataStore, ProcessState, ProcessView } from '../../index.ts'
 import type { Act } from '../action.ts'
 import { withReadStore } from '../context.ts'
 import type { Colors, Column } from '../output.ts'
-import { fit, formatTime, statusText } from '../run-table.ts'
+import { fitFirstColumn, formatTime, statusText } from '../run-table.ts'
 
 interface ProcessesOptions {
   state?: ProcessState
@@ -36,7 +36,7 @@ export function stateColor(state: string, colors: Colors): ((text: string) => st
 }
 
 const COLUMNS: readonly Column<ProcessView>[] = [
-  { heading: 'PROCESS', value: (p) => fit(p.processName.replace(/[\u0000-\u001f\u007f]+/g, ' '), 60) },
+  { heading: 'PROCESS', value: (p) => p.processName.replace(/[\u0000-\u001f\u007f]+/g, ' ') },
   { heading: 'STATE', value: (p) => p.state, color: (p, colors) => stateColor(p.state, colors) },
   { heading: 'TYPE', value: (p) => p.processType ?? '' },
   {
@@ -75,7 +75,7 @@ Examples:
         const { output } = context
         if (output.mode.json) output.json(processes)
         else if (processes.length === 0) output.info('No processes found.')
-        else output.table(COLUMNS, processes)
+        else output.table(fitFirstColumn(COLUMNS, processes, output.width), processes)
         return 0
       }),
     )

@@ -32,6 +32,9 @@ async function readDetails(store: DataStore, trackingId: number): Promise<RunDet
     .orderBy('extract_tracking_id')
     .limit(MAX_EXTRACTS)
     .execute()
+    .catch((error: unknown) => {
+      throw store.context.translate(error)
+    })
   const extracts: ShownExtract[] = []
   for (const { extract_tracking_id: id } of links) {
     extracts.push({ ...(await store.getExtract(Number(id))), history: await store.listExtractHistory(Number(id)) })
