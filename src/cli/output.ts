@@ -161,9 +161,10 @@ export class Output {
 
   /**
    * Runs long work with a spinner on a TTY (stderr), or one line saying what is happening elsewhere.
-   * The final line says how long it took, so a slow `setup --overwrite` is visibly alive.
+   * The final line says how long it took, so a slow `setup --overwrite` is visibly alive; `detail`
+   * (say "1500/10000 files") is redrawn with the spinner.
    */
-  async progress<T>(label: string, work: () => Promise<T>): Promise<T> {
+  async progress<T>(label: string, work: () => Promise<T>, detail: () => string = () => ''): Promise<T> {
     const stderr = this.#streams.stderr
     if (this.mode.quiet) return work()
     if (stderr.isTTY !== true) {
@@ -174,7 +175,8 @@ export class Output {
     let frame = 0
     const draw = () => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1)
-      stderr.write(`\r\x1b[K${this.err.cyan(SPINNER[frame % SPINNER.length] ?? '-')} ${label} ${this.err.dim(`${seconds}s`)}`)
+      const more = detail()
+      stderr.write(`\r\x1b[K${this.err.cyan(SPINNER[frame % SPINNER.length] ?? '-')} ${label}${more === '' ? '' : ` ${more}`} ${this.err.dim(`${seconds}s`)}`)
       frame += 1
     }
     draw()

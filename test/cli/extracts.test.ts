@@ -45,6 +45,10 @@ for (const dialect of DIALECTS) {
       const viaEnv = await inProcessCli(isolated.database, { env: { PROCESS_TRACKER_TRACKING_ID: String(writer.processTrackingId) } })('extracts', 'register', folder, '--include', 'notes.*')
       expect(viaEnv.code).toBe(0)
       expect(viaEnv.stderr).toContain(`Registered 1 file in ${folder} (1 ready) for tracking id ${writer.processTrackingId}.`)
+      // On a terminal the registration shows progress, ending with a check mark.
+      const onTerminal = await inProcessCli(isolated.database, { stderrTTY: true })('extracts', 'register', folder, '--include', '*.csv', '--tracking-id', String(writer.processTrackingId))
+      expect(onTerminal.code).toBe(0)
+      expect(onTerminal.stderr).toMatch(/✔ Registering the files in .* \d+\.\ds\n/)
     })
 
     it('list filters by location, status, filename and process; an unknown status is an error with a suggestion', async () => {

@@ -14,8 +14,8 @@ class Capture implements OutputStream {
   readonly isTTY: boolean
   readonly columns: number | undefined
 
-  constructor(columns?: number) {
-    this.isTTY = columns !== undefined
+  constructor(columns?: number, tty = columns !== undefined) {
+    this.isTTY = tty
     this.columns = columns
   }
 
@@ -31,12 +31,14 @@ export interface InProcessOptions {
   env?: NodeJS.ProcessEnv
   /** Make stdout a terminal this many columns wide (colours stay off: NO_COLOR is set). */
   columns?: number
+  /** Make stderr a terminal (progress is drawn there). */
+  stderrTTY?: boolean
 }
 
 /** Runs the command line in-process; resolves with its exit code and output. */
 export async function runInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<CliResult> {
   const stdout = new Capture(options.columns)
-  const stderr = new Capture()
+  const stderr = new Capture(undefined, options.stderrTTY === true)
   const code = await runCli(args, { stdout, stderr, env: { NO_COLOR: '1', ...options.env } })
   return { code, signal: null, stdout: stdout.text, stderr: stderr.text }
 }

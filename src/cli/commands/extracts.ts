@@ -109,9 +109,20 @@ Examples:
         const { output } = context
         const registered = await withStore(context, async (store) => {
           const run = await ProcessTracker.resume(store, trackingId)
+          let counted = ''
           try {
-            return await output.progress(`Registering the files in ${location}`, () =>
-              run.registerExtractsByLocation(location, { locationName: options.name, include: options.include, exclude: options.exclude }),
+            return await output.progress(
+              `Registering the files in ${location}`,
+              () =>
+                run.registerExtractsByLocation(location, {
+                  locationName: options.name,
+                  include: options.include,
+                  exclude: options.exclude,
+                  onProgress: ({ done, total }) => {
+                    counted = `${done}/${total} files`
+                  },
+                }),
+              () => counted,
             )
           } catch (error) {
             throw asOptionError(error, { locationName: '--name', include: '--include', exclude: '--exclude', locationPath: 'LOCATION' })
