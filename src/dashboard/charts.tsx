@@ -19,7 +19,7 @@ export function RunHistoryChart({ runs }: { runs: Run[] }) {
   const ordered = [...runs].reverse()
   const now = Date.now()
   const width = 800
-  const height = 160
+  const height = 120
   const slot = width / Math.max(ordered.length, 30)
   const longest = Math.max(...ordered.map((run) => runDuration(run, now)), 1)
   // Newest right: with fewer runs than slots, the bars end at the right edge.

@@ -79,22 +79,27 @@ export function useLiveStatus(): LiveStatus {
 }
 
 /**
- * Calls `refresh` shortly after each run event that `relevant` accepts (and after every reconnect),
- * coalescing bursts into one refetch.
+ * Calls `refresh` shortly after a run event that `relevant` accepts (and after every reconnect),
+ * coalescing bursts: at most one refetch a second, so a busy system does not flood the API.
  */
 export function useLiveRefresh(refresh: () => void, relevant: (run: Run) => boolean = () => true): void {
   const latest = useRef({ refresh, relevant })
   latest.current = { refresh, relevant }
   useEffect(() => {
     let timer: number | undefined
+    let last = 0
     const listener: RunListener = (run) => {
       if (run && !latest.current.relevant(run)) return
-      // A refetch already due covers this event too; a steady stream still refreshes every 150 ms.
+      // A refetch already due covers this event too; a busy stream refetches at most once a second.
       if (timer !== undefined) return
-      timer = window.setTimeout(() => {
-        timer = undefined
-        latest.current.refresh()
-      }, 150)
+      timer = window.setTimeout(
+        () => {
+          timer = undefined
+          last = Date.now()
+          latest.current.refresh()
+        },
+        Math.max(150, last + 1000 - Date.now()),
+      )
     }
     runListeners.add(listener)
     return () => {

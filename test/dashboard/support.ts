@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { DataStore, ExtractTracker, ProcessOnHoldError, ProcessTracker } from '../../src/index.ts'
+import { DataStore, ExtractTracker, ProcessHaltedError, ProcessOnHoldError, ProcessTracker } from '../../src/index.ts'
 import type { IsolatedDatabase } from '../support/dialects.ts'
 
 /** Where Debian's `chromium` package puts the browser (`PROCESS_TRACKER_CHROMIUM` overrides). */
@@ -87,17 +87,24 @@ export interface Seeded {
 }
 
 /**
- * Seeds, through the library: a chain extract-orders → load-warehouse (Hard) → report-daily (Soft);
+ * Seeds, through the library: a chain extract-orders (12 runs, one failed) → load-warehouse (Hard) → report-daily (Soft);
  * a process put on hold by MAX_FAILURES failures with errors (flaky-import) and two more held ones
  * (held-a, held-b); a running run (stuck-job); a stale run (lost-worker); a never-run process; and an
  * extract with a history.
  */
 export async function seed(store: DataStore): Promise<Seeded> {
-  const counts = [120, 340, 275]
+  // Twelve runs of extract-orders, the sixth failed: the run-history chart and streak strip show both.
+  const counts = [120, 340, 275, 310, 295, 0, 330, 350, 365, 342, 390, 401]
   let completedRunId = 0
   let extractId = 0
   for (const [index, count] of counts.entries()) {
     const run = await ProcessTracker.start(store, { processName: 'extract-orders', processType: 'Extract', toolName: 'Python', actorName: 'cron' })
+    if (index === 5) {
+      await run.raiseRunError('File Error', { description: 'orders.csv was truncated at 2 MB', failRun: true }).catch((error: unknown) => {
+        if (!(error instanceof ProcessHaltedError)) throw error
+      })
+      continue
+    }
     await run.setRecordCount(count)
     if (index === counts.length - 1) {
       const extract = await ExtractTracker.register(run, { filename: 'orders-2026-12-01.csv', locationPath: '/data/orders/' })
