@@ -158,22 +158,22 @@ async function readRelated(ctx: StoreContext, rows: ProcessRow[]): Promise<Relat
         if (inChunk.has(edge.childId)) push(related.parents, edge.childId, { processName: edge.parent, type: edge.type })
         if (inChunk.has(edge.parentId)) push(related.children, edge.parentId, { processName: edge.child, type: edge.type })
       }
-      const sources = await db
+      // Sources and targets are both source_lkup names: one statement reads both sides.
+      const linked = await db
         .selectFrom('process_source as ps')
         .innerJoin('source_lkup as sl', 'sl.source_id', 'ps.source_id')
-        .select(['ps.process_id', 'sl.source_name'])
+        .select(['ps.process_id', 'sl.source_name', sql<string>`'source'`.as('side')])
         .where('ps.process_id', 'in', chunk)
-        .orderBy('sl.source_name')
+        .unionAll(
+          db
+            .selectFrom('process_target as pt')
+            .innerJoin('source_lkup as tl', 'tl.source_id', 'pt.target_source_id')
+            .select(['pt.process_id', 'tl.source_name', sql<string>`'target'`.as('side')])
+            .where('pt.process_id', 'in', chunk),
+        )
+        .orderBy('source_name')
         .execute()
-      for (const row of sources) push(related.sources, Number(row.process_id), row.source_name)
-      const targets = await db
-        .selectFrom('process_target as pt')
-        .innerJoin('source_lkup as sl', 'sl.source_id', 'pt.target_source_id')
-        .select(['pt.process_id', 'sl.source_name'])
-        .where('pt.process_id', 'in', chunk)
-        .orderBy('sl.source_name')
-        .execute()
-      for (const row of targets) push(related.targets, Number(row.process_id), row.source_name)
+      for (const row of linked) push(row.side === 'source' ? related.sources : related.targets, Number(row.process_id), row.source_name)
     })
   }
   return related

@@ -1,6 +1,7 @@
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { toDate, toDateOrThrow } from '../store/values.ts'
+import { selectRunErrors } from './run-views.ts'
 import { checkId, checkName } from './validation.ts'
 
 /** A process as `store.getProcess` returns it. */
@@ -93,14 +94,7 @@ export async function findProcessesByScheduleFrequency(ctx: StoreContext, freque
 
 export async function listRunErrors(ctx: StoreContext, processTrackingId: number): Promise<RunError[]> {
   const id = checkId(processTrackingId, 'processTrackingId')
-  const rows = await ctx.db
-    .selectFrom('error_tracking as e')
-    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
-    .select(['et.error_type_name', 'e.error_description', 'e.error_occurrence_date_time'])
-    .where('e.process_tracking_id', '=', id)
-    .orderBy('e.error_occurrence_date_time')
-    .orderBy('e.error_tracking_id')
-    .execute()
+  const rows = await selectRunErrors(ctx.db).where('e.process_tracking_id', '=', id).execute()
   return rows.map((row) => ({
     errorType: row.error_type_name,
     description: row.error_description,

@@ -236,18 +236,21 @@ async function readRuns<T>(
   return rows.map((row) => build(row, lastErrors.get(Number(row.process_tracking_id)) ?? null))
 }
 
+/** Run errors with their type names, in time order (ties by id): filter on `e.process_tracking_id`. */
+export function selectRunErrors(db: Db) {
+  return db
+    .selectFrom('error_tracking as e')
+    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
+    .select(['e.process_tracking_id', 'et.error_type_name', 'e.error_description', 'e.error_occurrence_date_time'])
+    .orderBy('e.error_occurrence_date_time')
+    .orderBy('e.error_tracking_id')
+}
+
 /** The newest error of each run, in one query. */
 async function readLastErrors(db: Db, runIds: number[]): Promise<Map<number, NonNullable<LastError>>> {
   const result = new Map<number, NonNullable<LastError>>()
   if (runIds.length === 0) return result
-  const rows = await db
-    .selectFrom('error_tracking as e')
-    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
-    .select(['e.process_tracking_id', 'et.error_type_name', 'e.error_description'])
-    .where('e.process_tracking_id', 'in', runIds)
-    .orderBy('e.error_occurrence_date_time')
-    .orderBy('e.error_tracking_id')
-    .execute()
+  const rows = await selectRunErrors(db).where('e.process_tracking_id', 'in', runIds).execute()
   for (const row of rows) {
     result.set(Number(row.process_tracking_id), { errorType: row.error_type_name, description: row.error_description })
   }
