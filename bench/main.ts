@@ -18,6 +18,7 @@ import { measureContention } from './contention.ts'
 import { ALL_DIALECTS, createBenchDatabase, describeServer, newTag, serverUrl, type BenchDialect } from './databases.ts'
 import { measureFinders } from './finders.ts'
 import { measureHistory } from './history.ts'
+import { measureHttp } from './http.ts'
 import { measureRegistration } from './registration.ts'
 import { measureClients, measureOneClient } from './lifecycle.ts'
 import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
@@ -133,6 +134,10 @@ async function benchDialect(dialect: BenchDialect, tag: string, scale: ScalePara
     })
     await section('finders at scale', async (s) => {
       result.finders = await measureFinders(s, tag, scale)
+    })
+    // Last: it seeds many runs, which the sections above must not meet.
+    await section('HTTP API', async (s) => {
+      result.http = await measureHttp(s, database.target, tag, scale.http, result.clients?.lifecyclesPerSecond ?? null)
     })
   } catch (error) {
     result.errors.open = error instanceof Error ? (error.stack ?? error.message) : String(error)

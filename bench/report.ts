@@ -1,4 +1,5 @@
 import type { BoundResult } from './bound.ts'
+import type { HttpResult } from './http.ts'
 import type { ContentionResult } from './contention.ts'
 import type { BenchDialect, ServerFacts } from './databases.ts'
 import type { FindersResult } from './finders.ts'
@@ -18,6 +19,7 @@ export interface DialectResult {
   history?: HistoryResult
   finders?: FindersResult
   registration?: RegistrationResult
+  http?: HttpResult
   errors: Record<string, string>
   seconds: number
 }
@@ -63,6 +65,26 @@ interface Row {
 }
 
 const ROWS: Row[] = [
+  {
+    label: 'HTTP lifecycles/s, 8 keep-alive clients (serve)',
+    target: 'reported',
+    cell: (r) => r.http && `${int(r.http.lifecyclesPerSecond)}/s`,
+  },
+  {
+    label: '  ÷ library lifecycles/s, 8 clients',
+    target: '≥ 70 %',
+    cell: (r) => (r.http?.ratio === null || r.http === undefined ? undefined : `${int(r.http.ratio * 100)} %`),
+  },
+  {
+    label: 'GET /api/v1/runs p99 (page of 50, N runs in table)',
+    target: '≤ 20 ms',
+    cell: (r) => r.http && `${ms(r.http.listRuns.p99Ms)} (${int(r.http.runsInTable)})`,
+  },
+  {
+    label: '  ?process= p99 / ?status= p99',
+    target: 'reported',
+    cell: (r) => r.http && `${ms(r.http.listRunsByProcess.p99Ms)} / ${ms(r.http.listRunsByStatus.p99Ms)}`,
+  },
   {
     label: 'durable-commit bound (1 client, INSERT+COMMIT/s)',
     target: 'reported',
