@@ -261,4 +261,13 @@ describe.skipIf(missing !== null).each(BROWSER_DIALECTS)('dashboard in Chromium 
     expect(errors).toEqual([])
     await context.close()
   })
+
+  it('says "reconnecting…" while the event stream is down (the server stopped)', async () => {
+    const { context, page } = await open()
+    await signIn(page, readToken)
+    await expect.poll(() => page.locator('.live').textContent()).toContain('live')
+    await serve.stop()
+    await expect.poll(() => page.locator('.live').textContent(), { timeout: 10_000 }).toContain('reconnecting…')
+    await context.close()
+  })
 })

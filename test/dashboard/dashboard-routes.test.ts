@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { request as httpsRequest } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -130,6 +135,45 @@ describe.each(DIALECTS)('dashboard routes without authentication on %s', (dialec
     try {
       const response = await app.inject({ method: 'GET', url: '/dashboard/session' })
       expect(response.json()).toEqual({ authRequired: false, signedIn: true, name: null, scope: 'admin', maxConcurrentFailures: isolated.store.context.maxConcurrentFailures })
+    } finally {
+      await app.close()
+    }
+  })
+})
+
+/** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
+function selfSignedCertificate(): { cert: Buffer; key: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'pt-tls-'))
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+  return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }
+}
+
+describe.each(DIALECTS)('dashboard sign-in under TLS on %s', (dialect) => {
+  const isolated = useIsolatedStore(dialect)
+
+  it('marks the cookie Secure', async () => {
+    const token = (await createToken(isolated.store, 'tls-reader', 'read')).secret
+    const app = await createServer({ store: isolated.store, auth: true, https: selfSignedCertificate(), logger: pino({ level: 'silent' }) })
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 })
+      const address = app.server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      const body = JSON.stringify({ token })
+      const answer = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+        const sent = httpsRequest(
+          { host: '127.0.0.1', port, path: '/dashboard/sign-in', method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json', 'x-processtracker-dashboard': '1', 'content-length': Buffer.byteLength(body) } },
+          (response) => {
+            response.resume()
+            response.on('end', () => {
+              resolve({ status: response.statusCode ?? 0, cookie: String(response.headers['set-cookie'] ?? '') })
+            })
+          },
+        )
+        sent.on('error', reject)
+        sent.end(body)
+      })
+      expect(answer.status).toBe(200)
+      expect(answer.cookie).toMatch(/^pt_dashboard=.*; HttpOnly; SameSite=Strict; Secure$/)
     } finally {
       await app.close()
     }

@@ -4,7 +4,7 @@
  * are links (Tab to reach, Enter to open); zoom buttons and a find box keep 200 processes usable.
  */
 import { Graph, layout } from '@dagrejs/dagre'
-import { useMemo, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { get } from '../api.ts'
 import { STATE_ICONS, STATE_LABELS, STATE_ORDER } from '../format.ts'
 import { useLiveRefresh } from '../live.ts'
@@ -37,6 +37,11 @@ interface Placed {
   edges: PlacedEdge[]
   width: number
   height: number
+}
+
+/** What the layout depends on: the processes and the dependencies, not their states. */
+function structureKey(graph: DependencyGraph): string {
+  return JSON.stringify([graph.nodes.map((node) => node.processName), graph.edges.map((edge) => [edge.parent, edge.child, edge.type])])
 }
 
 /** dagre's layered layout, left to right. */
@@ -73,7 +78,23 @@ export function GraphView() {
   useTitle('Dependency graph')
   const resource = useResource(() => get<DependencyGraph>('/api/v1/graph'), [])
   useLiveRefresh(resource.reload)
-  const placed = useMemo(() => (resource.data ? place(resource.data) : null), [resource.data])
+  // Laying out a few hundred processes takes dagre a noticeable moment, so it runs after the page
+  // has painted ("Laying out…"), and only when the processes or dependencies change: a live update
+  // that only changes states reuses the positions.
+  const [layout, setLayout] = useState<{ key: string; placed: Placed } | null>(null)
+  const data = resource.data
+  const key = useMemo(() => (data ? structureKey(data) : ''), [data])
+  useEffect(() => {
+    if (!data || layout?.key === key) return
+    const timer = window.setTimeout(() => {
+      setLayout({ key, placed: place(data) })
+    }, 0)
+    return () => {
+      clearTimeout(timer)
+    }
+  }, [data, key, layout?.key])
+  const states = useMemo(() => new Map((data?.nodes ?? []).map((node) => [node.processName, node.state])), [data])
+  const placed = layout?.placed ?? null
   const [zoom, setZoom] = useState(1)
   const [find, setFind] = useState('')
   const [notFound, setNotFound] = useState(false)
@@ -168,7 +189,7 @@ export function GraphView() {
       </ul>
       {resource.error ? <ErrorNotice error={resource.error} /> : null}
       {!placed ? (
-        <Loading what="the graph" />
+        <Loading what={data ? `the layout of ${data.nodes.length} processes` : 'the graph'} />
       ) : placed.nodes.length === 0 ? (
         <p class="muted">No processes yet.</p>
       ) : (
@@ -194,7 +215,7 @@ export function GraphView() {
                 </title>
               </path>
             ))}
-            {placed.nodes.map((node) => (
+            {placed.nodes.map((placedNode) => ({ ...placedNode, state: states.get(placedNode.name) ?? placedNode.state })).map((node) => (
               <a key={node.name} href={processHref(node.name)} data-process={node.name} aria-label={`${node.name}: ${STATE_LABELS[node.state]}`} class="node">
                 <title>
                   {node.name}: {STATE_LABELS[node.state]}
