@@ -181,6 +181,7 @@ for (const dialect of DIALECTS) {
       expect(why.code).toBe(3)
       expect(why.stdout.split('processtracker release').length - 1).toBe(1)
       expect(why.stdout).toContain('processtracker release "Held Job"')
+      expect(why.stdout).toMatch(/Blocking run: run 6 of Held Job \(tracking id \d+\)\./)
       expect(why.stdout + why.stderr).not.toContain('store.')
       const refused = await runInProcess([...(database.options.schema ? ['--schema', database.options.schema] : []), '--url', database.options.url, 'run', '-p', 'Held Job', '--', 'true'])
       expect(refused.code).toBe(3)

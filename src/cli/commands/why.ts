@@ -32,7 +32,12 @@ Examples:
     .action(
       act(async (context, command) => {
         const [name] = command.processedArgs as [string]
-        const explanation = await withReadStore(context, (store) => store.explain(name))
+        const { explanation, blockingRun } = await withReadStore(context, async (store) => {
+          const found = await store.explain(name)
+          // The run number of the blocking run, so the message reads "run 3 of X (tracking id 812)".
+          const run = found.blockingRunId === undefined ? null : await store.getRun(found.blockingRunId).catch(() => null)
+          return { explanation: found, blockingRun: run }
+        })
         const { output } = context
         if (output.mode.json) {
           const message = explanation.message === undefined ? {} : { message: withoutLibraryHint(explanation.message) }
@@ -45,7 +50,9 @@ Examples:
           // The library's message may carry a hint of its own; the CLI prints its one hint below.
           if (explanation.message !== undefined) output.result(`  ${withoutLibraryHint(explanation.message)}`)
           if (explanation.blockingRunId !== undefined) {
-            output.result(`  Blocking run: tracking id ${explanation.blockingRunId} of ${explanation.blockingProcessName ?? name}.`)
+            const process = explanation.blockingProcessName ?? name
+            const which = blockingRun === null ? `tracking id ${explanation.blockingRunId}` : `run ${blockingRun.processRunId} of ${process} (tracking id ${explanation.blockingRunId})`
+            output.result(`  Blocking run: ${which}${blockingRun === null ? ` of ${process}` : ''}.`)
           }
           const held = explanation.rule === 'on-hold' || explanation.rule === 'failure-threshold'
           if (held) output.result(`  Release it with: ${releaseCommand(name)}`)
