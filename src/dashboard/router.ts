@@ -75,3 +75,14 @@ export function onLinkClick(event: MouseEvent): void {
   event.preventDefault()
   if (href !== location.pathname + location.search) navigate(href)
 }
+
+/** `path` with the current query changed: a null or empty value removes its parameter. */
+export function hrefWith(path: string, search: URLSearchParams, changes: Record<string, string | null>): string {
+  const next = new URLSearchParams(search)
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null || value === '') next.delete(key)
+    else next.set(key, value)
+  }
+  const text = next.toString()
+  return text ? `${path}?${text}` : path
+}

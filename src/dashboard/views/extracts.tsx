@@ -7,19 +7,11 @@ import { useState } from 'preact/hooks'
 import { get, getAll, query } from '../api.ts'
 import { count, fileSize } from '../format.ts'
 import { useLiveRefresh } from '../live.ts'
-import { navigate, runHref } from '../router.ts'
+import { hrefWith, navigate, runHref } from '../router.ts'
 import type { Extract, ExtractHistoryEntry, Location } from '../types.ts'
 import { ErrorNotice, Loading, Section, Time, useResource, useTitle } from '../ui.tsx'
 
-function href(search: URLSearchParams, changes: Record<string, string | null>): string {
-  const next = new URLSearchParams(search)
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === null || value === '') next.delete(key)
-    else next.set(key, value)
-  }
-  const text = next.toString()
-  return text ? `/extracts?${text}` : '/extracts'
-}
+const href = (search: URLSearchParams, changes: Record<string, string | null>): string => hrefWith('/extracts', search, changes)
 
 function History({ id }: { id: number }) {
   const resource = useResource(async () => {

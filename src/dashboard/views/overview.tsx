@@ -7,7 +7,7 @@ import { useMemo } from 'preact/hooks'
 import { getAll } from '../api.ts'
 import { count, STATE_ICONS, STATE_LABELS, STATE_ORDER } from '../format.ts'
 import { useLiveRefresh } from '../live.ts'
-import { navigate, processHref, runHref } from '../router.ts'
+import { hrefWith, navigate, processHref, runHref } from '../router.ts'
 import type { Process, ProcessState } from '../types.ts'
 import { Duration, ErrorNotice, Loading, StaleMark, StateBadge, Time, useResource, useTitle } from '../ui.tsx'
 
@@ -18,15 +18,7 @@ function byUrgency(a: Process, b: Process): number {
   return STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.processName.localeCompare(b.processName)
 }
 
-function withParams(search: URLSearchParams, changes: Record<string, string | null>): string {
-  const next = new URLSearchParams(search)
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === null || value === '') next.delete(key)
-    else next.set(key, value)
-  }
-  const text = next.toString()
-  return text ? `/?${text}` : '/'
-}
+const withParams = (search: URLSearchParams, changes: Record<string, string | null>): string => hrefWith('/', search, changes)
 
 export function Overview({ search }: { search: URLSearchParams }) {
   useTitle('Overview')
