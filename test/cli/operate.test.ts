@@ -106,6 +106,14 @@ for (const dialect of DIALECTS) {
       await run.complete()
     })
 
+    it('the database-only commands refuse --server with a usage error instead of half working', async () => {
+      for (const command of [['info'], ['processes'], ['show', '1'], ['graph'], ['apply', '-f', 'x.yaml'], ['extracts', 'list']]) {
+        const result = await runInProcess(['--server', 'http://127.0.0.1:9', ...command])
+        expect(result.code, command.join(' ')).toBe(2)
+        expect(result.stderr).toContain('not through --server')
+      }
+    })
+
     it('--help of report and run says where the valid values are', async () => {
       const report = await runInProcess(['report', '--help'])
       expect(report.stdout).toContain('processtracker create --help')

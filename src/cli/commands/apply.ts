@@ -1,6 +1,7 @@
 /** `processtracker apply -f FILE [--dry-run] [--prune]`: define processes and dependencies as code. */
 import type { Command } from 'commander'
 import type { Act } from '../action.ts'
+import { requireDatabase } from '../local-only.ts'
 import { applyPlan, makePlan, type PlanItem } from '../apply/plan.ts'
 import { readPipeline } from '../apply/pipeline-file.ts'
 import { withStore } from '../context.ts'
@@ -64,6 +65,7 @@ Examples:
     )
     .action(
       act(async (context, command) => {
+        requireDatabase(context, 'apply')
         const options = command.opts<ApplyOptions>()
         const { output } = context
         // A file that cannot be read or does not describe a pipeline fails before the store is opened.

@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander'
 import { ExtractTracker, ProcessTracker, type ExtractView } from '../../index.ts'
 import type { Act } from '../action.ts'
+import { requireDatabase } from '../local-only.ts'
 import { withReadStore, withStore } from '../context.ts'
 import { asOptionError } from '../exit-codes.ts'
 import type { Column, Output } from '../output.ts'
@@ -103,6 +104,7 @@ Examples:
     .addOption(trackingIdOption())
     .action(
       act(async (context, command) => {
+        requireDatabase(context, `extracts ${command.name()}`)
         const [location] = command.processedArgs as [string]
         const options = command.opts<RegisterOptions>()
         const trackingId = trackingIdOf(options.trackingId, context.env, 'extracts register')
@@ -148,6 +150,7 @@ Examples:
     .addOption(new Option('--limit <n>', 'how many (1-1000)').argParser(integerIn(1, 1000)).default(50))
     .action(
       act(async (context, command) => {
+        requireDatabase(context, `extracts ${command.name()}`)
         const options = command.opts<ListOptions>()
         const rows = await withReadStore(context, async (store) => {
           try {
@@ -183,6 +186,7 @@ Examples:
     .addOption(trackingIdOption())
     .action(
       act(async (context, command) => {
+        requireDatabase(context, `extracts ${command.name()}`)
         const options = command.opts<ClaimOptions>()
         const trackingId = trackingIdOf(options.trackingId, context.env, 'extracts claim')
         const claimed = await withStore(context, async (store) => {
@@ -206,6 +210,7 @@ Examples:
     .addOption(trackingIdOption())
     .action(
       act(async (context, command) => {
+        requireDatabase(context, `extracts ${command.name()}`)
         const options = command.opts<StatusOptions>()
         const [ids] = command.processedArgs as [number[]]
         const trackingId = trackingIdOf(options.trackingId, context.env, 'extracts status')

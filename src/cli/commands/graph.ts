@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander'
 import type { DependencyGraph } from '../../index.ts'
 import type { Act } from '../action.ts'
+import { requireDatabase } from '../local-only.ts'
 import { withReadStore } from '../context.ts'
 import type { Output } from '../output.ts'
 import { stateColor } from './processes.ts'
@@ -93,6 +94,7 @@ Examples:
     )
     .action(
       act(async (context, command) => {
+        requireDatabase(context, 'graph')
         const { format } = command.opts<{ format: GraphFormat }>()
         const graph = await withReadStore(context, (store) => store.getDependencyGraph())
         const { output } = context

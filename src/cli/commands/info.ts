@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { recordedVersion, SCHEMA_VERSION } from '../../store/migrations/index.ts'
 import type { Act } from '../action.ts'
+import { requireDatabase } from '../local-only.ts'
 import { describeSource, maskedStore, withReadStore } from '../context.ts'
 import { settingSources } from '../setting-sources.ts'
 
@@ -25,6 +26,7 @@ Examples:
     )
     .action(
       act(async (context) => {
+        requireDatabase(context, 'info')
         const { output } = context
         const facts = await withReadStore(context, async (store) => ({
           store: {

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander'
 import type { DataStore, ProcessState, ProcessView } from '../../index.ts'
 import type { Act } from '../action.ts'
+import { requireDatabase } from '../local-only.ts'
 import { withReadStore } from '../context.ts'
 import type { Colors, Column } from '../output.ts'
 import { fitFirstColumn, formatTime, statusText } from '../run-table.ts'
@@ -70,6 +71,7 @@ Examples:
     )
     .action(
       act(async (context, command) => {
+        requireDatabase(context, 'processes')
         const options = command.opts<ProcessesOptions>()
         const processes = await withReadStore(context, (store) => allProcesses(store, { state: options.state, q: options.filter }))
         const { output } = context

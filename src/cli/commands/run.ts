@@ -3,6 +3,7 @@
  * rules decide first (a refusal exits 3 and the command never runs); the command's exit decides the
  * outcome; the wrapper exits with the command's code so cron and CI see what they would have seen.
  */
+import { lineageChildEnvironment } from '../../lineage/child-environment.ts'
 import { Option, type Command } from 'commander'
 import { ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
 import type { Act } from '../action.ts'
@@ -133,6 +134,7 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
     ...storeEnvironment(context.globals, context.env),
     PROCESS_TRACKER_TRACKING_ID: String(run.processTrackingId),
     PROCESS_TRACKER_PROCESS_NAME: run.processName,
+    ...lineageChildEnvironment(store, run), // PROCESS_TRACKER_RUN_UUID, OPENLINEAGE_PARENT_ID
   }
   const outcome = await runChild(file, args, env, process.stderr, options.killAfter)
   const { exitCode, summary } = describe(outcome, file)

@@ -63,7 +63,8 @@ Examples:
         if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together.')
         const https = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined
         const { output } = context
-        const store = await context.openStore()
+        // Lineage (when configured): serve sends the OpenLineage outbox while it runs.
+        const store = await context.openStore({ lineage: { dispatch: true } })
         try {
           // Request logs go to stderr, so stdout carries only the listening line (scripts read it).
           const logger = pino({ level: context.globals.quiet ? 'warn' : 'info', redact: ['req.headers.authorization', 'password', '*.password'] }, pino.destination({ dest: 2, sync: false }))

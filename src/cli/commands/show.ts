@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import type { DataStore, ExtractHistoryEntry, ExtractView, RunError, RunView } from '../../index.ts'
 import type { Act } from '../action.ts'
+import { requireDatabase } from '../local-only.ts'
 import { withReadStore } from '../context.ts'
 import { integerIn } from '../parsers.ts'
 import { formatDuration, formatTime, statusText } from '../run-table.ts'
@@ -59,6 +60,7 @@ Examples:
     )
     .action(
       act(async (context, command) => {
+        requireDatabase(context, 'show')
         const [trackingId] = command.processedArgs as [number]
         const details = await withReadStore(context, (store) => readDetails(store, trackingId))
         const { output } = context
