@@ -81,7 +81,11 @@ describe.each(DIALECTS)('%s: processtracker serve', (dialect) => {
       })
     })
     expect(await answer).toBe(201)
-    const [code] = (await new Promise((resolve) => serve.child.once('exit', (...args) => { resolve(args); })))
+    const code = await new Promise<number | null>((resolve) => {
+      serve.child.once('exit', (exitCode: number | null) => {
+        resolve(exitCode)
+      })
+    })
     expect(code).toBe(0)
   })
 
