@@ -14,10 +14,13 @@ import { mysqlAdapter } from './dialect/mysql-adapter.ts'
 import { postgresAdapter } from './dialect/postgres-adapter.ts'
 import { sqliteAdapter } from './dialect/sqlite-adapter.ts'
 import { dropAll, migrate } from './migrator.ts'
+import { assertSchemaExists, assertStoreFileExists } from './must-exist.ts'
 import { listExtractHistory, type ExtractHistoryEntry } from '../extract/history.ts'
 import { readS3Object } from '../extract/s3-client.ts'
 import * as admin from '../tracker/admin.ts'
-import type { Explanation } from '../tracker/admin.ts'
+import type { DependencyChange, Explanation } from '../tracker/admin.ts'
+import { defineProcess } from '../tracker/define-process.ts'
+import type { StartOptions } from '../tracker/start-options.ts'
 import { Lookups } from '../tracker/lookups.ts'
 import * as reading from '../tracker/reading.ts'
 import type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from '../tracker/reading.ts'
@@ -42,6 +45,12 @@ export interface OpenOptions {
   logLevel?: string
   /** Create or upgrade the schema on open (default true). */
   migrate?: boolean
+  /**
+   * Refuse to create anything (default false): no SQLite file or folder, no PostgreSQL schema, no
+   * tables. A store that does not exist or has no processtracker schema is a `ConfigError` naming
+   * it. What reading commands open with (together with `migrate: false`).
+   */
+  mustExist?: boolean
   /**
    * PostgreSQL schema to work in (created when missing); default env `PROCESS_TRACKER_SCHEMA`, else
    * the connection's search_path.
@@ -165,6 +174,7 @@ export class DataStore {
       throw new ConfigError(`poolSize must be a positive whole number, not ${String(poolSize)}.`)
     }
     const spec = settings.connection
+    if (options.mustExist) assertStoreFileExists(spec, connection.schema)
     const adapter = ADAPTERS[spec.dialect]
     const adapterOptions = { poolSize, lockTimeoutMs, ssl: options.ssl, schema: connection.schema }
     const counts: StatementCounts = { statements: 0, commits: 0 }
@@ -194,7 +204,13 @@ export class DataStore {
       translate: (error) => translateDbError(error, adapter, spec),
     }
     try {
-      await adapter.prepare(db, adapterOptions)
+      if (options.mustExist) {
+        // Without a schema name, prepare only checks the server: it must not create the schema.
+        await adapter.prepare(db, { ...adapterOptions, schema: undefined })
+        await assertSchemaExists(db, adapter, spec, connection.schema)
+      } else {
+        await adapter.prepare(db, adapterOptions)
+      }
       if (options.migrate !== false) await migrate(db, adapter, lockTimeoutMs)
     } catch (error) {
       await db.destroy().catch(() => undefined)
@@ -230,8 +246,11 @@ export class DataStore {
     return (this.#lookups ??= new Lookups(this.context))
   }
 
-  /** Makes `child` depend on `parent` (type Hard by default). Refuses self-dependencies and cycles. */
-  addProcessDependency(parent: string, child: string, options: { type?: string } = {}): Promise<void> {
+  /**
+   * Makes `child` depend on `parent` (type Hard by default). Refuses self-dependencies and cycles. An
+   * existing dependency of another type gets the new type; the result says which happened.
+   */
+  addProcessDependency(parent: string, child: string, options: { type?: string } = {}): Promise<DependencyChange> {
     return this.#call(() => admin.addProcessDependency(this.context, parent, child, options))
   }
 
@@ -248,7 +267,9 @@ export class DataStore {
   }
 
   /**
-   * Releases an on-hold process: its held latest run becomes `completed`, so the next start may run.
+   * Releases an on-hold process: its held latest run becomes `released` (with an end time), so the
+   * next start may run; a failure streak that reached the threshold without a recorded hold gets a
+   * `released` run. Children stay blocked: a release is not a success.
    *
    * @throws NotFoundError "The process NAME is not on hold."
    */
@@ -277,6 +298,22 @@ export class DataStore {
    */
   explain(processName: string): Promise<Explanation> {
     return this.#call(() => admin.explain(this.context, processName))
+  }
+
+  /**
+   * Creates or updates a process from the `start` options without starting a run (type, tool,
+   * frequency; sources, targets, objects, attributes and dataset types are added). Dependencies can
+   * then be declared, and a child's first run is gated by its parents.
+   *
+   * @example
+   * ```ts
+   * await store.defineProcess({ processName: 'Teams Load', processType: 'Load', sources: 'Lahman' })
+   * await store.addProcessDependency('Teams Extract', 'Teams Load')
+   * ```
+   * @throws ValidationError as `start` would, or for a new process without `processType`.
+   */
+  defineProcess(options: StartOptions): Promise<ProcessInfo> {
+    return this.#call(() => defineProcess(this.context, options))
   }
 
   /** A process and its totals, or null. */

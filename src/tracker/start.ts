@@ -155,7 +155,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
  * Finds or creates the process and locks its row. Defaults apply only when the process is created;
  * later, an explicit type, tool or frequency that differs updates it.
  */
-async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<{ processId: number }> {
+export async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<{ processId: number }> {
   const { adapter } = tx.ctx
   const query = tx.db
     .selectFrom('process')
@@ -218,7 +218,7 @@ async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<
 }
 
 /** Sources, targets, objects, attributes and dataset types: added, never removed; every level linked. */
-async function linkSides(tx: Tx, processId: number, options: ValidStart): Promise<void> {
+export async function linkSides(tx: Tx, processId: number, options: ValidStart): Promise<void> {
   const datasetTypeIds: number[] = []
   for (const name of [...options.datasetTypes].sort()) {
     const id = await ensureId(tx, LOOKUP.datasetType, name)
