@@ -34,4 +34,15 @@ export type {
 } from './extract/run-extract-methods.ts'
 export type { ExtractHistoryEntry } from './extract/history.ts'
 export { readS3Object } from './extract/s3-client.ts'
+export {
+  flushLineage,
+  lineageStatus,
+  type LineageStatus,
+  type LineageOptions,
+  type LineageTransportKind,
+  type ParentRun,
+  type DispatchCounts,
+  type DispatchPolicy,
+  type OutboxStatus,
+} from './lineage/index.ts'
 export type { ProcessContact, ProcessFilter, SourceAttribute, TargetAttribute } from './tracker/process-finders.ts'

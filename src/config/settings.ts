@@ -73,6 +73,8 @@ export interface ResolvedSettings {
   maxConcurrentFailures: number
   /** Upper case, one of {@link LOG_LEVELS}. */
   logLevel: string
+  /** The ini file that was read, parsed, for settings resolved elsewhere (lineage's `openlineage_*`). */
+  ini?: { doc: IniDocument; location: string }
 }
 
 const DATA_STORE_KEYS = [
@@ -440,6 +442,7 @@ export async function resolveSettings(
     configFile: file?.location ?? null,
     maxConcurrentFailures: maxConcurrentFailures(options, env, file),
     logLevel: logLevel(options, env, file),
+    ...(file === null ? {} : { ini: { doc: file.doc, location: file.location } }),
   }
 }
 

@@ -205,6 +205,9 @@ export class Dispatcher {
         await this.#release(rows.slice(i))
         break
       }
+      // A claim covers a whole batch; each row's lease is renewed just before it is sent, and a row
+      // whose lease ran out meanwhile and was taken by another dispatcher is left to that one.
+      if (!(await this.#renew(row))) continue
       const payload = row.payload ?? JSON.stringify(buildRunEvent(await readEventFacts(this.#ctx, this.#ctx.db, row)))
       const result = await this.#sendWithTries(payload)
       await this.#settle(row, payload, result)
@@ -251,6 +254,18 @@ export class Dispatcher {
       .set({ ...base, response, next_attempt_date_time: new Date(now.getTime() + delay) })
       .where('outbox_id', '=', row.outboxId)
       .execute()
+  }
+
+  async #renew(row: OutboxRow): Promise<boolean> {
+    const now = new Date()
+    const result = await this.#ctx.db
+      .updateTable('lineage_outbox')
+      .set({ lease_until_date_time: new Date(now.getTime() + this.#policy.leaseMs) })
+      .where('outbox_id', '=', row.outboxId)
+      .where('lease_owner', '=', this.#owner)
+      .where('outbox_status', '=', 'pending')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
   }
 
   async #release(rows: OutboxRow[]): Promise<void> {

@@ -59,6 +59,8 @@ export interface ProcessTrackingTable extends Audit {
   /** processtracker addition: heartbeats (null: the run is never reaped). */
   heartbeat_timeout_seconds: number | null
   last_heartbeat_date_time: NullableTimestamp
+  /** Since schema 5: the run's OpenLineage runId, a UUIDv7 made at start (unique). */
+  run_uuid: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ProcessStatusTable extends Lookup {
@@ -193,6 +195,8 @@ export interface Database {
   source_lkup: NamedLookup<'source_id', 'source_name'> & {
     source_type_id: Generated<number>
     character_set_id: number | null
+    /** Since schema 5: the OpenLineage dataset namespace of the source's datasets. */
+    source_uri: ColumnType<string | null, string | null | undefined, string | null>
   }
   source_type_lkup: NamedLookup<'source_type_id', 'source_type_name'>
   character_set_lkup: NamedLookup<'character_set_id', 'character_set_name'>
@@ -240,4 +244,31 @@ export interface Database {
   extract_source: Link<'extract_id', 'source_id'>
   extract_source_object: Link<'extract_id', 'source_object_id'>
   process_tracker_migration: { version: number; name: string; applied_date_time: Generated<Date | string> }
+  /** Since schema 5: OpenLineage events waiting to be sent (src/lineage). */
+  lineage_outbox: LineageOutboxTable
+}
+
+/** Since schema 5: the OpenLineage outbox (see src/store/migrations/0005-lineage.ts). */
+export interface LineageOutboxTable extends Audit {
+  outbox_id: Id
+  process_tracking_id: number
+  event_type: string
+  event_time: Timestamp
+  job_namespace: string
+  run_status_id: number | null
+  run_record_count: ColumnType<number | string | null, number | null | undefined, number | null>
+  run_low_date_time: NullableTimestamp
+  run_high_date_time: NullableTimestamp
+  nominal_start_time: string | null
+  parent_namespace: string | null
+  parent_name: string | null
+  parent_run_id: string | null
+  outbox_status: Generated<string>
+  attempt_count: Generated<number>
+  next_attempt_date_time: NullableTimestamp
+  lease_owner: string | null
+  lease_until_date_time: NullableTimestamp
+  sent_date_time: NullableTimestamp
+  payload: string | null
+  response: string | null
 }

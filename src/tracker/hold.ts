@@ -2,6 +2,8 @@ import type { ProcessStatus } from '../store/context.ts'
 import type { Tx } from '../store/transaction.ts'
 import { countFailures, newestRuns, type StreakRun } from './latest-runs.ts'
 import { ON_HOLD, statusByName } from './statuses.ts'
+import { recordMarkerRun } from '../lineage/record.ts'
+import { uuidv7 } from '../lineage/uuid7.ts'
 
 /**
  * The hold of api.md rule 4, recorded when it happens (since 0.2): the failure that brings the
@@ -42,6 +44,7 @@ export async function insertMarkerRun(
       process_run_end_date_time: at,
       process_run_actor_id: actorId,
       is_latest_run: true,
+      run_uuid: uuidv7(),
       created_by: tx.ctx.auditUser,
       updated_by: tx.ctx.auditUser,
     }),
@@ -52,5 +55,6 @@ export async function insertMarkerRun(
     .set({ is_latest_run: false })
     .where('process_tracking_id', '=', previous.processTrackingId)
     .execute()
+  await recordMarkerRun(tx, id) // lineage: START then ABORT, when lineage is on
   return id
 }

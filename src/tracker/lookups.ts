@@ -24,6 +24,8 @@ export interface LookupExtra {
   maxProcessing?: number | null
   processingUnit?: string | null
   category?: 'active' | 'succeeded' | 'failed' | 'held' | 'released'
+  /** Source (since 0.2): the OpenLineage namespace of its datasets, e.g. `postgres://db:5432` (default `processtracker`). */
+  uri?: string | null
 }
 
 interface TopicSpec {
@@ -85,7 +87,7 @@ const TOPICS: Record<LookupTopic, TopicSpec> = {
     extra: { category: { column: 'process_status_category', check: category } },
   },
   'process type': simple('process_type_lkup', 'process_type_id', 'process_type_name'),
-  source: simple('source_lkup', 'source_id', 'source_name'),
+  source: { table: 'source_lkup', id: 'source_id', name: 'source_name', extra: { uri: { column: 'source_uri', check: optionalText(2048) } } },
   tool: simple('tool_lkup', 'tool_id', 'tool_name'),
 }
 

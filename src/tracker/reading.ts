@@ -23,6 +23,8 @@ export interface RunInfo {
   processRunId: number
   processName: string
   processRunName: string | null
+  /** The run's OpenLineage runId, a UUIDv7 made at start (since 0.2); '' only for a run inserted by hand without one. */
+  runUuid: string
   status: string
   actorName: string | null
   startDateTime: Date

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { OlEvent } from './schemas.ts'
 
 /** What the receiver does with the next request. */
 export type Behaviour = 'accept' | '503' | 'drop' | 'hang' | '400'
 
 export interface Received {
   behaviour: Behaviour
-  event: Record<string, unknown>
+  event: OlEvent
   authorization: string | undefined
 }
 
@@ -36,7 +37,7 @@ export class TestReceiver {
   }
 
   /** Events acknowledged with a 2xx, in arrival order. */
-  get accepted(): Record<string, unknown>[] {
+  get accepted(): OlEvent[] {
     return this.requests.filter((r) => r.behaviour === 'accept').map((r) => r.event)
   }
 
@@ -62,7 +63,10 @@ export class TestReceiver {
   async close(): Promise<void> {
     this.releaseHung()
     this.#server?.closeAllConnections()
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve())
+    await new Promise<void>((resolve) => {
+      if (this.#server) this.#server.close(() => { resolve() })
+      else resolve()
+    })
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -71,7 +75,7 @@ export class TestReceiver {
     const behaviour = this.#script.shift() ?? 'accept'
     this.requests.push({
       behaviour,
-      event: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+      event: JSON.parse(Buffer.concat(chunks).toString('utf8')) as OlEvent,
       authorization: request.headers.authorization,
     })
     if (behaviour === 'accept') response.writeHead(201).end()

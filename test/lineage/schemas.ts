@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 
 const SPEC = '/work/shared/reference/openlineage-spec'
@@ -9,6 +9,27 @@ const CUSTOM = fileURLToPath(new URL('../../schemas/ProcessTrackerRunFacet.json'
 const CORE_ID = 'https://openlineage.io/spec/2-0-2/OpenLineage.json'
 
 type Json = Record<string, unknown>
+
+/** Facets by name, as they arrive. */
+export type Facets = Record<string, Record<string, unknown> | undefined>
+export interface OlDataset {
+  namespace: string
+  name: string
+  facets?: Facets
+  inputFacets?: Facets
+  outputFacets?: Facets
+}
+/** An OpenLineage RunEvent as the tests read it. */
+export interface OlEvent {
+  eventType: string
+  eventTime: string
+  producer: string
+  schemaURL: string
+  run: { runId: string; facets: Facets }
+  job: { namespace: string; name: string; facets: Facets }
+  inputs: OlDataset[]
+  outputs: OlDataset[]
+}
 
 /**
  * Validates OpenLineage events with ajv against the 2-0-2 RunEvent schema and, facet by facet, the
@@ -29,13 +50,14 @@ export class EventValidator {
     for (const file of [...files, CUSTOM]) {
       const schema = JSON.parse(readFileSync(file, 'utf8')) as Json
       const validate = this.#ajv.compile(schema)
-      for (const key of Object.keys((schema.properties ?? {}) as Json)) this.#facets.set(key, validate)
+      for (const key of Object.keys(schema.properties ?? {})) this.#facets.set(key, validate)
     }
     this.#runEvent = this.#ajv.compile({ $ref: `${CORE_ID}#/$defs/RunEvent` })
   }
 
   /** The problems of one event (empty when it is valid), facets named. */
-  problems(event: Json): string[] {
+  problems(input: OlEvent): string[] {
+    const event = input as unknown as Json
     const found: string[] = []
     if (!this.#runEvent(event)) found.push(`RunEvent: ${this.#ajv.errorsText(this.#runEvent.errors)}`)
     const check = (where: string, facets: unknown) => {

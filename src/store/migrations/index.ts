@@ -3,6 +3,7 @@ import type { Db, DialectAdapter } from '../dialect/adapter.ts'
 import { INITIAL_TABLES } from './0001-initial-schema.ts'
 import { HTTP_API_INDEXES, HTTP_API_TABLES } from './0003-http-api.ts'
 import { READ_INDEXES } from './0004-read-indexes.ts'
+import { LINEAGE_COLUMNS, LINEAGE_TABLES, upLineage } from './0005-lineage.ts'
 import { SEEDS } from './seeds.ts'
 import { DELIVERY_COLUMNS, RELEASED_STATUS } from './0002-released-and-deliveries.ts'
 import type { ColumnSpec, TableSpec } from './table-spec.ts'
@@ -49,6 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES },
   { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES },
+  { version: 5, name: 'lineage', tables: LINEAGE_TABLES, columns: LINEAGE_COLUMNS, up: upLineage },
 ]
 
 /** The newest version (versions are fixed when assigned, so the list may have gaps while 0.2 is built). */
