@@ -1,3 +1,5 @@
+import type { HttpParameters } from './http.ts'
+
 /** How much work each figure does: the full table, or `--scale small` (under two minutes in all). */
 export type Scale = 'full' | 'small'
 
@@ -14,6 +16,10 @@ export interface ScaleParameters {
   finders: { locations: number; perLocation: number; findSamples: number; claimSamples: number; claimLimit: number }
   /** start + complete of a process with `bigRuns` past runs vs one with `smallRuns`. */
   history: { bigRuns: number; smallRuns: number; samples: number }
+  /** Files in the folder `registerExtractsByLocation` registers (twice: new, then already registered). */
+  registration: { files: number }
+  /** The HTTP section: keep-alive clients of `processtracker serve`, and runs in the table for GET /api/v1/runs. */
+  http: HttpParameters
 }
 
 export const SCALES: Record<Scale, ScaleParameters> = {
@@ -24,6 +30,8 @@ export const SCALES: Record<Scale, ScaleParameters> = {
     contention: { workers: 16, warmupRounds: 3, rounds: 200 },
     finders: { locations: 10_000, perLocation: 100, findSamples: 500, claimSamples: 200, claimLimit: 10 },
     history: { bigRuns: 100_000, smallRuns: 10, samples: 200 },
+    registration: { files: 100_000 },
+    http: { clients: 8, warmupPerClient: 10, countPerClient: 100, runs: 1_000_000, samples: 500 },
   },
   small: {
     boundSeconds: 1,
@@ -32,5 +40,7 @@ export const SCALES: Record<Scale, ScaleParameters> = {
     contention: { workers: 16, warmupRounds: 2, rounds: 30 },
     finders: { locations: 1_000, perLocation: 100, findSamples: 200, claimSamples: 100, claimLimit: 10 },
     history: { bigRuns: 100_000, smallRuns: 10, samples: 50 },
+    registration: { files: 10_000 },
+    http: { clients: 8, warmupPerClient: 3, countPerClient: 25, runs: 100_000, samples: 200 },
   },
 }

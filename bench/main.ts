@@ -19,6 +19,8 @@ import { ALL_DIALECTS, createBenchDatabase, describeServer, newTag, serverUrl, t
 import { measureFinders } from './finders.ts'
 import { measureHistory } from './history.ts'
 import { formatImport, measureImport, type ImportResult } from './import.ts'
+import { measureHttp } from './http.ts'
+import { measureRegistration } from './registration.ts'
 import { measureClients, measureOneClient } from './lifecycle.ts'
 import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
 import { peakRssBytes } from './stats.ts'
@@ -129,8 +131,15 @@ async function benchDialect(dialect: BenchDialect, tag: string, scale: ScalePara
     await section('start with history', async (s) => {
       result.history = await measureHistory(s, tag, scale)
     })
+    await section('registering files by location', async (s) => {
+      result.registration = await measureRegistration(s, tag, scale)
+    })
     await section('finders at scale', async (s) => {
       result.finders = await measureFinders(s, tag, scale)
+    })
+    // Last: it seeds many runs, which the sections above must not meet.
+    await section('HTTP API', async (s) => {
+      result.http = await measureHttp(s, database.target, tag, scale.http, result.clients?.lifecyclesPerSecond ?? null)
     })
   } catch (error) {
     result.errors.open = error instanceof Error ? (error.stack ?? error.message) : String(error)

@@ -1,8 +1,10 @@
 import type { BoundResult } from './bound.ts'
+import type { HttpResult } from './http.ts'
 import type { ContentionResult } from './contention.ts'
 import type { BenchDialect, ServerFacts } from './databases.ts'
 import type { FindersResult } from './finders.ts'
 import type { HistoryResult } from './history.ts'
+import type { RegistrationResult } from './registration.ts'
 import { STEPS, type ClientsResult, type OneClientResult } from './lifecycle.ts'
 
 /** Everything measured on one database. A section that failed has its message in `errors`. */
@@ -16,6 +18,8 @@ export interface DialectResult {
   contention?: ContentionResult
   history?: HistoryResult
   finders?: FindersResult
+  registration?: RegistrationResult
+  http?: HttpResult
   errors: Record<string, string>
   seconds: number
 }
@@ -61,6 +65,26 @@ interface Row {
 }
 
 const ROWS: Row[] = [
+  {
+    label: 'HTTP lifecycles/s, 8 keep-alive clients (serve)',
+    target: 'reported',
+    cell: (r) => r.http && `${int(r.http.lifecyclesPerSecond)}/s`,
+  },
+  {
+    label: '  ÷ library lifecycles/s, 8 clients',
+    target: '≥ 70 %',
+    cell: (r) => (r.http?.ratio === null || r.http === undefined ? undefined : `${int(r.http.ratio * 100)} %`),
+  },
+  {
+    label: 'GET /api/v1/runs p99 (page of 50, N runs in table)',
+    target: '≤ 20 ms',
+    cell: (r) => r.http && `${ms(r.http.listRuns.p99Ms)} (${int(r.http.runsInTable)})`,
+  },
+  {
+    label: '  ?process= p99 / ?status= p99',
+    target: 'reported',
+    cell: (r) => r.http && `${ms(r.http.listRunsByProcess.p99Ms)} / ${ms(r.http.listRunsByStatus.p99Ms)}`,
+  },
   {
     label: 'durable-commit bound (1 client, INSERT+COMMIT/s)',
     target: 'reported',
@@ -188,6 +212,23 @@ const ROWS: Row[] = [
     label: '  ratio',
     target: '≤ 1.5',
     cell: (r) => r.history && `${dec(r.history.ratio, 2)}×${mark(r.history.ratio <= 1.5)}`,
+  },
+  {
+    label: 'registerExtractsByLocation, new files',
+    target: '≤ 10 s at 100,000 (PostgreSQL)',
+    cell: (r) =>
+      r.registration &&
+      `${dec(r.registration.newSeconds, 1)} s for ${int(r.registration.files)} (${int(r.registration.statementsNew)} st.)${mark(r.registration.newSeconds <= (10 * r.registration.files) / 100_000)}`,
+  },
+  {
+    label: '  the same files again',
+    target: 'reported',
+    cell: (r) => r.registration && `${dec(r.registration.existingSeconds, 1)} s (${int(r.registration.statementsExisting)} st.)`,
+  },
+  {
+    label: '  RSS growth, both results held',
+    target: 'reported',
+    cell: (r) => r.registration && mib(r.registration.rssGrowthBytes),
   },
   {
     label: 'peak RSS, lifecycle worker (1 client)',

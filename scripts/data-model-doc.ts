@@ -1,7 +1,7 @@
 // Writes docs/data-model.md from the migration's table list, so the document cannot drift from the
 // schema (test/store/data-model-doc.test.ts compares them). Run: npx tsx scripts/data-model-doc.ts
 import { writeFileSync } from 'node:fs'
-import { INITIAL_TABLES } from '../src/store/migrations/0001-initial-schema.ts'
+import { MIGRATIONS } from '../src/store/migrations/index.ts'
 import type { ColumnSpec } from '../src/store/migrations/table-spec.ts'
 
 const type = (c: ColumnSpec): string =>
@@ -23,12 +23,15 @@ written for it carry over. processtracker adds what the Python models forgot or 
 - **Constraints**: UNIQUE(process_id, process_run_id) on \`process_tracking\` — the database backstop of
   the one-running guarantee; an extract is unique by (location, filename), not by filename alone;
   every composite unique the Python SQL scripts had but its models lacked; foreign keys everywhere.
-- **Columns**: \`process_status_category\` (active / succeeded / failed / held: how a status counts for the
-  start rules), \`heartbeat_timeout_seconds\` and \`last_heartbeat_date_time\` on runs,
+- **Columns**: \`process_status_category\` (active / succeeded / failed / held / released: how a status
+  counts for the start rules; \`released\` since schema 2), \`heartbeat_timeout_seconds\` and \`last_heartbeat_date_time\` on runs,
   \`extract_claim_process_tracking_id\` on extracts, \`is_protected\` on lookups (seeded rows),
   \`location_path_hash\` / \`extract_filename_hash\` (SHA-256 hex: the unique keys, because MySQL cannot
   index 2,048-character paths), and the table \`extract_status_history\` (every extract status change
-  with its run and time). \`process_tracker_migration\` records the schema version.
+  with its run and time). Since schema 2, \`extract_tracking\` records the size, modification time and
+  S3 ETag of a file registered by location and when its current delivery was registered (redelivery
+  detection), and \`extract_status_history.event_note\` says why a status changed when it was not a plain
+  change. \`process_tracker_migration\` records the schema version.
 - **Audit columns on every table**: \`created_date_time\`, \`created_by\`, \`update_date_time\`,
   \`updated_by\` (the OS user of the writing process).
 - **Time**: every timestamp is UTC with millisecond precision — \`timestamptz(3)\` on PostgreSQL,
@@ -76,9 +79,16 @@ erDiagram
 `
 
 const lines: string[] = [INTRO]
-for (const table of INITIAL_TABLES) {
-  lines.push(`### ${table.name}`, '', '| column | type | null | default | references |', '| --- | --- | --- | --- | --- |')
-  for (const [name, column] of Object.entries(table.columns)) {
+// Every table of every migration, in creation order; a table a later migration created says which.
+for (const { table, version } of MIGRATIONS.flatMap((migration) => migration.tables.map((table) => ({ table, version: migration.version })))) {
+  lines.push(`### ${table.name}${version === 1 ? '' : ` (schema ${version})`}`, '', '| column | type | null | default | references |', '| --- | --- | --- | --- | --- |')
+  // Columns later migrations added to this table follow its own, marked with their schema version.
+  const added = MIGRATIONS.flatMap((migration) =>
+    (migration.columns ?? [])
+      .filter((change) => change.table === table.name)
+      .flatMap((change) => Object.entries(change.columns).map(([name, column]) => [`${name} (schema ${migration.version})`, column] as const)),
+  )
+  for (const [name, column] of [...Object.entries(table.columns), ...added]) {
     lines.push(
       `| ${name} | ${type(column)} | ${column.nullable ? 'yes' : ''} | ${column.default === undefined ? '' : String(column.default)} | ${column.references ?? ''} |`,
     )
@@ -88,6 +98,11 @@ for (const table of INITIAL_TABLES) {
   if (table.primaryKey) keys.push(`primary key (${table.primaryKey.join(', ')})`)
   for (const unique of table.unique ?? []) keys.push(`unique (${unique.join(', ')})`)
   for (const index of table.indexes ?? []) keys.push(`index (${index.join(', ')})`)
+  for (const migration of MIGRATIONS) {
+    for (const [on, , columns] of migration.indexes ?? []) {
+      if (on === table.name) keys.push(`index (${columns.join(', ')}) (schema ${migration.version})`)
+    }
+  }
   lines.push('', keys.length > 0 ? `Keys: ${keys.join('; ')}.` : 'Keys: the id.', '')
 }
 export const DOCUMENT = `${lines.join('\n')}\n`

@@ -12,8 +12,15 @@ export { VERSION } from './version.ts'
 export { ProcessTracker } from './tracker/process-tracker.ts'
 export type { StartOptions } from './tracker/start-options.ts'
 export { Lookups, LOOKUP_TOPICS, type LookupTopic, type LookupExtra } from './tracker/lookups.ts'
-export type { Explanation } from './tracker/admin.ts'
+export type { DependencyChange, Explanation } from './tracker/admin.ts'
+export { parseCalendarDate } from './tracker/validation.ts'
 export type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from './tracker/reading.ts'
+export type { RunCount, RunFilters, RunView } from './tracker/run-views.ts'
+export type { DependencyGraph, ListProcessesOptions, ProcessLink, ProcessState, ProcessView } from './tracker/process-views.ts'
+export { PROCESS_STATES } from './tracker/process-views.ts'
+export type { StoreCounts } from './tracker/store-counts.ts'
+export type { ExtractView, ListExtractsOptions } from './extract/extract-views.ts'
+export type { LocationView } from './extract/location-views.ts'
 export { ExtractTracker, type RegisterExtractOptions, type AuditType } from './extract/extract-tracker.ts'
 export { LocationTracker, type RegisterLocationOptions } from './extract/location-tracker.ts'
 export type { LocationType } from './extract/location-path.ts'
@@ -27,6 +34,17 @@ export type {
 } from './extract/run-extract-methods.ts'
 export type { ExtractHistoryEntry } from './extract/history.ts'
 export { readS3Object } from './extract/s3-client.ts'
+export {
+  flushLineage,
+  lineageStatus,
+  type LineageStatus,
+  type LineageOptions,
+  type LineageTransportKind,
+  type ParentRun,
+  type DispatchCounts,
+  type DispatchPolicy,
+  type OutboxStatus,
+} from './lineage/index.ts'
 export type { ProcessContact, ProcessFilter, SourceAttribute, TargetAttribute } from './tracker/process-finders.ts'
 export {
   importPythonDatabase,

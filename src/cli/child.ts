@@ -5,8 +5,11 @@
 import { spawn } from 'node:child_process'
 import os from 'node:os'
 
-/** How many stderr lines `run` keeps for the recorded error. */
-export const KEPT_STDERR_LINES = 20
+/**
+ * How many stderr lines `run` keeps while copying: more than a 750-character description can hold, so
+ * the description is cut at a line boundary from whole lines.
+ */
+export const KEPT_STDERR_LINES = 200
 /** A single stderr line longer than this is cut: the error description holds 750 characters anyway. */
 const MAX_LINE = 1000
 
@@ -14,6 +17,7 @@ const MAX_LINE = 1000
 export class LineTail {
   readonly #max: number
   readonly #lines: string[] = []
+  #total = 0
   #partial = ''
   readonly #decoder = new TextDecoder()
 
@@ -37,7 +41,13 @@ export class LineTail {
     return [...this.#lines]
   }
 
+  /** How many lines went by in all, the ones no longer kept included. */
+  get total(): number {
+    return this.#total
+  }
+
   #keep(line: string): void {
+    this.#total += 1
     this.#lines.push(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line)
     if (this.#lines.length > this.#max) this.#lines.shift()
   }
@@ -55,6 +65,10 @@ export interface ChildOutcome {
   spawnError: NodeJS.ErrnoException | null
   /** The last stderr lines. */
   stderrTail: string[]
+  /** How many stderr lines the command wrote in all. */
+  stderrLines: number
+  /** Whether the child was sent SIGKILL because it outlived `--kill-after`. */
+  killed: boolean
 }
 
 /** The number of a signal (SIGTERM → 15), for the 128 + N exit code. */
@@ -66,17 +80,31 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
 
 /**
  * Spawns `file args` and resolves when it has ended. While it runs, SIGINT and SIGTERM sent to this
- * process are forwarded to the child instead of ending the wrapper, so the run can still be recorded.
+ * process are forwarded to the child instead of ending the wrapper, so the run can still be recorded;
+ * a child still alive `killAfterSeconds` after the first forwarded signal is sent SIGKILL, so one that
+ * ignores SIGTERM cannot keep the wrapper (and its run) alive forever.
  */
-export function runChild(file: string, args: readonly string[], env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream): Promise<ChildOutcome> {
+export function runChild(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stderr: NodeJS.WritableStream,
+  killAfterSeconds = 30,
+): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const tail = new LineTail(KEPT_STDERR_LINES)
     let interruptedBy: NodeJS.Signals | null = null
     let spawnError: NodeJS.ErrnoException | null = null
+    let killTimer: NodeJS.Timeout | undefined
+    let killed = false
     const child = spawn(file, args, { env, stdio: ['inherit', 'inherit', 'pipe'] })
     const forward = (signal: NodeJS.Signals) => {
       interruptedBy ??= signal
       child.kill(signal)
+      killTimer ??= setTimeout(() => {
+        killed = true
+        child.kill('SIGKILL')
+      }, killAfterSeconds * 1000)
     }
     for (const signal of FORWARDED) process.on(signal, forward)
     child.stderr.on('data', (chunk: Buffer) => {
@@ -89,7 +117,9 @@ export function runChild(file: string, args: readonly string[], env: NodeJS.Proc
     })
     child.on('close', (code, signal) => {
       for (const name of FORWARDED) process.off(name, forward)
-      resolve({ code, signal, interruptedBy, spawnError, stderrTail: tail.lines() })
+      clearTimeout(killTimer)
+      const stderrTail = tail.lines()
+      resolve({ code, signal, interruptedBy, spawnError, stderrTail, stderrLines: tail.total, killed })
     })
   })
 }

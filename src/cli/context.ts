@@ -5,8 +5,11 @@
  */
 import path from 'node:path'
 import pino, { type Logger } from 'pino'
+import { redactUrl } from '../config/connection-spec.ts'
 import { DataStore, type OpenOptions } from '../index.ts'
 import type { Output } from './output.ts'
+import { RemoteStore, remoteTarget } from './remote/remote-store.ts'
+import { addSuggestion } from './suggestions.ts'
 
 /** The global options, as commander parsed them. */
 export interface GlobalOptions {
@@ -17,6 +20,10 @@ export interface GlobalOptions {
   json?: boolean
   quiet?: boolean
   debug?: boolean
+  /** A processtracker server to work through instead of the database (also env PROCESS_TRACKER_SERVER_URL). */
+  server?: string
+  /** The server's bearer token (also env PROCESS_TRACKER_TOKEN). */
+  token?: string
 }
 
 /** The environment variable the hidden `--schema` option falls back to, and `run` hands to its child. */
@@ -29,6 +36,39 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv
   /** Opens the store the global options name (`--url` > `--config` > env > home > default SQLite). */
   openStore(extra?: Partial<OpenOptions>): Promise<DataStore>
+}
+
+/**
+ * How the reading commands open a store: never migrate, never create a file, folder or schema. A store
+ * that is missing is a ConfigError naming it and pointing at `processtracker setup`.
+ */
+export const READ_ONLY: Partial<OpenOptions> = { migrate: false, mustExist: true }
+
+/** Where a store's connection came from, in the words of the resolution order (cli.md `info`). */
+export function describeSource(store: DataStore): string {
+  const { source, configFile } = store.connection
+  switch (source) {
+    case 'url':
+      return 'the --url option'
+    case 'configLocation':
+      return `the --config option (ini file at ${configFile ?? '?'})`
+    case 'PROCESS_TRACKER_DATABASE_URL':
+      return 'env PROCESS_TRACKER_DATABASE_URL'
+    case 'PROCESS_TRACKER_CONFIG':
+      return `env PROCESS_TRACKER_CONFIG (ini file at ${configFile ?? '?'})`
+    case 'home config':
+      return `the home ini file at ${configFile ?? '?'}`
+    case 'PROCESS_TRACKER_DATA_STORE_*':
+      return 'env PROCESS_TRACKER_DATA_STORE_*'
+    default:
+      return 'the default (SQLite in ~/.process_tracker)'
+  }
+}
+
+/** The store's URL with its password masked, and the schema when one was chosen. */
+export function maskedStore(store: DataStore): string {
+  const { url, schema } = store.connection
+  return `${redactUrl(url)}${schema === undefined ? '' : ` (schema ${schema})`}`
 }
 
 /**
@@ -61,26 +101,45 @@ export function createContext(globals: GlobalOptions, output: Output, env: NodeJ
     globals,
     output,
     env,
-    openStore: (extra = {}) =>
-      DataStore.open({
+    openStore: async (extra = {}) => {
+      const store = await DataStore.open({
         url: globals.url,
         configLocation: globals.config,
         schema: globals.schema,
         env,
         logger: cliLogger(output, globals.debug === true),
         ...extra,
-      }),
+      })
+      // cli.md: --debug prints the resolution for every command, so "which store?" is never a guess.
+      if (globals.debug === true) {
+        output.diagnostic(`processtracker debug: store ${maskedStore(store)} (${store.dialect}), chosen by ${describeSource(store)}`)
+      }
+      return store
+    },
   }
 }
 
-/** Opens the store, runs `work`, and always closes the store (its pool would keep Node alive). */
+/**
+ * Opens the store, runs `work`, and always closes the store (its pool would keep Node alive). An
+ * unknown name in the error gets its "did you mean …?" while the store is still open.
+ */
 export async function withStore<T>(context: CliContext, work: (store: DataStore) => Promise<T>, extra?: Partial<OpenOptions>): Promise<T> {
+  const remote = remoteTarget(context)
+  if (remote) return work(new RemoteStore(remote).asDataStore())
   const store = await context.openStore(extra)
   try {
     return await work(store)
+  } catch (error) {
+    await addSuggestion(store, error)
+    throw error
   } finally {
     await store.close()
   }
+}
+
+/** {@link withStore} for the reading commands: nothing is created or migrated ({@link READ_ONLY}). */
+export function withReadStore<T>(context: CliContext, work: (store: DataStore) => Promise<T>): Promise<T> {
+  return withStore(context, work, READ_ONLY)
 }
 
 /**

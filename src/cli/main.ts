@@ -11,4 +11,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0)
 })
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // Lazy: touching process.stdin creates its stream, which a child of `run` must inherit untouched.
+  get stdin() {
+    return process.stdin
+  },
+  env: process.env,
+})

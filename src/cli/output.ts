@@ -18,6 +18,8 @@ export interface OutputStreams {
   stdout: OutputStream
   stderr: OutputStream
   env: NodeJS.ProcessEnv
+  /** Where `setup -o` reads its confirmation from; absent in tests that never ask. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
 }
 
 /** How the global options shape the output. */
@@ -65,6 +67,36 @@ export class Output {
     this.mode = mode
     this.out = pc.createColors(colorsWanted(streams.stdout, streams.env))
     this.err = pc.createColors(colorsWanted(streams.stderr, streams.env))
+  }
+
+  /**
+   * The terminal's width for tables: stdout's columns on a terminal, else `$COLUMNS` when set, else
+   * undefined (a pipe or file gets whole names).
+   */
+  get width(): number | undefined {
+    const { stdout, env } = this.#streams
+    if (stdout.isTTY === true && stdout.columns !== undefined && stdout.columns > 0) return stdout.columns
+    const columns = Number(env.COLUMNS)
+    return Number.isInteger(columns) && columns > 0 ? columns : undefined
+  }
+
+  /** Whether a person can answer a question: stdin and stderr are terminals. */
+  get interactive(): boolean {
+    return this.#streams.stderr.isTTY === true && (this.#streams.stdin?.isTTY ?? false)
+  }
+
+  /** Asks a yes/no question on stderr and reads the answer from stdin (see {@link interactive}). */
+  async confirmQuestion(question: string): Promise<boolean> {
+    const stdin = this.#streams.stdin
+    if (stdin === undefined) return false
+    const { createInterface } = await import('node:readline/promises')
+    const reader = createInterface({ input: stdin, output: this.#streams.stderr as NodeJS.WritableStream, terminal: false })
+    try {
+      const answer = await reader.question(`${question} [y/N] `)
+      return /^y(es)?$/i.test(answer.trim())
+    } finally {
+      reader.close()
+    }
   }
 
   /** A result line on stdout. */
@@ -135,9 +167,10 @@ export class Output {
 
   /**
    * Runs long work with a spinner on a TTY (stderr), or one line saying what is happening elsewhere.
-   * The final line says how long it took, so a slow `setup --overwrite` is visibly alive.
+   * The final line says how long it took, so a slow `setup --overwrite` is visibly alive; `detail`
+   * (say "1500/10000 files") is redrawn with the spinner.
    */
-  async progress<T>(label: string, work: () => Promise<T>): Promise<T> {
+  async progress<T>(label: string, work: () => Promise<T>, detail: () => string = () => ''): Promise<T> {
     const stderr = this.#streams.stderr
     if (this.mode.quiet) return work()
     if (stderr.isTTY !== true) {
@@ -148,7 +181,8 @@ export class Output {
     let frame = 0
     const draw = () => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1)
-      stderr.write(`\r\x1b[K${this.err.cyan(SPINNER[frame % SPINNER.length] ?? '-')} ${label} ${this.err.dim(`${seconds}s`)}`)
+      const more = detail()
+      stderr.write(`\r\x1b[K${this.err.cyan(SPINNER[frame % SPINNER.length] ?? '-')} ${label}${more === '' ? '' : ` ${more}`} ${this.err.dim(`${seconds}s`)}`)
       frame += 1
     }
     draw()

@@ -3,6 +3,7 @@
  * error (exit 2) that names the option, before any database is opened.
  */
 import { InvalidArgumentError } from 'commander'
+import { parseCalendarDate, ValidationError } from '../index.ts'
 
 /** A whole number from `min` to `max`. */
 export function integerIn(min: number, max: number): (value: string) => number {
@@ -28,17 +29,19 @@ export function parseBoolean(value: string): boolean {
 }
 
 /**
- * A date or date-time: `2026-03-31` (midnight UTC), `2026-03-31T12:00:00Z`, or with an offset. A
- * date-time without a zone is read as UTC, so a cron job gives the same answer on every server.
+ * A date or date-time: `2026-03-31` (midnight UTC), `2026-03-31T12:00:00Z`, or with an offset; a
+ * date-time without a zone is read as UTC, so a cron job gives the same answer on every server. The
+ * library's `parseCalendarDate` checks it is a real date: `2024-02-30` is refused, never March 1st.
  */
 export function parseDate(value: string): Date {
   const text = value.trim()
   const withZone = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text
-  const date = /^\d{4}-\d{2}-\d{2}/.test(withZone) ? new Date(withZone) : new Date(Number.NaN)
-  if (Number.isNaN(date.getTime())) {
-    throw new InvalidArgumentError(`Expected a date like 2026-03-31 or 2026-03-31T12:00:00Z, not "${value}".`)
+  try {
+    return parseCalendarDate(withZone, 'date')
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error
+    throw new InvalidArgumentError(`Expected a real date like 2026-03-31 or 2026-03-31T12:00:00Z, not "${value}".`)
   }
-  return date
 }
 
 /** Collects a repeatable option (`--source A --source B`) into a list. */

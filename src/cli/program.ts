@@ -5,12 +5,22 @@
 import { Command, CommanderError, Option } from 'commander'
 import { VERSION } from '../index.ts'
 import { actFor, outputFor, type CliState } from './action.ts'
+import { addApplyCommand } from './commands/apply.ts'
 import { addCreateCommand } from './commands/create.ts'
 import { addDeleteCommand } from './commands/delete.ts'
 import { addDemoCommand } from './commands/demo.ts'
+import { addServeCommand } from './commands/serve.ts'
+import { addTokenCommand } from './commands/token.ts'
 import { addEncryptCommand } from './commands/encrypt.ts'
+import { addExtractsCommand } from './commands/extracts.ts'
 import { addFailCommand } from './commands/fail.ts'
 import { addImportPythonCommand } from './commands/import-python.ts'
+import { addGraphCommand } from './commands/graph.ts'
+import { addInfoCommand } from './commands/info.ts'
+import { addLineageCommand } from './commands/lineage.ts'
+import { addProcessesCommand } from './commands/processes.ts'
+import { addReleaseCommand } from './commands/release.ts'
+import { addShowCommand } from './commands/show.ts'
 import { addReapCommand } from './commands/reap.ts'
 import { addReportCommand } from './commands/report.ts'
 import { addRunCommand } from './commands/run.ts'
@@ -34,6 +44,8 @@ Examples:
   $ processtracker run -p "Teams Load" --type Load -- ./load.sh
   $ processtracker runs --limit 10
   $ processtracker why "Teams Load"
+  $ processtracker info                                      # which store, chosen how
+  $ processtracker apply -f pipeline.yaml --dry-run
   $ processtracker --url postgres://pt@db:5432/tracker setup
   $ processtracker create -t "process dependency" -p "Teams Extract" -c "Teams Load"
 
@@ -50,9 +62,11 @@ export function buildProgram(state: CliState): Command {
     .option('--url <url>', 'the data store: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB or mysql://…')
     .option('--config <path>', 'a process_tracker_config.ini, or the folder holding it (local or s3://)')
     .addOption(new Option('--schema <name>', 'PostgreSQL schema to work in').env(SCHEMA_ENV).hideHelp())
+    .option('--server <url>', 'work through a processtracker server instead of the database (env PROCESS_TRACKER_SERVER_URL)')
+    .option('--token <token>', "the server's bearer token (env PROCESS_TRACKER_TOKEN)")
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'no progress or confirmation messages (errors still go to stderr)')
-    .option('--debug', 'stack traces and library diagnostics on stderr')
+    .option('--debug', 'the connection resolution, stack traces and library diagnostics on stderr')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),
@@ -78,6 +92,16 @@ export function buildProgram(state: CliState): Command {
   addFailCommand(program, act)
   addDemoCommand(program, act)
   addImportPythonCommand(program, act)
+  addServeCommand(program, act)
+  addTokenCommand(program, act)
+  addInfoCommand(program, act)
+  addProcessesCommand(program, act)
+  addShowCommand(program, act)
+  addGraphCommand(program, act)
+  addReleaseCommand(program, act)
+  addApplyCommand(program, act)
+  addExtractsCommand(program, act)
+  addLineageCommand(program, act)
   return program
 }
 

@@ -58,7 +58,7 @@ export interface TopicOptions {
 }
 
 /** The extra columns each lookup topic has, by option. */
-const LOOKUP_EXTRAS: Partial<Record<LookupTopic, readonly (keyof LookupExtra)[]>> = {
+const LOOKUP_EXTRAS: Partial<Record<LookupTopic, readonly (keyof LookupExtra & keyof typeof EXTRA_FLAGS)[]>> = {
   contact: ['email'],
   cluster: ['maxMemory', 'memoryUnit', 'maxProcessing', 'processingUnit'],
   'process status': ['category'],
@@ -132,7 +132,7 @@ export function addTopicOptions(command: Command, which: { initialName?: boolean
       .addOption(new Option('--max-processing <n>', 'cluster: maximum processing').argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
       .option('--processing-unit <unit>', 'cluster: unit of --max-processing, e.g. CPU, DPU')
       .addOption(
-        new Option('--category <category>', 'process status: how the start rules count it').choices(['active', 'succeeded', 'failed', 'held']),
+        new Option('--category <category>', 'process status: how the start rules count it').choices(['active', 'succeeded', 'failed', 'held', 'released']),
       )
   }
   return command

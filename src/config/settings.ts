@@ -60,6 +60,8 @@ export interface SettingsOptions {
   logLevel?: string
   /** Reads an `s3://` object as text; needed only when the config location is on S3. */
   readS3Object?: (s3Url: string) => Promise<string>
+  /** Create `~/.process_tracker` for the default SQLite store (default true; `mustExist` opens say false). */
+  createDefaultFolder?: boolean
 }
 
 /** The settings to open a data store with. */
@@ -71,6 +73,8 @@ export interface ResolvedSettings {
   maxConcurrentFailures: number
   /** Upper case, one of {@link LOG_LEVELS}. */
   logLevel: string
+  /** The ini file that was read, parsed, for settings resolved elsewhere (lineage's `openlineage_*`). */
+  ini?: { doc: IniDocument; location: string }
 }
 
 const DATA_STORE_KEYS = [
@@ -425,7 +429,7 @@ export async function resolveSettings(
     if (fileSource === 'home config' && Object.keys(values).length === 0) {
       connection = { dialect: 'sqlite', filename: defaultSqlitePath(homeDir) }
       connectionSource = 'default'
-      await ensureDefaultFolder(homeDir)
+      if (options.createDefaultFolder !== false) await ensureDefaultFolder(homeDir)
     } else {
       connection = connectionFromValues(values, fromFile, file, homeDir)
       connectionSource = file === null ? 'PROCESS_TRACKER_DATA_STORE_*' : fileSource
@@ -438,6 +442,7 @@ export async function resolveSettings(
     configFile: file?.location ?? null,
     maxConcurrentFailures: maxConcurrentFailures(options, env, file),
     logLevel: logLevel(options, env, file),
+    ...(file === null ? {} : { ini: { doc: file.doc, location: file.location } }),
   }
 }
 

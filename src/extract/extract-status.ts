@@ -3,6 +3,7 @@ import type { Tx } from '../store/transaction.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { runIsActive } from './run-guard.ts'
+import { recordRunning } from '../lineage/record.ts'
 
 /** The status a new extract starts in, unless one is given. */
 export const INITIALIZING = 'initializing'
@@ -145,6 +146,7 @@ export async function writeStatusChange(
       )
       .execute()
   }
+  await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
 }
 
 /**
@@ -197,4 +199,5 @@ export async function linkToRun(
       )
       .execute()
   }
+  await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
 }

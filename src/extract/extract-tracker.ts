@@ -97,6 +97,31 @@ export class ExtractTracker {
   }
 
   /**
+   * Registers several extracts for a run in one transaction: all are registered or none is. Each
+   * item is what {@link ExtractTracker.register} takes; all are validated before anything is written.
+   *
+   * @example
+   * ```ts
+   * const [teams, players] = await ExtractTracker.registerMany(run, [
+   *   { filename: 'Teams.csv', locationPath: '/data/lahman/core/' },
+   *   { filename: 'Players.csv', locationPath: '/data/lahman/core/' },
+   * ])
+   * ```
+   */
+  static async registerMany(run: ProcessTracker, options: readonly RegisterExtractOptions[]): Promise<ExtractTracker[]> {
+    const { ctx, processTrackingId } = runRef(run)
+    if (!Array.isArray(options)) throw new ValidationError(`options must be a list, not ${describe(options)}.`, { field: 'options' })
+    const inputs = options.map((item) => validateRegistration(item))
+    const now = new Date()
+    const records = await transaction(ctx, async (tx) => {
+      const registered: ExtractRecord[] = []
+      for (const input of inputs) registered.push(await registerExtract(tx, processTrackingId, input, now))
+      return registered
+    })
+    return records.map((record) => new ExtractTracker(run, record))
+  }
+
+  /**
    * Reads an extract by id, bound to `run` for later changes. Reads only: nothing is linked or changed.
    *
    * @example

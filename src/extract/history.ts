@@ -10,6 +10,8 @@ export interface ExtractHistoryEntry {
   processTrackingId: number | null
   status: string
   eventDateTime: Date
+  /** Since 0.2: why, when it was not a plain change (e.g. "new delivery: size or modification time changed"). */
+  note: string | null
 }
 
 /**
@@ -29,7 +31,7 @@ export async function listExtractHistory(ctx: StoreContext, extractId: number): 
     const rows = await db
       .selectFrom('extract_status_history as h')
       .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'h.extract_status_id')
-      .select(['h.process_tracking_id', 's.extract_status_name', 'h.event_date_time'])
+      .select(['h.process_tracking_id', 's.extract_status_name', 'h.event_date_time', 'h.event_note'])
       .where('h.extract_id', '=', id)
       .orderBy('h.event_date_time')
       .orderBy('h.extract_status_history_id')
@@ -43,6 +45,7 @@ export async function listExtractHistory(ctx: StoreContext, extractId: number): 
       processTrackingId: row.process_tracking_id === null ? null : Number(row.process_tracking_id),
       status: row.extract_status_name,
       eventDateTime: toDateOrThrow(row.event_date_time),
+      note: row.event_note,
     }))
   })
 }

@@ -48,7 +48,8 @@ export function rememberFileCount(ctx: StoreContext, locationId: number, fileCou
   if (record) recordsOf(ctx).set(locationId, { ...record, fileCount })
 }
 
-const selectLocation = (db: Db) =>
+/** Locations joined with their type name; `toLocationRecord` maps a row. */
+export const selectLocation = (db: Db) =>
   db
     .selectFrom('location_lkup as l')
     .innerJoin('location_type_lkup as t', 't.location_type_id', 'l.location_type_id')
@@ -63,7 +64,7 @@ const selectLocation = (db: Db) =>
 
 type LocationRow = Awaited<ReturnType<ReturnType<typeof selectLocation>['executeTakeFirstOrThrow']>>
 
-function toRecord(row: LocationRow): LocationRecord {
+export function toLocationRecord(row: LocationRow): LocationRecord {
   return {
     locationId: Number(row.location_id),
     locationName: row.location_name,
@@ -80,7 +81,7 @@ export async function readLocationById(db: Db, locationId: number): Promise<Loca
   if (!row) {
     throw new NotFoundError(`There is no location with locationId ${locationId}.`, { topic: 'location', name: locationId })
   }
-  return toRecord(row)
+  return toLocationRecord(row)
 }
 
 /** The id of a location by its name, or undefined. */
@@ -95,7 +96,7 @@ export async function findLocationIdByPath(tx: Tx, locationPath: string): Promis
   const cached = tx.cached(pathKey(hash))
   if (cached !== undefined) return cached
   const row = await selectLocation(tx.db).where('l.location_path_hash', '=', hash).executeTakeFirst()
-  return row ? remember(tx, hash, toRecord(row)).locationId : undefined
+  return row ? remember(tx, hash, toLocationRecord(row)).locationId : undefined
 }
 
 /**
@@ -126,7 +127,7 @@ export async function resolveLocation(
   }
   const readByPath = async () => {
     const row = await selectLocation(tx.db).where('l.location_path_hash', '=', hash).executeTakeFirst()
-    return row ? remember(tx, hash, toRecord(row)) : undefined
+    return row ? remember(tx, hash, toLocationRecord(row)) : undefined
   }
   const existing = await readByPath()
   if (existing) return existing

@@ -60,9 +60,22 @@ async function s3Client(env: NodeJS.ProcessEnv = process.env): Promise<S3Client>
  *   refuses the credentials.
  */
 export async function listS3Filenames(bucket: string, prefix: string): Promise<string[]> {
+  return (await listS3Files(bucket, prefix)).map((file) => file.name)
+}
+
+/** A file under an S3 prefix, with what tells one delivery of it from the next. */
+export interface S3File {
+  name: string
+  size: number | null
+  lastModified: Date | null
+  etag: string | null
+}
+
+/** {@link listS3Filenames} with each object's size, LastModified and ETag (from the same listing). */
+export async function listS3Files(bucket: string, prefix: string): Promise<S3File[]> {
   const [{ ListObjectsV2Command }, client] = await Promise.all([loadSdk(), s3Client()])
   const keyPrefix = prefix === '' ? '' : `${prefix}/`
-  const names: string[] = []
+  const names: S3File[] = []
   let token: string | undefined
   do {
     let page
@@ -82,7 +95,9 @@ export async function listS3Filenames(bucket: string, prefix: string): Promise<s
       const key = object.Key
       if (key === undefined || key.endsWith('/') || !key.startsWith(keyPrefix)) continue
       const name = key.slice(keyPrefix.length)
-      if (name !== '') names.push(name)
+      if (name !== '') {
+        names.push({ name, size: object.Size ?? null, lastModified: object.LastModified ?? null, etag: object.ETag ?? null })
+      }
     }
     // Some servers report a truncated page without a token; stop rather than loop forever.
     token = page.IsTruncated ? page.NextContinuationToken : undefined

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { ConnectionSpec } from '../config/connection-spec.ts'
 import type { Db, DialectAdapter } from './dialect/adapter.ts'
 import type { StatementCounts } from './dialect/instrumented-driver.ts'
+import type { LineageRuntime } from '../lineage/runtime.ts'
 
 /**
  * What the trackers need from an open store. Internal: the public face is {@link DataStore}.
@@ -25,10 +26,12 @@ export interface StoreContext {
   readonly auditUser: string
   /** Driver error → processtracker error. */
   translate(error: unknown): unknown
+  /** OpenLineage settings when lineage is on (src/lineage); absent when off. */
+  readonly lineage?: LineageRuntime
 }
 
 /** How a process status counts for the start rules. */
-export type StatusCategory = 'active' | 'succeeded' | 'failed' | 'held'
+export type StatusCategory = 'active' | 'succeeded' | 'failed' | 'held' | 'released'
 
 export interface ProcessStatus {
   id: number

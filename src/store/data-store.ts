@@ -14,13 +14,24 @@ import { mysqlAdapter } from './dialect/mysql-adapter.ts'
 import { postgresAdapter } from './dialect/postgres-adapter.ts'
 import { sqliteAdapter } from './dialect/sqlite-adapter.ts'
 import { dropAll, migrate } from './migrator.ts'
+import { assertSchemaExists, assertStoreFileExists } from './must-exist.ts'
 import { listExtractHistory, type ExtractHistoryEntry } from '../extract/history.ts'
 import { readS3Object } from '../extract/s3-client.ts'
 import * as admin from '../tracker/admin.ts'
-import type { Explanation } from '../tracker/admin.ts'
+import type { DependencyChange, Explanation } from '../tracker/admin.ts'
+import { defineProcess } from '../tracker/define-process.ts'
+import type { StartOptions } from '../tracker/start-options.ts'
 import { Lookups } from '../tracker/lookups.ts'
 import * as reading from '../tracker/reading.ts'
 import type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from '../tracker/reading.ts'
+import * as runViews from '../tracker/run-views.ts'
+import type { RunCount, RunFilters, RunView } from '../tracker/run-views.ts'
+import * as processViews from '../tracker/process-views.ts'
+import type { DependencyGraph, ListProcessesOptions, ProcessView } from '../tracker/process-views.ts'
+import { readCounts, type StoreCounts } from '../tracker/store-counts.ts'
+import * as extractViews from '../extract/extract-views.ts'
+import type { ExtractView, ListExtractsOptions } from '../extract/extract-views.ts'
+import { listLocations, type LocationView } from '../extract/location-views.ts'
 
 /** Options of {@link DataStore.open}. Every one is optional; see the README for the resolution order. */
 export interface OpenOptions {
@@ -34,6 +45,12 @@ export interface OpenOptions {
   logLevel?: string
   /** Create or upgrade the schema on open (default true). */
   migrate?: boolean
+  /**
+   * Refuse to create anything (default false): no SQLite file or folder, no PostgreSQL schema, no
+   * tables. A store that does not exist or has no processtracker schema is a `ConfigError` naming
+   * it. What reading commands open with (together with `migrate: false`).
+   */
+  mustExist?: boolean
   /**
    * PostgreSQL schema to work in (created when missing); default env `PROCESS_TRACKER_SCHEMA`, else
    * the connection's search_path.
@@ -136,6 +153,8 @@ export class DataStore {
         maxConcurrentFailures: options.maxConcurrentFailures,
         logLevel: options.logLevel,
         readS3Object: options.readS3Object ?? readS3Object,
+        // Reading never creates: not even the home folder of the default SQLite store.
+        createDefaultFolder: options.mustExist !== true,
       },
       options.env ?? process.env,
       options.homeDir ?? os.homedir(),
@@ -155,6 +174,7 @@ export class DataStore {
       throw new ConfigError(`poolSize must be a positive whole number, not ${String(poolSize)}.`)
     }
     const spec = settings.connection
+    if (options.mustExist) assertStoreFileExists(spec, connection.schema)
     const adapter = ADAPTERS[spec.dialect]
     const adapterOptions = { poolSize, lockTimeoutMs, ssl: options.ssl, schema: connection.schema }
     const counts: StatementCounts = { statements: 0, commits: 0 }
@@ -184,7 +204,13 @@ export class DataStore {
       translate: (error) => translateDbError(error, adapter, spec),
     }
     try {
-      await adapter.prepare(db, adapterOptions)
+      if (options.mustExist) {
+        // Without a schema name, prepare only checks the server: it must not create the schema.
+        await adapter.prepare(db, { ...adapterOptions, schema: undefined })
+        await assertSchemaExists(db, adapter, spec, connection.schema)
+      } else {
+        await adapter.prepare(db, adapterOptions)
+      }
       if (options.migrate !== false) await migrate(db, adapter, lockTimeoutMs)
     } catch (error) {
       await db.destroy().catch(() => undefined)
@@ -220,8 +246,11 @@ export class DataStore {
     return (this.#lookups ??= new Lookups(this.context))
   }
 
-  /** Makes `child` depend on `parent` (type Hard by default). Refuses self-dependencies and cycles. */
-  addProcessDependency(parent: string, child: string, options: { type?: string } = {}): Promise<void> {
+  /**
+   * Makes `child` depend on `parent` (type Hard by default). Refuses self-dependencies and cycles. An
+   * existing dependency of another type gets the new type; the result says which happened.
+   */
+  addProcessDependency(parent: string, child: string, options: { type?: string } = {}): Promise<DependencyChange> {
     return this.#call(() => admin.addProcessDependency(this.context, parent, child, options))
   }
 
@@ -238,7 +267,9 @@ export class DataStore {
   }
 
   /**
-   * Releases an on-hold process: its held latest run becomes `completed`, so the next start may run.
+   * Releases an on-hold process: its held latest run becomes `released` (with an end time), so the
+   * next start may run; a failure streak that reached the threshold without a recorded hold gets a
+   * `released` run. Children stay blocked: a release is not a success.
    *
    * @throws NotFoundError "The process NAME is not on hold."
    */
@@ -269,12 +300,33 @@ export class DataStore {
     return this.#call(() => admin.explain(this.context, processName))
   }
 
+  /**
+   * Creates or updates a process from the `start` options without starting a run (type, tool,
+   * frequency; sources, targets, objects, attributes and dataset types are added). Dependencies can
+   * then be declared, and a child's first run is gated by its parents.
+   *
+   * @example
+   * ```ts
+   * await store.defineProcess({ processName: 'Teams Load', processType: 'Load', sources: 'Lahman' })
+   * await store.addProcessDependency('Teams Extract', 'Teams Load')
+   * ```
+   * @throws ValidationError as `start` would, or for a new process without `processType`.
+   */
+  defineProcess(options: StartOptions): Promise<ProcessInfo> {
+    return this.#call(() => defineProcess(this.context, options))
+  }
+
   /** A process and its totals, or null. */
   getProcess(processName: string): Promise<ProcessInfo | null> {
     return this.#call(() => reading.getProcess(this.context, processName))
   }
 
-  /** Runs, newest first (limit 1–1000, default 50), each with its last error. */
+  /**
+   * Runs, newest first (limit 1–1000, default 50), each with its last error; filtered by process,
+   * status, actor, start time (`startedAfter` inclusive, `startedBefore` exclusive) and staleness, paged
+   * with `beforeTrackingId`. An unknown process or actor is a NotFoundError, an unknown status an
+   * InvalidStatusError, so a typo never reads as "no runs".
+   */
   listRuns(options: ListRunsOptions = {}): Promise<RunInfo[]> {
     return this.#call(() => reading.listRuns(this.context, options))
   }
@@ -291,6 +343,71 @@ export class DataStore {
 
   findProcessesByScheduleFrequency(scheduleFrequency: string): Promise<ProcessInfo[]> {
     return this.#call(() => reading.findProcessesByScheduleFrequency(this.context, scheduleFrequency))
+  }
+
+  // The read model: what the CLI's reading commands and the HTTP API show. Read-only, no locks.
+
+  /**
+   * As {@link DataStore.listRuns}, each run with its heartbeat, staleness (by the database's clock),
+   * and error and extract counts.
+   *
+   * @example
+   * ```ts
+   * const page = await store.listRunViews({ status: 'running', stale: true, limit: 100 })
+   * const next = await store.listRunViews({ status: 'running', stale: true, limit: 100, beforeTrackingId: page.at(-1)?.processTrackingId })
+   * ```
+   */
+  listRunViews(options: ListRunsOptions = {}): Promise<RunView[]> {
+    return this.#call(() => runViews.listRunViews(this.context, options))
+  }
+
+  /** One run by tracking id. @throws NotFoundError for an unknown id. */
+  getRun(processTrackingId: number): Promise<RunView> {
+    return this.#call(() => runViews.getRun(this.context, processTrackingId))
+  }
+
+  /** How many runs match the filters, counted up to `cap` (default 10,000): `{ total, capped }`. */
+  countRuns(filters: RunFilters = {}, options: { cap?: number } = {}): Promise<RunCount> {
+    return this.#call(() => runViews.countRuns(this.context, filters, options))
+  }
+
+  /**
+   * Processes sorted by name, each with its state, latest run, failure streak, dependencies, sources
+   * and targets; `q` (literal substring of the name), `state`, `limit` (1–1000, default 50) and the
+   * cursor `afterName` (the last name of the previous page).
+   */
+  listProcesses(options: ListProcessesOptions = {}): Promise<ProcessView[]> {
+    return this.#call(() => processViews.listProcesses(this.context, options))
+  }
+
+  /** One process as {@link DataStore.listProcesses} shows it. @throws NotFoundError for an unknown process. */
+  getProcessView(processName: string): Promise<ProcessView> {
+    return this.#call(() => processViews.getProcessView(this.context, processName))
+  }
+
+  /** Every process with its state and latest run, and every dependency (parent → child, with its type). */
+  getDependencyGraph(): Promise<DependencyGraph> {
+    return this.#call(() => processViews.getDependencyGraph(this.context))
+  }
+
+  /** Extracts newest first, filtered by location, filename substring, process and status. */
+  listExtracts(options: ListExtractsOptions = {}): Promise<ExtractView[]> {
+    return this.#call(() => extractViews.listExtracts(this.context, options))
+  }
+
+  /** One extract by id. @throws NotFoundError for an unknown id. */
+  getExtract(extractId: number): Promise<ExtractView> {
+    return this.#call(() => extractViews.getExtract(this.context, extractId))
+  }
+
+  /** Locations newest first (limit 1–1000, default 50; cursor `beforeLocationId`). */
+  listLocations(options: { limit?: number; beforeLocationId?: number } = {}): Promise<LocationView[]> {
+    return this.#call(() => listLocations(this.context, options))
+  }
+
+  /** Processes, runs, active runs, processes on hold and extracts, in one statement. */
+  counts(): Promise<StoreCounts> {
+    return this.#call(() => readCounts(this.context))
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {

@@ -59,6 +59,8 @@ export interface ProcessTrackingTable extends Audit {
   /** processtracker addition: heartbeats (null: the run is never reaped). */
   heartbeat_timeout_seconds: number | null
   last_heartbeat_date_time: NullableTimestamp
+  /** Since schema 5: the run's OpenLineage runId, a UUIDv7 made at start (unique). */
+  run_uuid: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ProcessStatusTable extends Lookup {
@@ -113,6 +115,16 @@ export interface ExtractTrackingTable extends Audit {
   extract_filesize_type_id: number | null
   /** processtracker addition: the run that claimed it for loading (claims go back to ready if it fails). */
   extract_claim_process_tracking_id: number | null
+  /** Since schema 2: the file's size in bytes when last registered by location (redelivery detection). */
+  extract_file_size_bytes: ColumnType<number | string | null, number | null | undefined, number | null>
+  /** Since schema 2: the file's modification time (S3: LastModified) when last registered by location. */
+  extract_file_modified_date_time: NullableTimestamp
+  /** Since schema 2: the S3 object's ETag when last registered by location. */
+  extract_file_etag: ColumnType<string | null, string | null | undefined, string | null>
+  /** Since schema 2: when the current delivery of the file was registered. */
+  extract_delivery_date_time: NullableTimestamp
+  /** Since schema 2: the run that registered the current delivery. */
+  extract_delivery_process_tracking_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface ExtractProcessTrackingTable extends Audit {
@@ -128,6 +140,8 @@ export interface ExtractStatusHistoryTable extends Audit {
   process_tracking_id: number | null
   extract_status_id: number
   event_date_time: Timestamp
+  /** Since schema 2: why the status changed, when it was not a plain change (a new delivery). */
+  event_note: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 type NamedLookup<IdKey extends string, NameKey extends string> = Lookup & Record<IdKey, Id> & Record<NameKey, string>
@@ -181,6 +195,8 @@ export interface Database {
   source_lkup: NamedLookup<'source_id', 'source_name'> & {
     source_type_id: Generated<number>
     character_set_id: number | null
+    /** Since schema 5: the OpenLineage dataset namespace of the source's datasets. */
+    source_uri: ColumnType<string | null, string | null | undefined, string | null>
   }
   source_type_lkup: NamedLookup<'source_type_id', 'source_type_name'>
   character_set_lkup: NamedLookup<'character_set_id', 'character_set_name'>
@@ -228,4 +244,31 @@ export interface Database {
   extract_source: Link<'extract_id', 'source_id'>
   extract_source_object: Link<'extract_id', 'source_object_id'>
   process_tracker_migration: { version: number; name: string; applied_date_time: Generated<Date | string> }
+  /** Since schema 5: OpenLineage events waiting to be sent (src/lineage). */
+  lineage_outbox: LineageOutboxTable
+}
+
+/** Since schema 5: the OpenLineage outbox (see src/store/migrations/0005-lineage.ts). */
+export interface LineageOutboxTable extends Audit {
+  outbox_id: Id
+  process_tracking_id: number
+  event_type: string
+  event_time: Timestamp
+  job_namespace: string
+  run_status_id: number | null
+  run_record_count: ColumnType<number | string | null, number | null | undefined, number | null>
+  run_low_date_time: NullableTimestamp
+  run_high_date_time: NullableTimestamp
+  nominal_start_time: string | null
+  parent_namespace: string | null
+  parent_name: string | null
+  parent_run_id: string | null
+  outbox_status: Generated<string>
+  attempt_count: Generated<number>
+  next_attempt_date_time: NullableTimestamp
+  lease_owner: string | null
+  lease_until_date_time: NullableTimestamp
+  sent_date_time: NullableTimestamp
+  payload: string | null
+  response: string | null
 }

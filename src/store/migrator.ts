@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import type { Db, DialectAdapter } from './dialect/adapter.ts'
-import { MIGRATIONS, MIGRATION_TABLE, OWN_TABLES, SCHEMA_VERSION, createTable, recordedVersion, seed } from './migrations/index.ts'
+import { MIGRATIONS, MIGRATION_TABLE, OWN_TABLES, SCHEMA_VERSION, addIndex, applyColumnsAndData, createTable, recordedVersion, seed } from './migrations/index.ts'
 
 /**
  * Brings the schema to {@link SCHEMA_VERSION}. The common case — already current — costs two reads
@@ -37,6 +37,8 @@ export async function migrate(db: Db, adapter: DialectAdapter, lockTimeoutMs: nu
     for (const migration of MIGRATIONS) {
       if (migration.version <= version) continue
       for (const table of migration.tables) await createTable(locked, adapter, table)
+      for (const index of migration.indexes ?? []) await addIndex(locked, adapter, index)
+      await applyColumnsAndData(locked, adapter, migration)
       await locked.insertInto(MIGRATION_TABLE).values({ version: migration.version, name: migration.name }).execute()
     }
     await seed(locked, adapter, VERSION)

@@ -2,12 +2,14 @@ import { NotFoundError, ValidationError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
 import { transaction, type Tx } from '../store/transaction.ts'
 import { failureStreak, readLatestRuns } from './latest-runs.ts'
-import { LOOKUP, ensureLink, requireId } from './lookup-ids.ts'
+import { insertMarkerRun } from './hold.ts'
+import { LOOKUP, ensureId, ensureLink, requireId } from './lookup-ids.ts'
 import { reapRun, findStaleRunIds } from './reaper.ts'
 import { getRunInfo, type RunInfo } from './reading.ts'
 import { lockRun, moveRun, recordError } from './run-transitions.ts'
 import { decide, type StartRule } from './start-rules.ts'
-import { COMPLETED, FAILED, statusByName } from './statuses.ts'
+import { osUserName } from './start.ts'
+import { FAILED, RELEASED, statusByName } from './statuses.ts'
 import { checkId, checkName, checkPlainObject, checkText } from './validation.ts'
 
 /** What `start` would decide now (see `store.explain`). */
@@ -29,28 +31,46 @@ async function lockProcessByName(tx: Tx, name: string): Promise<number> {
 }
 
 /**
- * Moves the held latest run of a process to `completed` (under the process lock), so the next
- * start is allowed and the failure streak is broken. The process's last completed time is left
- * alone: nothing succeeded.
+ * Releases a process that is on hold (api.md `releaseHold`, since 0.2), under the process lock:
+ *
+ * - its latest run is held → that run becomes `released`, with an end time;
+ * - its latest run failed and the failure streak reached `max_concurrent_failures` with no hold
+ *   recorded (the threshold was lowered, or the history imported) → a `released` run is recorded,
+ *   so whatever `explain` calls on hold can be released.
+ *
+ * Either way the streak is broken, and the process's last completed time is left alone: nothing
+ * succeeded, and children stay blocked until the process completes a run. A stale latest run is
+ * reaped first, as `explain` counts it failed.
+ *
+ * @throws NotFoundError "The process NAME is not on hold."
  */
 export async function releaseHold(ctx: StoreContext, name: string): Promise<RunInfo> {
   const processName = checkName(name, 'processName')
-  const runId = await transaction(ctx, async (tx) => {
-    const processId = await lockProcessByName(tx, processName)
-    const latest = (await readLatestRuns(ctx, tx.db, processId)).find((run) => !run.isParent)
-    if (latest?.category !== 'held') {
+  for (;;) {
+    const outcome = await transaction(ctx, async (tx): Promise<{ stale: number } | { released: number }> => {
+      const processId = await lockProcessByName(tx, processName)
+      const latest = (await readLatestRuns(ctx, tx.db, processId)).find((run) => !run.isParent)
+      if (latest?.stale) return { stale: latest.processTrackingId }
+      const released = await statusByName(ctx, tx.db, RELEASED)
+      const now = new Date()
+      if (latest?.category === 'held') {
+        await tx.db
+          .updateTable('process_tracking')
+          .set({ process_status_id: released.id, process_run_end_date_time: now, update_date_time: now, updated_by: ctx.auditUser })
+          .where('process_tracking_id', '=', latest.processTrackingId)
+          .execute()
+        return { released: latest.processTrackingId }
+      }
+      const max = ctx.maxConcurrentFailures
+      if (latest?.category === 'failed' && max > 0 && (await failureStreak(tx.db, processId, max, new Set())) >= max) {
+        const actorId = await ensureId(tx, LOOKUP.actor, osUserName())
+        return { released: await insertMarkerRun(tx, processId, latest, released, actorId, now) }
+      }
       throw new NotFoundError(`The process ${processName} is not on hold.`, { topic: 'process run', name: processName })
-    }
-    const completed = await statusByName(ctx, tx.db, COMPLETED)
-    const now = new Date()
-    await tx.db
-      .updateTable('process_tracking')
-      .set({ process_status_id: completed.id, process_run_end_date_time: now, update_date_time: now, updated_by: ctx.auditUser })
-      .where('process_tracking_id', '=', latest.processTrackingId)
-      .execute()
-    return latest.processTrackingId
-  })
-  return getRunInfo(ctx, runId)
+    })
+    if ('released' in outcome) return getRunInfo(ctx, outcome.released)
+    await reapRun(ctx, outcome.stale)
+  }
 }
 
 /** Ends an active run by hand: records a `Process Error` with the reason and fails the run. */
@@ -97,23 +117,30 @@ export async function explain(ctx: StoreContext, name: string): Promise<Explanat
   }
 }
 
+/** What `addProcessDependency` did: created the dependency, changed its type, or neither. */
+export interface DependencyChange {
+  created: boolean
+  updated: boolean
+}
+
 /**
  * Makes `child` depend on `parent` (type Hard by default; Soft is recorded and never gates). Both
- * processes must exist; a self-dependency or one that closes a cycle is a ValidationError.
+ * processes must exist; a self-dependency or one that closes a cycle is a ValidationError. An
+ * existing dependency of another type gets the new type (`updated: true`).
  */
 export async function addProcessDependency(
   ctx: StoreContext,
   parent: string,
   child: string,
   options: { type?: string } = {},
-): Promise<void> {
+): Promise<DependencyChange> {
   const parentName = checkName(parent, 'parent')
   const childName = checkName(child, 'child')
   const typeName = checkName(checkPlainObject(options, 'options').type ?? 'Hard', 'type')
   if (parentName === childName) {
     throw new ValidationError(`The process ${parentName} cannot depend on itself.`, { parent: parentName, child: childName })
   }
-  await transaction(ctx, async (tx) => {
+  return transaction(ctx, async (tx) => {
     const typeId = await requireId(tx, LOOKUP.dependencyType, typeName)
     // Two transactions adding the halves of a cycle (A→B and B→A, or longer rings) at once would
     // each miss the other's edge. Every dependency change therefore first locks one shared row — the
@@ -147,14 +174,16 @@ export async function addProcessDependency(
           updated_by: ctx.auditUser,
         })
         .execute()
-    } else if (Number(existing.dependency_type_id) !== typeId) {
-      await tx.db
-        .updateTable('process_dependency')
-        .set({ dependency_type_id: typeId, update_date_time: new Date(), updated_by: ctx.auditUser })
-        .where('parent_process_id', '=', parentId)
-        .where('child_process_id', '=', childId)
-        .execute()
+      return { created: true, updated: false }
     }
+    if (Number(existing.dependency_type_id) === typeId) return { created: false, updated: false }
+    await tx.db
+      .updateTable('process_dependency')
+      .set({ dependency_type_id: typeId, update_date_time: new Date(), updated_by: ctx.auditUser })
+      .where('parent_process_id', '=', parentId)
+      .where('child_process_id', '=', childId)
+      .execute()
+    return { created: false, updated: true }
   })
 }
 

@@ -74,18 +74,40 @@ export async function readLatestRuns(ctx: StoreContext, db: Db, processId: numbe
  * with any other status. Only the newest `limit` runs are read.
  */
 export async function failureStreak(db: Db, processId: number, limit: number, staleCountsAsFailed: Set<number>): Promise<number> {
+  return countFailures(await newestRuns(db, processId, limit), staleCountsAsFailed)
+}
+
+/** One of the newest runs of a process, as the failure streak reads it. */
+export interface StreakRun {
+  processTrackingId: number
+  processRunId: number
+  actorId: number | null
+  category: StatusCategory
+}
+
+/** The newest `limit` runs of a process by run number, newest first. */
+export async function newestRuns(db: Db, processId: number, limit: number): Promise<StreakRun[]> {
   const rows = await db
     .selectFrom('process_tracking as t')
     .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
-    .select(['t.process_tracking_id', 's.process_status_category'])
+    .select(['t.process_tracking_id', 't.process_run_id', 't.process_run_actor_id', 's.process_status_category'])
     .where('t.process_id', '=', processId)
     .orderBy('t.process_run_id', 'desc')
     .limit(limit)
     .execute()
+  return rows.map((row) => ({
+    processTrackingId: Number(row.process_tracking_id),
+    processRunId: Number(row.process_run_id),
+    actorId: row.process_run_actor_id === null ? null : Number(row.process_run_actor_id),
+    category: row.process_status_category as StatusCategory,
+  }))
+}
+
+/** Failed runs from the newest on, stopping at the first run with any other status (a release included). */
+export function countFailures(runs: readonly StreakRun[], staleCountsAsFailed: ReadonlySet<number> = new Set()): number {
   let streak = 0
-  for (const row of rows) {
-    const failed = row.process_status_category === 'failed' || staleCountsAsFailed.has(Number(row.process_tracking_id))
-    if (!failed) break
+  for (const run of runs) {
+    if (run.category !== 'failed' && !staleCountsAsFailed.has(run.processTrackingId)) break
     streak++
   }
   return streak

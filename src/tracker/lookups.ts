@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ProtectedRecordError, ValidationError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
-import { transaction } from '../store/transaction.ts'
+import { single, transaction } from '../store/transaction.ts'
 import { toBool } from '../store/values.ts'
 import { checkName, checkPlainObject, codePointLength } from './validation.ts'
 
@@ -23,7 +23,9 @@ export interface LookupExtra {
   memoryUnit?: string | null
   maxProcessing?: number | null
   processingUnit?: string | null
-  category?: 'active' | 'succeeded' | 'failed' | 'held'
+  category?: 'active' | 'succeeded' | 'failed' | 'held' | 'released'
+  /** Source (since 0.2): the OpenLineage namespace of its datasets, e.g. `postgres://db:5432` (default `processtracker`). */
+  uri?: string | null
 }
 
 interface TopicSpec {
@@ -49,8 +51,8 @@ const optionalInt = (value: unknown, field: string) => {
   return value
 }
 const category = (value: unknown, field: string) => {
-  if (value !== 'active' && value !== 'succeeded' && value !== 'failed' && value !== 'held') {
-    throw new ValidationError(`${field} must be one of active, succeeded, failed, held.`, { field })
+  if (value !== 'active' && value !== 'succeeded' && value !== 'failed' && value !== 'held' && value !== 'released') {
+    throw new ValidationError(`${field} must be one of active, succeeded, failed, held, released.`, { field })
   }
   return value
 }
@@ -85,7 +87,7 @@ const TOPICS: Record<LookupTopic, TopicSpec> = {
     extra: { category: { column: 'process_status_category', check: category } },
   },
   'process type': simple('process_type_lkup', 'process_type_id', 'process_type_name'),
-  source: simple('source_lkup', 'source_id', 'source_name'),
+  source: { table: 'source_lkup', id: 'source_id', name: 'source_name', extra: { uri: { column: 'source_uri', check: optionalText(2048) } } },
   tool: simple('tool_lkup', 'tool_id', 'tool_name'),
 }
 
@@ -176,7 +178,8 @@ export class Lookups {
         await tx.db.deleteFrom(spec.table as never).where(spec.id as never, '=', row.id as never).execute()
       })
     } catch (error) {
-      if (this.#ctx.adapter.classifyError(error) === 'foreign-key') {
+      // transaction() has translated the driver error; the foreign-key violation is its cause.
+      if (error instanceof ConflictError && this.#ctx.adapter.classifyError(error.cause) === 'foreign-key') {
         throw new ConflictError(`The ${topic} ${checked} is still in use and cannot be deleted.`, { topic, name: checked })
       }
       throw error
@@ -187,10 +190,12 @@ export class Lookups {
   /** Every name of a topic, sorted. */
   async list(topic: string): Promise<string[]> {
     const spec = TOPICS[lookupTopic(topic)]
-    const rows = (await this.#ctx.db
-      .selectFrom(spec.table as never)
-      .select(`${spec.name} as name` as never)
-      .execute()) as { name: string }[]
+    const rows = (await single(this.#ctx, (db) =>
+      db
+        .selectFrom(spec.table as never)
+        .select(`${spec.name} as name` as never)
+        .execute(),
+    )) as { name: string }[]
     return rows.map((row) => row.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   }
 

@@ -17,7 +17,7 @@ import {
 } from './process-finders.ts'
 import { readRunRecord, readSideNames, type RunRecord } from './run-record.ts'
 import { activeStatusIds, lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
-import { startRun } from './start.ts'
+import { startRun, type StartHooks } from './start.ts'
 import { validateStartOptions, type StartOptions } from './start-options.ts'
 import { COMPLETED, FAILED, statusByName } from './statuses.ts'
 import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from './validation.ts'
@@ -75,10 +75,11 @@ export class ProcessTracker {
    * `max_concurrent_failures` records an `on hold` run and blocks (`ProcessOnHoldError`).
    *
    * @throws ValidationError for bad options, before anything is written.
+   * @param hooks - internal: work added to the start's transaction (the HTTP API's idempotency keys).
    */
-  static async start(store: DataStore, options: StartOptions): Promise<ProcessTracker> {
+  static async start(store: DataStore, options: StartOptions, hooks?: StartHooks): Promise<ProcessTracker> {
     const valid = validateStartOptions(options)
-    const started = await startRun(store.context, valid)
+    const started = await startRun(store.context, valid, hooks)
     return new ProcessTracker(
       store,
       { ...started, heartbeatTimeoutSeconds: valid.heartbeatTimeoutSeconds, recordCount: 0 },
@@ -147,7 +148,7 @@ export class ProcessTracker {
   }
 
   /**
-   * Moves the run to a status: any status from an active one. `completed` and `failed` (and custom
+   * Moves the run to a status: any status but `released` from an active one. `completed` and `failed` (and custom
    * statuses of those categories) end the run and stamp the process's last completed / failed time.
    *
    * @throws InvalidStatusError "The provided status type NAME is invalid."
@@ -158,6 +159,12 @@ export class ProcessTracker {
     const endDate = checkOptionalDate(checkPlainObject(options, 'options').endDate, 'endDate')
     const ctx = this.store.context
     const target = await single(ctx, (db) => statusByName(ctx, db, status))
+    if (target.category === 'released') {
+      throw new InvalidStatusError(
+        `A run cannot be changed to ${target.name}: only a hold is released, by store.releaseHold (processtracker release).`,
+        { status: target.name },
+      )
+    }
     await transaction(ctx, async (tx) => {
       if (await moveRun(tx, this, target, endDate ?? new Date(), { onlyIfActive: true })) {
         this.#status = target.name
@@ -267,11 +274,18 @@ export class ProcessTracker {
     this.#recordCount = count
   }
 
-  /** Keeps the lowest low and the highest high ever given to the run. One statement. */
+  /**
+   * Keeps the lowest low and the highest high ever given to the run. One statement.
+   *
+   * @throws ValidationError for an invalid Date, or a `low` later than the `high` of the same call.
+   */
   async setLowHighDates(dates: { low?: Date | null; high?: Date | null }): Promise<void> {
     const opts = checkPlainObject(dates, 'dates')
     const low = opts.low === undefined || opts.low === null ? undefined : checkDate(opts.low, 'low')
     const high = opts.high === undefined || opts.high === null ? undefined : checkDate(opts.high, 'high')
+    if (low && high && low.getTime() > high.getTime()) {
+      throw new ValidationError(`low (${low.toISOString()}) is later than high (${high.toISOString()}): give low ≤ high.`, { field: 'low' })
+    }
     const ctx = this.store.context
     const result = await single(ctx, (db) =>
       db

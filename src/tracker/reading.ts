@@ -1,7 +1,8 @@
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
-import { toBool, toDate, toDateOrThrow } from '../store/values.ts'
-import { checkId, checkIntegerInRange, checkName, checkPlainObject } from './validation.ts'
+import { toDate, toDateOrThrow } from '../store/values.ts'
+import { selectRunErrors } from './run-views.ts'
+import { checkId, checkName } from './validation.ts'
 
 /** A process as `store.getProcess` returns it. */
 export interface ProcessInfo {
@@ -22,6 +23,8 @@ export interface RunInfo {
   processRunId: number
   processName: string
   processRunName: string | null
+  /** The run's OpenLineage runId, a UUIDv7 made at start (since 0.2); '' only for a run inserted by hand without one. */
+  runUuid: string
   status: string
   actorName: string | null
   startDateTime: Date
@@ -41,16 +44,10 @@ export interface RunError {
   occurredAt: Date
 }
 
-export interface ListRunsOptions {
-  processName?: string
-  status?: string
-  /** 1–1000, default 50. */
-  limit?: number
-  /** Page backwards: only runs with a smaller processTrackingId. */
-  beforeTrackingId?: number
-}
+export type { ListRunsOptions } from './run-views.ts'
 
-function processQuery(db: Db) {
+/** The process columns of `getProcess`, with type, tool and frequency names. */
+export function processQuery(db: Db) {
   return db
     .selectFrom('process as p')
     .leftJoin('process_type_lkup as pt', 'pt.process_type_id', 'p.process_type_id')
@@ -69,9 +66,9 @@ function processQuery(db: Db) {
     ])
 }
 
-type ProcessRow = Awaited<ReturnType<ReturnType<typeof processQuery>['executeTakeFirstOrThrow']>>
+export type ProcessRow = Awaited<ReturnType<ReturnType<typeof processQuery>['executeTakeFirstOrThrow']>>
 
-function toProcessInfo(row: ProcessRow): ProcessInfo {
+export function toProcessInfo(row: ProcessRow): ProcessInfo {
   return {
     processId: Number(row.process_id),
     processName: row.process_name,
@@ -97,86 +94,9 @@ export async function findProcessesByScheduleFrequency(ctx: StoreContext, freque
   return rows.map(toProcessInfo)
 }
 
-export async function listRuns(ctx: StoreContext, options: ListRunsOptions = {}): Promise<RunInfo[]> {
-  const opts = checkPlainObject(options, 'options')
-  const limit = opts.limit === undefined ? 50 : checkIntegerInRange(opts.limit, 'limit', 1, 1000)
-  let query = ctx.db
-    .selectFrom('process_tracking as t')
-    .innerJoin('process as p', 'p.process_id', 't.process_id')
-    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
-    .leftJoin('actor_lkup as a', 'a.actor_id', 't.process_run_actor_id')
-    .select([
-      't.process_tracking_id',
-      't.process_run_id',
-      'p.process_name',
-      't.process_run_name',
-      's.process_status_name',
-      'a.actor_name',
-      't.process_run_start_date_time',
-      't.process_run_end_date_time',
-      't.process_run_record_count',
-      't.process_run_insert_count',
-      't.process_run_update_count',
-      't.process_run_low_date_time',
-      't.process_run_high_date_time',
-      't.is_latest_run',
-    ])
-    .orderBy('t.process_tracking_id', 'desc')
-    .limit(limit)
-  if (opts.processName !== undefined) query = query.where('p.process_name', '=', checkName(opts.processName, 'processName'))
-  if (opts.status !== undefined) query = query.where('s.process_status_name', '=', checkName(opts.status, 'status'))
-  if (opts.beforeTrackingId !== undefined) {
-    query = query.where('t.process_tracking_id', '<', checkId(opts.beforeTrackingId, 'beforeTrackingId'))
-  }
-  const rows = await query.execute()
-  const lastErrors = await readLastErrors(ctx.db, rows.map((row) => Number(row.process_tracking_id)))
-  return rows.map((row) => ({
-    processTrackingId: Number(row.process_tracking_id),
-    processRunId: Number(row.process_run_id),
-    processName: row.process_name,
-    processRunName: row.process_run_name,
-    status: row.process_status_name,
-    actorName: row.actor_name,
-    startDateTime: toDateOrThrow(row.process_run_start_date_time),
-    endDateTime: toDate(row.process_run_end_date_time),
-    recordCount: Number(row.process_run_record_count),
-    insertCount: Number(row.process_run_insert_count),
-    updateCount: Number(row.process_run_update_count),
-    lowDateTime: toDate(row.process_run_low_date_time),
-    highDateTime: toDate(row.process_run_high_date_time),
-    isLatestRun: toBool(row.is_latest_run),
-    lastError: lastErrors.get(Number(row.process_tracking_id)) ?? null,
-  }))
-}
-
-/** The newest error of each run, in one query. */
-async function readLastErrors(db: Db, runIds: number[]): Promise<Map<number, { errorType: string; description: string | null }>> {
-  const result = new Map<number, { errorType: string; description: string | null }>()
-  if (runIds.length === 0) return result
-  const rows = await db
-    .selectFrom('error_tracking as e')
-    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
-    .select(['e.process_tracking_id', 'et.error_type_name', 'e.error_description'])
-    .where('e.process_tracking_id', 'in', runIds)
-    .orderBy('e.error_occurrence_date_time')
-    .orderBy('e.error_tracking_id')
-    .execute()
-  for (const row of rows) {
-    result.set(Number(row.process_tracking_id), { errorType: row.error_type_name, description: row.error_description })
-  }
-  return result
-}
-
 export async function listRunErrors(ctx: StoreContext, processTrackingId: number): Promise<RunError[]> {
   const id = checkId(processTrackingId, 'processTrackingId')
-  const rows = await ctx.db
-    .selectFrom('error_tracking as e')
-    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
-    .select(['et.error_type_name', 'e.error_description', 'e.error_occurrence_date_time'])
-    .where('e.process_tracking_id', '=', id)
-    .orderBy('e.error_occurrence_date_time')
-    .orderBy('e.error_tracking_id')
-    .execute()
+  const rows = await selectRunErrors(ctx.db).where('e.process_tracking_id', '=', id).execute()
   return rows.map((row) => ({
     errorType: row.error_type_name,
     description: row.error_description,
@@ -184,11 +104,4 @@ export async function listRunErrors(ctx: StoreContext, processTrackingId: number
   }))
 }
 
-/** One run in listRuns shape. */
-export async function getRunInfo(ctx: StoreContext, processTrackingId: number): Promise<RunInfo> {
-  const [row] = await listRuns(ctx, { beforeTrackingId: processTrackingId + 1, limit: 1 })
-  if (row?.processTrackingId !== processTrackingId) throw new Error(`run ${processTrackingId} missing`)
-  return row
-}
-
-
+export { getRunInfo, listRuns } from './run-views.ts'

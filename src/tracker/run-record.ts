@@ -9,6 +9,8 @@ export interface RunRecord {
   processId: number
   processName: string
   processRunName: string | null
+  /** The OpenLineage runId (since 0.2); '' only for a run inserted by hand without one. */
+  runUuid: string
   status: string
   heartbeatTimeoutSeconds: number | null
   recordCount: number
@@ -24,6 +26,7 @@ export async function readRunRecord(ctx: StoreContext, db: Db, processTrackingId
       't.process_id',
       'p.process_name',
       't.process_run_name',
+      't.run_uuid',
       's.process_status_name',
       't.heartbeat_timeout_seconds',
       't.process_run_record_count',
@@ -42,6 +45,7 @@ export async function readRunRecord(ctx: StoreContext, db: Db, processTrackingId
     processId: Number(row.process_id),
     processName: row.process_name,
     processRunName: row.process_run_name,
+    runUuid: row.run_uuid ?? '',
     status: row.process_status_name,
     heartbeatTimeoutSeconds: row.heartbeat_timeout_seconds === null ? null : Number(row.heartbeat_timeout_seconds),
     recordCount: Number(row.process_run_record_count),

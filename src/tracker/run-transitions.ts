@@ -2,6 +2,7 @@ import { NotFoundError, RunNotActiveError } from '../errors.ts'
 import { releaseClaims } from '../extract/release-claims.ts'
 import type { ProcessStatus, StatusCategory } from '../store/context.ts'
 import type { Tx } from '../store/transaction.ts'
+import { recordHoldIfStreakReached } from './hold.ts'
 import { LOOKUP, requireId } from './lookup-ids.ts'
 import { statusById } from './statuses.ts'
 
@@ -96,7 +97,11 @@ export async function moveRun(
       .where('process_id', '=', run.processId)
       .execute()
   }
-  if (status.category === 'failed') await releaseClaims(tx, run.processTrackingId, at)
+  if (status.category === 'failed') {
+    await releaseClaims(tx, run.processTrackingId, at)
+    // Since 0.2 the hold is recorded by the failure that completes the streak, on every path.
+    await recordHoldIfStreakReached(tx, run.processId)
+  }
   return true
 }
 
@@ -105,6 +110,7 @@ const PROCESS_TIME_COLUMN: Record<StatusCategory, 'last_completed_run_date_time'
   failed: 'last_failed_run_date_time',
   active: null,
   held: null,
+  released: null,
 }
 
 /** Records an error against a run and the process's last errored time. */

@@ -1,7 +1,10 @@
 import { ValidationError } from '../errors.ts'
+import { checkParentRun } from '../lineage/parent.ts'
+import type { ParentRun } from '../lineage/record.ts'
 import { SCHEDULE_FREQUENCIES } from '../store/migrations/seeds.ts'
 import {
   checkAttributeMap,
+  checkDate,
   checkIntegerInRange,
   checkName,
   checkNameList,
@@ -35,6 +38,10 @@ export interface StartOptions {
   scheduleFrequency?: string
   /** 1–86 400: the run must beat more often than this, or it is reaped. */
   heartbeatTimeoutSeconds?: number
+  /** Since 0.2: the scheduled time of this run (the OpenLineage `nominalTime` facet of its START). */
+  nominalStartTime?: Date
+  /** Since 0.2: the orchestrator's run that launched this one (the OpenLineage `parent` facet); default env `OPENLINEAGE_PARENT_ID`. */
+  openlineageParent?: ParentRun
 }
 
 /** Sources or targets at every level given: source → objects → attributes. */
@@ -51,6 +58,8 @@ export interface ValidStart {
   datasetTypes: string[]
   scheduleFrequency: string | undefined
   heartbeatTimeoutSeconds: number | null
+  nominalStartTime: Date | undefined
+  openlineageParent: ParentRun | undefined
 }
 
 const KNOWN = new Set([
@@ -68,6 +77,8 @@ const KNOWN = new Set([
   'datasetTypes',
   'scheduleFrequency',
   'heartbeatTimeoutSeconds',
+  'nominalStartTime',
+  'openlineageParent',
 ])
 
 /** Checks every option before anything is written. */
@@ -97,6 +108,8 @@ export function validateStartOptions(input: unknown): ValidStart {
       options.heartbeatTimeoutSeconds === undefined || options.heartbeatTimeoutSeconds === null
         ? null
         : checkIntegerInRange(options.heartbeatTimeoutSeconds, 'heartbeatTimeoutSeconds', 1, 86_400),
+    nominalStartTime: options.nominalStartTime === undefined ? undefined : checkDate(options.nominalStartTime, 'nominalStartTime'),
+    openlineageParent: checkParentRun(options.openlineageParent, 'openlineageParent'),
   }
 }
 

@@ -19,6 +19,12 @@ export interface StartedRun {
   status: string
 }
 
+/** @internal What a caller may add to the start's transaction (the HTTP API's idempotency key). */
+export interface StartHooks {
+  /** Runs inside the transaction that inserted the run, before it commits; a throw rolls it all back. */
+  beforeCommit?: (tx: Tx, run: StartedRun) => Promise<void>
+}
+
 type Outcome =
   | { kind: 'started'; run: StartedRun }
   | { kind: 'stale'; runs: LatestRun[] }
@@ -38,12 +44,16 @@ type Outcome =
  * if the lock were bypassed (e.g. by hand-written SQL). Refusals roll back; only the
  * failure-threshold rule commits (the `on hold` run it records) before throwing.
  */
-export async function startRun(ctx: StoreContext, options: ValidStart): Promise<StartedRun> {
+export async function startRun(ctx: StoreContext, options: ValidStart, hooks: StartHooks = {}): Promise<StartedRun> {
   let wait = false
   for (;;) {
     let outcome: Outcome
     try {
-      outcome = await transaction(ctx, (tx) => decideAndInsert(tx, options, wait))
+      outcome = await transaction(ctx, async (tx) => {
+        const decided = await decideAndInsert(tx, options, wait)
+        if (decided.kind === 'started' && hooks.beforeCommit) await hooks.beforeCommit(tx, decided.run)
+        return decided
+      })
     } catch (error) {
       if (!(error instanceof ProcessLockBusy)) throw error
       // Another start of this process holds the lock. When the committed state already refuses
@@ -145,7 +155,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
  * Finds or creates the process and locks its row. Defaults apply only when the process is created;
  * later, an explicit type, tool or frequency that differs updates it.
  */
-async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<{ processId: number }> {
+export async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<{ processId: number }> {
   const { adapter } = tx.ctx
   const query = tx.db
     .selectFrom('process')
@@ -208,7 +218,7 @@ async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<
 }
 
 /** Sources, targets, objects, attributes and dataset types: added, never removed; every level linked. */
-async function linkSides(tx: Tx, processId: number, options: ValidStart): Promise<void> {
+export async function linkSides(tx: Tx, processId: number, options: ValidStart): Promise<void> {
   const datasetTypeIds: number[] = []
   for (const name of [...options.datasetTypes].sort()) {
     const id = await ensureId(tx, LOOKUP.datasetType, name)

@@ -2,7 +2,7 @@ import { InvalidStatusError } from '../errors.ts'
 import type { ProcessStatus, StatusCategory, StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 
-const CATEGORIES = new Set<StatusCategory>(['active', 'succeeded', 'failed', 'held'])
+const CATEGORIES = new Set<StatusCategory>(['active', 'succeeded', 'failed', 'held', 'released'])
 
 async function reload(ctx: StoreContext, db: Db): Promise<void> {
   const rows = await db
@@ -48,3 +48,5 @@ export const RUNNING = 'running'
 export const COMPLETED = 'completed'
 export const FAILED = 'failed'
 export const ON_HOLD = 'on hold'
+/** Since 0.2: what `releaseHold` makes of a hold (a release is not a success). */
+export const RELEASED = 'released'

@@ -15,8 +15,15 @@ export function checkName(value: unknown, what: string, max = 250): string {
   if (value.trim() !== value) {
     throw new ValidationError(`${what} must not start or end with whitespace: ${JSON.stringify(value)}.`, { field: what })
   }
+  // A newline or tab in a name breaks every table and log line that shows it.
+  if (CONTROL_CHARACTER.test(value)) {
+    throw new ValidationError(`${what} must not contain control characters (newline, tab, …): ${JSON.stringify(value)}.`, { field: what })
+  }
   return value
 }
+
+/** C0 and C1 control characters (and DEL): Unicode category Cc. */
+const CONTROL_CHARACTER = /\p{Cc}/u
 
 export function checkOptionalName(value: unknown, what: string, max = 250): string | undefined {
   return value === undefined ? undefined : checkName(value, what, max)
@@ -70,6 +77,49 @@ export function checkDate(value: unknown, what: string): Date {
   }
   return value
 }
+
+/**
+ * A date given as text (CLI, HTTP, ini file): `YYYY-MM-DD` (UTC midnight) or an ISO 8601 date-time
+ * with `Z` or an offset (`2024-06-01T12:30:00.5+02:00`). The date must exist on the calendar:
+ * `2024-02-30` is refused rather than rolled over to March, as `new Date()` would.
+ *
+ * @throws ValidationError naming `field`.
+ */
+export function parseCalendarDate(text: string, field: string): Date {
+  const match = typeof text === 'string' ? CALENDAR_DATE.exec(text) : null
+  const refuse = () =>
+    new ValidationError(
+      `${field} must be a date as YYYY-MM-DD or an ISO 8601 date-time with Z or an offset (2024-06-01T12:30:00Z), not ${describe(text)}.`,
+      { field },
+    )
+  if (!match) throw refuse()
+  const [, y, mo, d, h, mi, s, fraction, zone] = match
+  const year = Number(y)
+  const month = Number(mo)
+  const day = Number(d)
+  const hour = Number(h ?? 0)
+  const minute = Number(mi ?? 0)
+  const second = Number(s ?? 0)
+  const millis = Math.floor(Number(`0.${fraction ?? '0'}`) * 1000)
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  calendar.setUTCFullYear(year) // Date.UTC maps years 0–99 to 1900–1999
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw new ValidationError(`${field}: ${text} is not a date on the calendar.`, { field })
+  }
+  if (hour > 23 || minute > 59 || second > 59) throw refuse()
+  let offsetMinutes = 0
+  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1
+    const [oh = '0', om = '0'] = zone.slice(1).split(':')
+    if (Number(oh) > 23 || Number(om) > 59) throw refuse()
+    offsetMinutes = sign * (Number(oh) * 60 + Number(om))
+  }
+  const time = calendar.getTime() + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis
+  return new Date(time)
+}
+
+/** `YYYY-MM-DD`, optionally followed by `THH:MM[:SS[.fff]]` and a required zone. */
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2}))?$/
 
 export function checkOptionalDate(value: unknown, what: string): Date | undefined {
   return value === undefined || value === null ? undefined : checkDate(value, what)

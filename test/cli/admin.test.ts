@@ -58,7 +58,10 @@ for (const dialect of DIALECTS) {
       expect(limited).toHaveLength(1)
       const failed = JSON.parse((await pt('--json', 'runs', '--status', 'failed', '--process', 'listed job')).stdout) as RunRow[]
       expect(failed.map((row) => row.processRunId)).toEqual([2])
-      expect(JSON.parse((await pt('--json', 'runs', '--process', 'nobody')).stdout)).toEqual([])
+      // An unknown process is an error, never an empty list (a monitor would read "no failures").
+      const nobody = await pt('--json', 'runs', '--process', 'nobody')
+      expect(nobody.code).toBe(1)
+      expect(JSON.parse(nobody.stdout)).toMatchObject({ error: { code: 'PT_NOT_FOUND' } })
       expect((await pt('runs', '--limit', '0')).code).toBe(2)
     })
 

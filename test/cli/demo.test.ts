@@ -30,7 +30,8 @@ describe('processtracker demo', () => {
     expect(out).toContain('went back to ready')
     expect(out).toMatch(/Demo Report run \d+ completed: .*\(from wins-2\.csv\)/)
     expect(out).toContain('is currently on hold')
-    expect(out).toContain('update -t "process run" -n "Demo Report"')
+    expect(out).toContain('processtracker release "Demo Report"')
+    expect(out).not.toContain('store.releaseHold')
     expect(out).toMatch(/PROCESS\s+RUN\s+TRACKING ID\s+STATUS/)
     for (const name of ['Demo Extract', 'Demo Load', 'Demo Report']) expect(out).toContain(name)
     expect(readdirSync(home.path)).toEqual([]) // nothing written to HOME

@@ -26,7 +26,7 @@ describe('processtracker without a database', () => {
   it('--help prints usage, every command and examples on stdout, exit 0', async () => {
     const result = await cli(['--help'], env)
     expect(result.code).toBe(0)
-    for (const command of ['setup', 'create', 'update', 'delete', 'encrypt', 'run', 'report', 'runs', 'why', 'reap', 'fail', 'demo']) {
+    for (const command of ['setup', 'create', 'update', 'delete', 'encrypt', 'run', 'report', 'runs', 'why', 'reap', 'fail', 'demo', 'info', 'processes', 'show', 'graph', 'release', 'apply', 'extracts']) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'))
     }
     expect(result.stdout).toContain('Examples:')
@@ -110,9 +110,14 @@ describe('processtracker without a database', () => {
     expect(stackLines(result.stderr)).toEqual([])
   })
 
-  it('without --url or config, commands use the default SQLite store under HOME', async () => {
+  it('without --url or config, commands use the default SQLite store under HOME; reading never creates it', async () => {
     const own = tempHome()
     try {
+      const read = await cli(['runs'], cleanEnv(own.path))
+      expect(read.code).toBe(1)
+      expect(read.stderr).toContain('processtracker setup')
+      expect(readdirSync(own.path)).toEqual([])
+      expect((await cli(['setup'], cleanEnv(own.path))).code).toBe(0)
       const result = await cli(['runs'], cleanEnv(own.path))
       expect(result.code).toBe(0)
       expect(existsSync(join(own.path, '.process_tracker', 'process_tracker.db'))).toBe(true)

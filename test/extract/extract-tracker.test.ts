@@ -46,7 +46,9 @@ for (const dialect of DIALECTS) {
       ])
       expect(await runLinkStatus(store, extract.extractId, run.processTrackingId)).toBe('initializing')
       const history = await listExtractHistory(store.context, extract.extractId)
-      expect(history).toEqual([{ processTrackingId: run.processTrackingId, status: 'initializing', eventDateTime: expect.any(Date) as Date }])
+      expect(history).toEqual([
+        { processTrackingId: run.processTrackingId, status: 'initializing', eventDateTime: expect.any(Date) as Date, note: null },
+      ])
     })
 
     it('reads an extract back by id, and says when an id does not exist', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, DataStore, DatabaseUnavailableError, ProcessTracker } from '../../src/index.ts'
-import { MIGRATION_TABLE } from '../../src/store/migrations/index.ts'
+import { MIGRATIONS, MIGRATION_TABLE } from '../../src/store/migrations/index.ts'
 import { DIALECTS, MYSQL_URL, POSTGRES_URL, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { startWorkers } from '../support/workers.ts'
 
@@ -29,8 +29,8 @@ for (const dialect of DIALECTS) {
       const store = await database.open()
       try {
         const migrations = await store.context.db.selectFrom(MIGRATION_TABLE).selectAll().execute()
-        expect(migrations).toHaveLength(1)
-        expect(await store.lookups.list('process status')).toEqual(['completed', 'failed', 'on hold', 'running'])
+        expect(migrations).toHaveLength(MIGRATIONS.length)
+        expect(await store.lookups.list('process status')).toEqual(['completed', 'failed', 'on hold', 'released', 'running'])
       } finally {
         await store.close()
       }

@@ -10,7 +10,8 @@ export function addCreateCommand(program: Command, act: Act): void {
     .command('create')
     .summary('create a lookup row, a cluster process or a process dependency')
     .description(
-      'Create a row of a topic. Creating one that exists changes nothing. ' +
+      'Create a row of a topic. Creating one that exists changes nothing, except a process dependency given ' +
+        'with another --type: its type is updated (Soft to Hard or back). ' +
         'cluster process takes --cluster CLUSTER -c PROCESS; process dependency takes -p PARENT -c CHILD [--type Hard|Soft].',
     )
   addTopicOptions(command, { lookupExtras: true })
@@ -33,7 +34,7 @@ Examples:
         checkExtras(options)
         if (topic === 'process run') {
           throw new Error(
-            'Invalid topic type. A process run is created by starting it: processtracker run -p PROCESS -- COMMAND (or ProcessTracker.start in code).',
+            'Invalid topic type. A process run is created by starting it: processtracker run -p PROCESS -- COMMAND, or define it beforehand with processtracker apply -f FILE.',
           )
         }
         if (topic === 'cluster process') {
@@ -49,8 +50,11 @@ Examples:
           const child = required(options.child, '-c CHILD', topic, 'create')
           const type = options.type ?? 'Hard'
           output.info(`Attempting to create ${topic} with parent ${parent} and child ${child}`)
-          await withStore(context, (store) => store.addProcessDependency(parent, child, { type }))
-          output.confirm({ action: 'create', topic, parent, child, type }, `${child} now depends on ${parent} (${type}).`)
+          const result = await withStore(context, (store) => store.addProcessDependency(parent, child, { type }))
+          // 0.2 returns { created, updated }; an older library returned nothing.
+          const { created = true, updated = false } = (result as { created?: boolean; updated?: boolean } | undefined) ?? {}
+          const said = updated ? `The dependency of ${child} on ${parent} is now ${type}.` : created ? `${child} now depends on ${parent} (${type}).` : `${child} already depends on ${parent} (${type}); nothing changed.`
+          output.confirm({ action: updated ? 'update' : created ? 'create' : 'unchanged', topic, parent, child, type }, said)
           return 0
         }
         if (!isLookupTopic(topic)) throw new Error(`Invalid topic type.`)

@@ -1,6 +1,6 @@
 /** `processtracker delete -t TOPIC -n NAME [-p P -c C --cluster C]`. */
 import type { Command } from 'commander'
-import { ProtectedRecordError } from '../../index.ts'
+import { ProtectedRecordError, ValidationError } from '../../index.ts'
 import type { Act } from '../action.ts'
 import { withStore } from '../context.ts'
 import { addTopicOptions, checkExtras, isLookupTopic, required, type TopicOptions } from '../topics.ts'
@@ -29,7 +29,14 @@ Examples:
         const { output } = context
         const { topic } = options
         checkExtras(options)
-        if (topic === 'process run') throw new ProtectedRecordError('deleted', { topic })
+        if (topic === 'process run') {
+          // Runs are the audit trail: they are never deleted. Say what to do instead of "protected record".
+          throw new ValidationError(
+            'A process run cannot be deleted: runs are the audit history. To end a stuck run use processtracker fail ' +
+              '--process NAME (or --tracking-id N); to release a hold, processtracker release NAME.',
+            { topic },
+          )
+        }
         if (topic === 'cluster process') {
           const cluster = required(options.cluster, '--cluster CLUSTER', topic, 'delete')
           const processName = required(options.child, '-c PROCESS', topic, 'delete')

@@ -12,6 +12,7 @@ import { DataStore, ProcessHaltedError, ProcessTracker, type ProcessTrackerError
 import type { Act } from '../action.ts'
 import { cliLogger, type CliContext } from '../context.ts'
 import { isRefusal } from '../exit-codes.ts'
+import { cliMessage, withoutLibraryHint } from '../hints.ts'
 import { DEMO_EXTRACT, DEMO_LOAD, DEMO_REPORT, claimSummary, extractJob, loadJob, reportJob, type DemoFolders } from '../demo-pipeline.ts'
 import { printRuns } from '../run-table.ts'
 
@@ -95,7 +96,7 @@ class Narrator {
 
   refused(text: string, error: ProcessTrackerError): void {
     this.line(`   ${this.#out.yellow('⏸')} ${text}`)
-    this.line(`     ${this.#out.dim(`${error.code}: ${error.message}`)}`)
+    this.line(`     ${this.#out.dim(`${error.code}: ${cliMessage(error)}`)}`)
   }
 
   note(text: string): void {
@@ -130,7 +131,7 @@ async function tour(context: CliContext, folder: string, database: string, keep:
     await store.addProcessDependency(DEMO_EXTRACT, DEMO_LOAD)
     say.command(`processtracker create -t "process dependency" -p "${DEMO_LOAD}" -c "${DEMO_REPORT}"`)
     await store.addProcessDependency(DEMO_LOAD, DEMO_REPORT)
-    say.ok('A child no longer starts while a parent is running, failed or on hold.')
+    say.ok('A child no longer starts until its parent\'s latest run completed (running, failed, on hold or released all block).')
 
     say.step(3, 'The dependency gate')
     const extract = await ProcessTracker.start(store, { processName: DEMO_EXTRACT })
@@ -157,9 +158,9 @@ async function tour(context: CliContext, folder: string, database: string, keep:
     await refusedStart(store, say, DEMO_REPORT, 'refused: the failure streak put the process on hold')
     say.command(`processtracker why "${DEMO_REPORT}"`)
     const why = await store.explain(DEMO_REPORT)
-    say.note(`${why.allowed ? 'allowed' : `refused by rule ${why.rule ?? '?'}`}: ${why.message ?? ''}`)
+    say.note(`${why.allowed ? 'allowed' : `refused by rule ${why.rule ?? '?'}`}: ${withoutLibraryHint(why.message ?? '')}`)
     say.note('Once the cause is fixed, release the hold:')
-    say.command(`processtracker update -t "process run" -n "${DEMO_REPORT}"`)
+    say.command(`processtracker release "${DEMO_REPORT}"`)
     const released = await store.releaseHold(DEMO_REPORT)
     say.ok(`run ${released.processRunId} of ${DEMO_REPORT} is now ${released.status}; the next start runs`)
     await report(store, say, folders)

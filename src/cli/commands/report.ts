@@ -3,11 +3,14 @@
  * what a shell child of `run` uses to record counts, dates or an error against its run.
  */
 import { Option, type Command } from 'commander'
-import { ProcessTracker } from '../../index.ts'
+import { NotFoundError, ProcessTracker } from '../../index.ts'
 import type { Act } from '../action.ts'
 import { withStore } from '../context.ts'
 import { UsageError } from '../exit-codes.ts'
 import { integerIn, parseDate } from '../parsers.ts'
+import { reportRemote } from '../remote/remote-run.ts'
+import { remoteTarget } from '../remote/remote-store.ts'
+import { TRACKING_ID_ENV, trackingIdOf } from '../tracking-id.ts'
 
 interface ReportOptions {
   trackingId?: number
@@ -16,9 +19,6 @@ interface ReportOptions {
   high?: Date
   error?: string
 }
-
-/** The variable `run` sets for its child. */
-const TRACKING_ID_ENV = 'PROCESS_TRACKER_TRACKING_ID'
 
 /** Adds `report` to the program. */
 export function addReportCommand(program: Command, act: Act): void {
@@ -33,10 +33,14 @@ export function addReportCommand(program: Command, act: Act): void {
     .addOption(new Option('--records <n>', 'the number of records the run processed').argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
     .addOption(new Option('--low <date>', 'the lowest date in the data (kept when lower than before)').argParser(parseDate))
     .addOption(new Option('--high <date>', 'the highest date in the data (kept when higher than before)').argParser(parseDate))
-    .option('--error <"TYPE: TEXT">', 'record an error, e.g. "Data Error: row 42 out of range" (the run goes on)')
+    .option('--error <"TYPE: TEXT">', 'record an error, e.g. "Data Error: row 42 out of range" (the run goes on); TYPE is an error type')
     .addHelpText(
       'after',
       `
+Valid values: error types are File Error, Data Error, Process Error and any created with
+processtracker create -t "error type" -n NAME (see processtracker create --help); the run is the
+tracking id shown by processtracker runs (TRACKING ID column).
+
 Examples (inside a command run by processtracker run):
   $ processtracker report --records 10342
   $ processtracker report --low 2026-01-01 --high 2026-01-31T23:59:59Z
@@ -45,47 +49,53 @@ Examples (inside a command run by processtracker run):
     .action(
       act(async (context, command) => {
         const options = command.opts<ReportOptions>()
-        const trackingId = options.trackingId ?? trackingIdFromEnv(context.env)
+        const trackingId = trackingIdOf(options.trackingId, context.env, 'report')
         const error = options.error === undefined ? undefined : parseError(options.error)
         if (options.records === undefined && options.low === undefined && options.high === undefined && error === undefined) {
           throw new UsageError('report needs at least one of --records, --low, --high or --error.')
         }
+        if (options.low !== undefined && options.high !== undefined && options.low > options.high) {
+          throw new UsageError(`--low (${options.low.toISOString()}) is later than --high (${options.high.toISOString()}).`)
+        }
         const recorded: string[] = []
-        const run = await withStore(context, async (store) => {
-          const tracked = await ProcessTracker.resume(store, trackingId)
-          if (options.records !== undefined) {
-            await tracked.setRecordCount(options.records)
-            recorded.push(`${options.records} records`)
-          }
-          if (options.low !== undefined || options.high !== undefined) {
-            await tracked.setLowHighDates({ low: options.low, high: options.high })
-            recorded.push('dates')
-          }
-          if (error !== undefined) {
-            await tracked.raiseRunError(error.type, { description: error.text })
-            recorded.push(`a ${error.type}`)
-          }
-          const [row] = await store.listRuns({ beforeTrackingId: trackingId + 1, limit: 1 })
-          return row
-        })
+        const remote = remoteTarget(context)
+        const run = remote
+          ? await reportRemote(remote, trackingId, { records: options.records, low: options.low, high: options.high, error }).then((row) => {
+              if (options.records !== undefined) recorded.push(`${options.records} records`)
+              if (options.low !== undefined || options.high !== undefined) recorded.push('dates')
+              if (error !== undefined) recorded.push(`a ${error.type}`)
+              return row
+            })
+          : await withStore(context, async (store) => {
+              const tracked = await ProcessTracker.resume(store, trackingId)
+              // Checked before anything is written, so an unknown type never leaves the counts half-recorded.
+              if (error !== undefined && !(await store.lookups.list('error type')).includes(error.type)) {
+                throw new NotFoundError(`The error type "${error.type}" does not exist.`, { topic: 'error type', name: error.type })
+              }
+              if (options.records !== undefined) {
+                await tracked.setRecordCount(options.records)
+                recorded.push(`${options.records} records`)
+              }
+              if (options.low !== undefined || options.high !== undefined) {
+                await tracked.setLowHighDates({ low: options.low, high: options.high })
+                recorded.push('dates')
+              }
+              if (error !== undefined) {
+                await tracked.raiseRunError(error.type, { description: error.text })
+                recorded.push(`a ${error.type}`)
+              }
+              const [row] = await store.listRuns({ beforeTrackingId: trackingId + 1, limit: 1 })
+              return row
+            })
         const { output } = context
         if (output.mode.json) output.json(run ?? null)
-        else output.info(`Recorded ${recorded.join(', ')} for run ${trackingId}.`)
+        else {
+          const which = run === undefined ? `tracking id ${trackingId}` : `run ${run.processRunId} of ${run.processName} (tracking id ${trackingId})`
+          output.info(`Recorded ${recorded.join(', ')} for ${which}.`)
+        }
         return 0
       }),
     )
-}
-
-function trackingIdFromEnv(env: NodeJS.ProcessEnv): number {
-  const value = env[TRACKING_ID_ENV]
-  if (value === undefined || value.trim() === '') {
-    throw new UsageError(`report needs --tracking-id N, or ${TRACKING_ID_ENV} (set by processtracker run).`)
-  }
-  try {
-    return integerIn(1, Number.MAX_SAFE_INTEGER)(value)
-  } catch {
-    throw new UsageError(`${TRACKING_ID_ENV} must be a run's tracking id (a positive whole number), not "${value}".`)
-  }
 }
 
 /** "Data Error: row 42 out of range" → the error type and its description. */

@@ -3,14 +3,18 @@
  * rules decide first (a refusal exits 3 and the command never runs); the command's exit decides the
  * outcome; the wrapper exits with the command's code so cron and CI see what they would have seen.
  */
+import { lineageChildEnvironment } from '../../lineage/child-environment.ts'
 import { Option, type Command } from 'commander'
-import { ProcessHaltedError, ProcessTracker, RunNotActiveError, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
+import { ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
 import type { Act } from '../action.ts'
 import { runChild, signalNumber, type ChildOutcome } from '../child.ts'
 import { storeEnvironment, type CliContext } from '../context.ts'
-import { EXIT_UNRECORDED, UsageError } from '../exit-codes.ts'
+import { asOptionError, UsageError } from '../exit-codes.ts'
+import { recordOutcome, retryWindowSeconds } from '../outcome.ts'
 import { collect, integerIn } from '../parsers.ts'
-import { codePoints, keepEnd, truncate } from '../text.ts'
+import { trackRemote } from '../remote/remote-run.ts'
+import { remoteTarget } from '../remote/remote-store.ts'
+import { describeFailure } from '../stderr-summary.ts'
 
 interface RunOptions {
   process: string
@@ -21,10 +25,20 @@ interface RunOptions {
   target?: string[]
   runName?: string
   heartbeat: number
+  killAfter: number
 }
 
-/** The error description limit of `raiseRunError`. */
-const MAX_DESCRIPTION = 750
+/** The library's start option fields → the options that set them, for usage errors. */
+const FLAGS = {
+  processName: '-p/--process',
+  processType: '--type',
+  actorName: '--actor',
+  toolName: '--tool',
+  processRunName: '--run-name',
+  sources: '--source',
+  targets: '--target',
+  heartbeatTimeoutSeconds: '--heartbeat',
+}
 /** Exit codes a shell uses when a command cannot be run: not found, not executable. */
 const EXIT_NOT_FOUND = 127
 const EXIT_NOT_EXECUTABLE = 126
@@ -36,13 +50,16 @@ export function addRunCommand(program: Command, act: Act): void {
     .summary('run a command as a tracked run of a process')
     .description(
       'Start a run of PROCESS, run COMMAND, and record how it ended: exit 0 completes the run; another exit ' +
-        'code or a signal records a Process Error (with the last 20 stderr lines) and fails it. When the start ' +
+        'code or a signal records a Process Error (with the last whole stderr lines that fit in 750 characters) and fails it. When the start ' +
         'is refused (already running, on hold, or a dependency not done) the reason is printed, the command is ' +
         'not run and the exit code is 3. Otherwise processtracker exits with the command\'s exit code ' +
         '(128 + N when a signal N ended it; 70 when the outcome could not be recorded).\n\n' +
         'The command gets PROCESS_TRACKER_TRACKING_ID, PROCESS_TRACKER_PROCESS_NAME and the data store ' +
         '(PROCESS_TRACKER_DATABASE_URL or PROCESS_TRACKER_CONFIG), so it can call `processtracker report`. ' +
-        'SIGINT and SIGTERM are passed on to the command; the run is then failed ("interrupted by SIGTERM").',
+        'SIGINT and SIGTERM are passed on to the command; the run is then failed ("interrupted by SIGTERM"), and a ' +
+        'command still alive --kill-after seconds later is killed (SIGKILL). When the data store is briefly unreachable ' +
+        'as the command ends, recording the outcome is retried for max(60 s, --heartbeat) seconds ' +
+        '($PROCESS_TRACKER_OUTCOME_RETRY_SECONDS overrides the window) before exiting 70.',
     )
     .requiredOption('-p, --process <name>', 'the process this run belongs to (created on first use; give --type then)')
     .option('--type <type>', 'the process type, e.g. Extract or Load (needed when the process is new)')
@@ -56,10 +73,18 @@ export function addRunCommand(program: Command, act: Act): void {
         .argParser(integerIn(0, 86_400))
         .default(60),
     )
+    .addOption(
+      new Option('--kill-after <seconds>', 'after passing on SIGINT/SIGTERM, wait this long, then SIGKILL the command')
+        .argParser(integerIn(0, 86_400))
+        .default(30),
+    )
     .argument('<command...>', 'the command to run and its arguments (after --)')
     .addHelpText(
       'after',
       `
+Valid values: -p is any process name (see processtracker processes; a new one needs --type, any
+type name, e.g. Extract or Load); --actor, --tool, --source and --target are created when new.
+
 Examples:
   $ processtracker run -p "Teams Extract" --type Extract -- ./extract-teams.sh --year 2026
   $ processtracker run -p "Teams Load" --type Load --source Lahman --target Warehouse -- python load.py
@@ -76,6 +101,8 @@ Examples:
         const [commandLine] = command.processedArgs as [string[]]
         const [file, ...args] = commandLine
         if (file === undefined || file === '') throw new UsageError('run needs a command after --, e.g. processtracker run -p NAME -- ./job.sh')
+        const remote = remoteTarget(context)
+        if (remote) return trackRemote(context, remote, { start: startOptions(options), heartbeatSeconds: options.heartbeat, killAfterSeconds: options.killAfter, file, args, describe })
         const store = await context.openStore()
         try {
           return await track(context, store, options, file, args)
@@ -88,7 +115,42 @@ Examples:
 
 async function track(context: CliContext, store: DataStore, options: RunOptions, file: string, args: string[]): Promise<number> {
   const { output } = context
-  const start: StartOptions = {
+  const start = startOptions(options)
+  let run: ProcessTracker
+  try {
+    run = await ProcessTracker.start(store, start)
+  } catch (error) {
+    if (error instanceof ValidationError && error.details.field === 'processType' && error.message.includes('does not exist yet')) {
+      throw new UsageError(`The process ${options.process} does not exist yet: give --type (e.g. --type Extract) to create it.`)
+    }
+    throw asOptionError(error, FLAGS)
+  }
+  output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} started (tracking id ${run.processTrackingId}).`))
+  if (options.heartbeat > 0) run.startHeartbeat()
+  run.signal.addEventListener('abort', () => {
+    output.warn(`run ${run.processRunId} of ${run.processName} (tracking id ${run.processTrackingId}) was ended elsewhere (reaped or failed by hand); the command keeps running.`)
+  })
+  const env = {
+    ...storeEnvironment(context.globals, context.env),
+    PROCESS_TRACKER_TRACKING_ID: String(run.processTrackingId),
+    PROCESS_TRACKER_PROCESS_NAME: run.processName,
+    ...lineageChildEnvironment(store, run), // PROCESS_TRACKER_RUN_UUID, OPENLINEAGE_PARENT_ID
+  }
+  const outcome = await runChild(file, args, env, process.stderr, options.killAfter)
+  const { exitCode, summary } = describe(outcome, file)
+  try {
+    // The heartbeat goes on while the outcome is recorded (and retried), so the reaper does not
+    // take a run whose wrapper is only waiting for the database to come back.
+    const windowSeconds = retryWindowSeconds(options.heartbeat, context.env)
+    return await recordOutcome(context, run, summary === null ? null : describeFailure(summary, outcome.stderrTail, outcome.stderrLines), exitCode, windowSeconds)
+  } finally {
+    run.stopHeartbeat()
+  }
+}
+
+/** The start options the command line asks for. */
+function startOptions(options: RunOptions): StartOptions {
+  return {
     processName: options.process,
     processType: options.type,
     actorName: options.actor,
@@ -97,56 +159,6 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
     sources: options.source ?? [],
     targets: options.target ?? [],
     heartbeatTimeoutSeconds: options.heartbeat > 0 ? options.heartbeat : undefined,
-  }
-  let run: ProcessTracker
-  try {
-    run = await ProcessTracker.start(store, start)
-  } catch (error) {
-    if (error instanceof ValidationError && error.details.field === 'processType') {
-      throw new UsageError(`The process ${options.process} does not exist yet: give --type (e.g. --type Extract) to create it.`)
-    }
-    throw error
-  }
-  output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} started (tracking id ${run.processTrackingId}).`))
-  if (options.heartbeat > 0) run.startHeartbeat()
-  run.signal.addEventListener('abort', () => {
-    output.warn(`run ${run.processTrackingId} was ended elsewhere (reaped or failed by hand); the command keeps running.`)
-  })
-  const env = {
-    ...storeEnvironment(context.globals, context.env),
-    PROCESS_TRACKER_TRACKING_ID: String(run.processTrackingId),
-    PROCESS_TRACKER_PROCESS_NAME: run.processName,
-  }
-  const outcome = await runChild(file, args, env, process.stderr)
-  run.stopHeartbeat()
-  return record(context, run, outcome, file)
-}
-
-/** Records the outcome; returns the exit code of the wrapper. */
-async function record(context: CliContext, run: ProcessTracker, outcome: ChildOutcome, file: string): Promise<number> {
-  const { output } = context
-  const { exitCode, summary } = describe(outcome, file)
-  try {
-    if (summary === null) {
-      await run.complete()
-      output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} completed.`))
-    } else {
-      try {
-        await run.raiseRunError('Process Error', { description: description(summary, outcome.stderrTail), failRun: true })
-      } catch (error) {
-        if (!(error instanceof ProcessHaltedError)) throw error
-      }
-      output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} failed: ${summary}`))
-    }
-    return exitCode
-  } catch (error) {
-    if (error instanceof RunNotActiveError) {
-      // Reaped or failed by hand while the command ran: its outcome cannot change the run any more.
-      output.warn(`the outcome was not recorded: ${error.message}`)
-      return exitCode === 0 ? EXIT_UNRECORDED : exitCode
-    }
-    output.error(`Could not record the outcome of run ${run.processTrackingId} (the reaper will fail it): ${error instanceof Error ? error.message : String(error)}`)
-    return EXIT_UNRECORDED
   }
 }
 
@@ -157,7 +169,8 @@ function describe(outcome: ChildOutcome, file: string): { exitCode: number; summ
     const exitCode = spawnError.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE
     return { exitCode, summary: `The command ${file} could not be started: ${spawnError.code ?? spawnError.message}.` }
   }
-  const ended = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`
+  const ended =
+    signal !== null ? `was killed by ${signal}${outcome.killed ? ' after --kill-after ran out' : ''}` : `exited with code ${code ?? 'unknown'}`
   const exitCode = signal !== null ? 128 + signalNumber(signal) : (code ?? 1)
   if (interruptedBy !== null) {
     // Failed even when the command exits 0 after the signal: it did not finish its work. The exit code
@@ -166,14 +179,4 @@ function describe(outcome: ChildOutcome, file: string): { exitCode: number; summ
   }
   if (signal !== null || code !== 0) return { exitCode, summary: `The command ${ended}.` }
   return { exitCode: 0, summary: null }
-}
-
-/** The summary and as many of the last stderr lines as fit in 750 characters (the newest kept). */
-function description(summary: string, stderrTail: readonly string[]): string {
-  const lines = [...stderrTail]
-  while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop()
-  if (lines.length === 0) return truncate(summary, MAX_DESCRIPTION)
-  const head = `${summary}\nLast lines of stderr:\n`
-  const room = Math.max(MAX_DESCRIPTION - codePoints(head).length, 1)
-  return truncate(head + keepEnd(lines.join('\n'), room), MAX_DESCRIPTION)
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { ProtectedRecordError } from '../../index.ts'
 import type { Act } from '../action.ts'
 import { withStore } from '../context.ts'
+import { releaseProcess } from './release.ts'
 import { UsageError } from '../exit-codes.ts'
 import { addTopicOptions, checkExtras, isLookupTopic, lookupExtra, required, type TopicOptions } from '../topics.ts'
 
@@ -13,8 +14,8 @@ export function addUpdateCommand(program: Command, act: Act): void {
     .summary('rename a lookup row or change its extras; release an on-hold process')
     .description(
       'Rename a row of a topic (-i the current name, -n the new one) and set its extra columns when given. ' +
-        'update -t "process run" -n PROCESS releases a process that is on hold: its held run becomes completed, ' +
-        'so the next start runs.',
+        'update -t "process run" -n PROCESS releases a process that is on hold (the same as processtracker release PROCESS): ' +
+        'its held run becomes released, so the next start runs; processes that depend on it stay blocked until it completes a run.',
     )
   addTopicOptions(command, { initialName: true, lookupExtras: true })
     .addHelpText(
@@ -34,10 +35,7 @@ Examples:
           checkExtras(options, [])
           const name = required(options.name, '-n PROCESS_NAME', topic, 'update')
           output.info(`Attempting to update ${topic} with name ${name}`)
-          const run = await withStore(context, (store) => store.releaseHold(name))
-          if (output.mode.json) output.json(run)
-          else output.info(`Released ${name}: run ${run.processRunId} (tracking id ${run.processTrackingId}) is now ${run.status}; the next start will run.`)
-          return 0
+          return releaseProcess(context, name)
         }
         // Links have nothing to rename; the Python tool answered with its protected-record message.
         if (!isLookupTopic(topic)) throw new ProtectedRecordError('updated', { topic })

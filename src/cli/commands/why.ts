@@ -1,11 +1,12 @@
 /** `processtracker why PROCESS_NAME`: what `start` would decide now, and why. Exit 0 allowed, 3 refused. */
 import type { Command } from 'commander'
 import type { Act } from '../action.ts'
-import { withStore } from '../context.ts'
+import { withReadStore } from '../context.ts'
 import { EXIT_OK, EXIT_REFUSED } from '../exit-codes.ts'
+import { releaseCommand, withoutLibraryHint } from '../hints.ts'
 
 const RULES: Record<string, string> = {
-  dependency: 'a process it depends on is running, failed or on hold',
+  dependency: 'a process it depends on has not completed its latest run (running, failed, on hold or released)',
   running: 'its latest run is still active',
   'on-hold': 'it is on hold',
   'failure-threshold': 'it failed too many times in a row, so the start would put it on hold',
@@ -31,20 +32,33 @@ Examples:
     .action(
       act(async (context, command) => {
         const [name] = command.processedArgs as [string]
-        const explanation = await withStore(context, (store) => store.explain(name))
+        const { explanation, blockingRun } = await withReadStore(context, async (store) => {
+          const found = await store.explain(name)
+          // The run number of the blocking run, so the message reads "run 3 of X (tracking id 812)".
+          const run = found.blockingRunId === undefined ? null : await store.getRun(found.blockingRunId).catch(() => null)
+          return { explanation: found, blockingRun: run }
+        })
         const { output } = context
         if (output.mode.json) {
-          output.json({ processName: name, ...explanation })
+          const message = explanation.message === undefined ? {} : { message: withoutLibraryHint(explanation.message) }
+          output.json({ processName: name, ...explanation, ...message })
         } else if (explanation.allowed) {
           output.result(`${output.out.green('allowed')}: a start of ${name} would run now.`)
         } else {
           const rule = explanation.rule ?? 'unknown'
           output.result(`${output.out.red('refused')} by rule ${rule}: ${RULES[rule] ?? rule}.`)
-          if (explanation.message !== undefined) output.result(`  ${explanation.message}`)
+          // The library's message may carry a hint of its own; the CLI prints its one hint below.
+          if (explanation.message !== undefined) output.result(`  ${withoutLibraryHint(explanation.message)}`)
           if (explanation.blockingRunId !== undefined) {
-            output.result(`  Blocking run: tracking id ${explanation.blockingRunId} of ${explanation.blockingProcessName ?? name}.`)
+            const process = explanation.blockingProcessName ?? name
+            const which = blockingRun === null ? `tracking id ${explanation.blockingRunId}` : `run ${blockingRun.processRunId} of ${process} (tracking id ${explanation.blockingRunId})`
+            output.result(`  Blocking run: ${which}${blockingRun === null ? ` of ${process}` : ''}.`)
           }
-          if (explanation.rule === 'on-hold') output.result(`  Release it with: processtracker update -t "process run" -n "${name}"`)
+          const held = explanation.rule === 'on-hold' || explanation.rule === 'failure-threshold'
+          if (held) output.result(`  Release it with: ${releaseCommand(name)}`)
+          else if (explanation.rule === 'dependency' && explanation.blockingProcessName !== undefined) {
+            output.result(`  See the parent with: processtracker processes --filter "${explanation.blockingProcessName}"`)
+          }
         }
         return explanation.allowed ? EXIT_OK : EXIT_REFUSED
       }),

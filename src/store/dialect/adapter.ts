@@ -15,7 +15,7 @@ import type {
 import type { ConnectionSpec, Dialect } from '../../config/connection-spec.ts'
 import type { Database } from '../database.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
-import type { ParameterMapper } from './instrumented-driver.ts'
+import type { LockWaiter, ParameterMapper } from './instrumented-driver.ts'
 
 /** A column type: a keyword or a raw SQL type. */
 export type DataTypeExpression = ColumnDataType | Expression<unknown>
@@ -24,13 +24,27 @@ export type DataTypeExpression = ColumnDataType | Expression<unknown>
 export interface AdapterOptions {
   poolSize: number
   lockTimeoutMs: number
+  /**
+   * The longest one statement may take: the server's own limit (PostgreSQL `statement_timeout`,
+   * MariaDB `max_statement_time`), and, with a few seconds' grace, the driver's limit on waiting for
+   * a reply or a pooled connection — which is what ends a call on a frozen or vanished server.
+   */
+  statementTimeoutMs: number
   ssl: boolean | Record<string, unknown> | undefined
   /** PostgreSQL schema to work in. */
   schema: string | undefined
 }
 
 /** What a driver error means to processtracker; anything unclassified is a plain database error. */
-export type DbErrorKind = 'unique' | 'retry' | 'lock-timeout' | 'unavailable' | 'auth' | 'missing-database' | 'foreign-key'
+export type DbErrorKind =
+  | 'unique'
+  | 'retry'
+  | 'lock-timeout'
+  | 'timeout'
+  | 'unavailable'
+  | 'auth'
+  | 'missing-database'
+  | 'foreign-key'
 
 export type Db = Kysely<Database>
 // Kysely's builders are generic in the table and result; the adapter only adds clauses to them.
@@ -53,7 +67,7 @@ export interface DialectAdapter {
   createDialect(
     spec: ConnectionSpec,
     options: AdapterOptions,
-  ): Promise<{ kyselyDialect: KyselyDialect; beginSql: string; mapParameter?: ParameterMapper }>
+  ): Promise<{ kyselyDialect: KyselyDialect; beginSql: string; mapParameter?: ParameterMapper; waitForLock?: LockWaiter }>
 
   /** The column type for a portable column description. */
   columnType(column: ColumnSpec): DataTypeExpression
@@ -116,6 +130,39 @@ export const NETWORK_ERROR_CODES = new Set([
   'ENETUNREACH',
   'PROTOCOL_CONNECTION_LOST',
 ])
+
+/**
+ * Connection failures that drivers report without a code: node-postgres after the socket died or
+ * when no pooled client came in time, mysql2 on a connection the server closed. Matched on the
+ * message because that is all they carry.
+ */
+const CONNECTION_LOST_MESSAGES = [
+  /connection terminated/i,
+  /client has encountered a connection error/i,
+  /client was closed and is not queryable/i,
+  /timeout exceeded when trying to connect/i,
+  /connection is in closed state/i,
+  /connection lost/i,
+  /postgres connection has been discarded/i,
+  /server closed the connection/i,
+]
+
+/** Whether a code-less driver error means the connection is gone (see {@link CONNECTION_LOST_MESSAGES}). */
+export function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  return CONNECTION_LOST_MESSAGES.some((pattern) => pattern.test(error.message))
+}
+
+/** How much longer than `statementTimeoutMs` the driver waits for a reply before it gives up on the connection. */
+export const DRIVER_GRACE_MS = 5_000
+
+/** Thrown by the drivers' wrappers when a reply or a pooled connection did not come in time. */
+export class StatementTimeout extends Error {
+  readonly code = 'PT_STATEMENT_TIMEOUT'
+  constructor(what: string, ms: number) {
+    super(`${what} got no reply within ${ms} ms`)
+  }
+}
 
 /** Compares dotted versions: is `actual` at least `minimum`? */
 export function versionAtLeast(actual: string, minimum: string): boolean {

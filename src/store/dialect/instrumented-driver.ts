@@ -12,6 +12,24 @@ export interface StatementCounts {
 /** Rewrites bound values for drivers that cannot bind them (better-sqlite3: no `Date`, no `boolean`). */
 export type ParameterMapper = (value: unknown) => unknown
 
+/** Re-runs a statement the database refused because another process holds its lock (SQLite), without blocking. */
+export type LockWaiter = <R>(attempt: () => Promise<R>) => Promise<R>
+
+/**
+ * Errors of a COMMIT, or of a write outside a transaction (which commits by itself), whose reply
+ * never came: the server may have committed before the connection died. See {@link outcomeUnknown}.
+ */
+const unknownOutcome = new WeakSet<object>()
+
+/** Whether `error` ended a commit whose result is unknown (the write may or may not be stored). */
+export function outcomeUnknown(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unknownOutcome.has(error)
+}
+
+function markOutcomeUnknown(error: unknown): void {
+  if (typeof error === 'object' && error !== null) unknownOutcome.add(error)
+}
+
 /**
  * Wraps a Kysely driver so that every statement — BEGIN and COMMIT included — is counted, and so
  * that transactions open with the statement the dialect needs. SQLite must use `begin immediate`:
@@ -22,15 +40,17 @@ export class InstrumentedDriver implements Driver {
   readonly #inner: Driver
   readonly #beginSql: string
   readonly #mapParameter: ParameterMapper | undefined
+  readonly #waitForLock: LockWaiter | undefined
   readonly #wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>()
   readonly #unwrapped = new WeakMap<DatabaseConnection, DatabaseConnection>()
   readonly counts: StatementCounts
 
-  constructor(inner: Driver, counts: StatementCounts, beginSql: string, mapParameter?: ParameterMapper) {
+  constructor(inner: Driver, counts: StatementCounts, beginSql: string, mapParameter?: ParameterMapper, waitForLock?: LockWaiter) {
     this.#inner = inner
     this.counts = counts
     this.#beginSql = beginSql
     this.#mapParameter = mapParameter
+    this.#waitForLock = waitForLock
   }
 
   init(): Promise<void> {
@@ -53,11 +73,22 @@ export class InstrumentedDriver implements Driver {
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
+    try {
+      await connection.executeQuery(CompiledQuery.raw('commit'))
+    } catch (error) {
+      // The COMMIT may have reached the server and been applied before its reply was lost.
+      markOutcomeUnknown(error)
+      throw error
+    }
   }
 
+  /**
+   * Rolls back, never throwing: Kysely rethrows the error that made it roll back only when the
+   * ROLLBACK succeeds, so a ROLLBACK on a dead connection would replace the real error with its own.
+   * A connection whose ROLLBACK failed is broken; the pools drop broken connections on release.
+   */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
+    await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined)
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -72,6 +103,7 @@ export class InstrumentedDriver implements Driver {
     const counts = this.counts
     const mapParameter = this.#mapParameter
     const beginSql = this.#beginSql
+    const waitForLock = this.#waitForLock
     // A write outside BEGIN … COMMIT commits by itself; count it as the commit it is.
     let inTransaction = false
     return {
@@ -82,11 +114,23 @@ export class InstrumentedDriver implements Driver {
           inTransaction = false
           counts.commits++
         } else if (compiled.sql === 'rollback') inTransaction = false
-        else if (!inTransaction && WRITE_KINDS.has(compiled.query.kind)) counts.commits++
+        const commitsItself = !inTransaction && WRITE_KINDS.has(compiled.query.kind)
+        if (commitsItself) counts.commits++
         if (mapParameter && compiled.parameters.length > 0) {
           compiled = { ...compiled, parameters: compiled.parameters.map(mapParameter) }
         }
-        return connection.executeQuery<R>(compiled)
+        // SQLite's connection throws synchronously; the executor turns that into a rejection.
+        const run = () => new Promise<QueryResult<R>>((resolve) => {
+          resolve(connection.executeQuery<R>(compiled))
+        })
+        const result = waitForLock ? waitForLock(run) : run()
+        const begins = compiled.sql === beginSql
+        if (!commitsItself && !begins) return result
+        return result.catch((error: unknown) => {
+          if (begins) inTransaction = false
+          else markOutcomeUnknown(error)
+          throw error
+        })
       },
       streamQuery<R>(compiled: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
         counts.statements++

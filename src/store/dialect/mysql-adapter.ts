@@ -1,7 +1,17 @@
-import { CompiledQuery, MysqlDialect, sql } from 'kysely'
+import { CompiledQuery, MysqlDialect, sql, type DatabaseConnection } from 'kysely'
 import { ConfigError, DatabaseUnavailableError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
-import { NETWORK_ERROR_CODES, errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
+import type { Pool, PoolConnection } from 'mysql2'
+import { resolveSsl } from '../../config/connection-spec.ts'
+import {
+  DRIVER_GRACE_MS,
+  NETWORK_ERROR_CODES,
+  StatementTimeout,
+  errorField,
+  isConnectionLost,
+  versionAtLeast,
+  type DialectAdapter,
+} from './adapter.ts'
 
 
 /**
@@ -16,6 +26,8 @@ export const mysqlAdapter: DialectAdapter = {
     const { createPool } = await import('mysql2')
     if (spec.dialect !== 'mysql') throw new Error('mysql adapter needs a mysql connection')
     const lockWaitSeconds = Math.max(1, Math.ceil(options.lockTimeoutMs / 1000))
+    const limit = options.statementTimeoutMs
+    const ssl = resolveSsl(spec, options.ssl)
     const pool = createPool({
       host: spec.host,
       port: spec.port,
@@ -23,7 +35,7 @@ export const mysqlAdapter: DialectAdapter = {
       password: spec.password ?? undefined,
       database: spec.database,
       connectionLimit: options.poolSize,
-      ssl: typeof options.ssl === 'object' ? options.ssl : options.ssl ? {} : undefined,
+      ssl: typeof ssl === 'object' ? ssl : ssl ? {} : undefined,
       timezone: 'Z',
       dateStrings: false,
       supportBigNumbers: true,
@@ -31,15 +43,26 @@ export const mysqlAdapter: DialectAdapter = {
       decimalNumbers: true,
       charset: 'UTF8MB4_BIN',
       connectTimeout: 10_000,
+      enableKeepAlive: true,
+    })
+    // mysql2's pool connection stops listening after its first 'error'; a second one (a connection
+    // killed while a command was queued) must not reach Node as an unhandled 'error' event.
+    pool.on('connection', (connection) => {
+      connection.on('error', () => undefined)
     })
     return {
       beginSql: 'begin',
       kyselyDialect: new MysqlDialect({
-        pool,
+        pool: limitedPool(pool, limit + DRIVER_GRACE_MS),
         onCreateConnection: async (connection) => {
+          // lock_wait_timeout bounds table and metadata locks (DDL, LOCK TABLES), which
+          // innodb_lock_wait_timeout (row locks) does not.
           await connection.executeQuery(
-            CompiledQuery.raw(`set session time_zone = '+00:00', innodb_lock_wait_timeout = ${lockWaitSeconds}`),
+            CompiledQuery.raw(
+              `set session time_zone = '+00:00', innodb_lock_wait_timeout = ${lockWaitSeconds}, lock_wait_timeout = ${lockWaitSeconds}`,
+            ),
           )
+          await limitStatementTime(connection, limit)
           // READ COMMITTED, as on PostgreSQL: after waiting for a lock, or for a concurrent insert of
           // the same key, the next statement must see what the other transaction committed.
           // MySQL's default REPEATABLE READ would keep showing the snapshot from before the wait.
@@ -84,8 +107,22 @@ export const mysqlAdapter: DialectAdapter = {
     return created ? Number(result.insertId) : undefined
   },
   returnsInsertedRows: false,
-  // MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has); a re-run migration meets its own index.
-  createIndexIfNotExists: (builder) => builder,
+  // MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has), and its DDL is not transactional: a
+  // migration killed half-way is resumed over its own work, so an index that exists (1061,
+  // ER_DUP_KEYNAME) counts as created.
+  createIndexIfNotExists: (builder) =>
+    new Proxy(builder, {
+      get(target, property, receiver) {
+        if (property !== 'execute') return Reflect.get(target, property, receiver) as unknown
+        return async () => {
+          try {
+            await target.execute()
+          } catch (error) {
+            if (errorField(error, 'errno') !== 1061) throw error
+          }
+        }
+      },
+    }),
   forUpdate: (query) => query.forUpdate(),
   forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
   forUpdateNoWait: (query) => query.forUpdate().noWait(),
@@ -140,7 +177,87 @@ export const mysqlAdapter: DialectAdapter = {
     if (errno === 1205 || errno === 3572) return 'lock-timeout'
     if (errno === 1045 || errno === 1044) return 'auth'
     if (errno === 1049) return 'missing-database'
-    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return 'unavailable'
+    // 1969: MariaDB max_statement_time; 3024: MySQL max_execution_time.
+    if (errno === 1969 || errno === 3024 || code === 'PT_STATEMENT_TIMEOUT' || code === 'PROTOCOL_SEQUENCE_TIMEOUT') return 'timeout'
+    // 1053 server shutdown, 1927 connection killed (MariaDB), 2006/2013 server gone / lost,
+    // 4031 idle client disconnected (MySQL), 1040 too many connections, 1152/1158–1161 network.
+    if (typeof errno === 'number' && [1040, 1053, 1152, 1158, 1159, 1160, 1161, 1927, 2006, 2013, 4031].includes(errno)) return 'unavailable'
+    if (typeof code === 'string' && (NETWORK_ERROR_CODES.has(code) || code.startsWith('PROTOCOL_') || code === 'ER_SERVER_SHUTDOWN')) {
+      return 'unavailable'
+    }
+    if (isConnectionLost(error)) return 'unavailable'
     return null
   },
+}
+
+/**
+ * The server's own statement limit: MariaDB's `max_statement_time` (every statement); MySQL has only
+ * `max_execution_time` (SELECTs), and the driver-side limit of {@link limitedPool} covers the rest.
+ */
+async function limitStatementTime(connection: DatabaseConnection, ms: number): Promise<void> {
+  try {
+    await connection.executeQuery(CompiledQuery.raw(`set session max_statement_time = ${(ms / 1000).toFixed(3)}`))
+  } catch (error) {
+    if (errorField(error, 'errno') !== 1193) throw error // 1193: unknown variable, i.e. MySQL
+    await connection.executeQuery(CompiledQuery.raw(`set session max_execution_time = ${Math.ceil(ms)}`))
+  }
+}
+
+type QueryCallback = (error: Error | null, result?: unknown) => void
+
+/**
+ * The pool as Kysely's MySQL dialect sees it, with time limits the driver lacks: waiting for a free
+ * connection (pool exhaustion) and waiting for each reply (a frozen server, a dead network). A
+ * connection that missed its reply is destroyed — its state is unknown — and the call gets a coded
+ * timeout instead of hanging until the server wakes up.
+ */
+function limitedPool(pool: Pool, ms: number) {
+  const limitConnection = (connection: PoolConnection) => {
+    const query = connection.query.bind(connection) as (sql: string, values: unknown, callback: QueryCallback) => unknown
+    return new Proxy(connection, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown
+        return (sql: string, values: unknown, callback?: QueryCallback) => {
+          // Without a callback Kysely wants the streaming form; it is not time-limited.
+          if (!callback) return (query as unknown as (sql: string, values: unknown) => unknown)(sql, values)
+          let done = false
+          const timer = setTimeout(() => {
+            if (done) return
+            done = true
+            target.destroy()
+            callback(new StatementTimeout('MySQL', ms))
+          }, ms)
+          return query(sql, values, (error, result) => {
+            clearTimeout(timer)
+            if (done) return
+            done = true
+            callback(error, result)
+          })
+        }
+      },
+    })
+  }
+  return {
+    getConnection(callback: (error: NodeJS.ErrnoException | null, connection: PoolConnection) => void): void {
+      let done = false
+      const timer = setTimeout(() => {
+        done = true
+        callback(new StatementTimeout('MySQL connection pool', ms), undefined as never)
+      }, ms)
+      pool.getConnection((error, connection) => {
+        clearTimeout(timer)
+        if (done) {
+          // Came too late: the caller has already been told; give the connection back.
+          if (!error) connection.release()
+          return
+        }
+        done = true
+        if (error) callback(error, connection)
+        else callback(null, limitConnection(connection))
+      })
+    },
+    end(callback: (error: NodeJS.ErrnoException | null) => void): void {
+      pool.end(callback)
+    },
+  }
 }

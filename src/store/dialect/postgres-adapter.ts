@@ -2,7 +2,16 @@ import { PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
-import { NETWORK_ERROR_CODES, ON_CONFLICT_INSERTS, errorField, type DialectAdapter } from './adapter.ts'
+import { resolveSsl } from '../../config/connection-spec.ts'
+import {
+  DRIVER_GRACE_MS,
+  NETWORK_ERROR_CODES,
+  ON_CONFLICT_INSERTS,
+  StatementTimeout,
+  errorField,
+  isConnectionLost,
+  type DialectAdapter,
+} from './adapter.ts'
 import { nameStatements } from './postgres-statements.ts'
 
 // Counts are bigint (int8) and sizes numeric: parse them to numbers at the driver, once, instead of
@@ -26,7 +35,15 @@ export const postgresAdapter: DialectAdapter = {
 
   async createDialect(spec, options) {
     if (spec.dialect !== 'postgresql') throw new Error('postgres adapter needs a postgresql connection')
-    const settings = [`-c lock_timeout=${options.lockTimeoutMs}`, '-c TimeZone=UTC']
+    const limit = options.statementTimeoutMs
+    const settings = [
+      `-c lock_timeout=${options.lockTimeoutMs}`,
+      // The server's own limits: a statement, and a transaction left idle by a client that froze or
+      // vanished (its locks are freed instead of blocking every later start of that process).
+      `-c statement_timeout=${limit}`,
+      `-c idle_in_transaction_session_timeout=${limit}`,
+      '-c TimeZone=UTC',
+    ]
     if (options.schema) settings.push(`-c search_path=${quoteIdentifier(options.schema)}`)
     const { default: pgModule } = await import('pg')
     const pool = new pgModule.Pool({
@@ -36,14 +53,23 @@ export const postgresAdapter: DialectAdapter = {
       password: spec.password ?? undefined,
       database: spec.database,
       max: options.poolSize,
-      ssl: options.ssl,
+      ssl: resolveSsl(spec, options.ssl),
       options: settings.join(' '),
       types: pgTypes(pgModule.types),
-      connectionTimeoutMillis: 10_000,
+      // Also bounds the wait for a free pooled client (pool exhaustion).
+      connectionTimeoutMillis: limit + DRIVER_GRACE_MS,
+      keepAlive: true,
     })
     // An idle client whose server went away emits 'error'; without a listener Node would crash.
     pool.on('error', () => undefined)
-    pool.on('connect', nameStatements)
+    pool.on('connect', (client) => {
+      // pg-pool stops listening to a client while it is checked out, and a client emits 'error'
+      // when its connection drops (server restart, pg_terminate_backend): unheard, that crashes the
+      // process. The query in flight is rejected on its own, which is what the caller gets.
+      client.on('error', () => undefined)
+      limitReplyTime(client, limit + DRIVER_GRACE_MS)
+      nameStatements(client)
+    })
     return { beginSql: 'begin', kyselyDialect: new PostgresDialect({ pool }) }
   },
 
@@ -113,16 +139,44 @@ export const postgresAdapter: DialectAdapter = {
 
   classifyError(error) {
     const code = errorField(error, 'code')
-    if (typeof code !== 'string') return null
+    if (typeof code !== 'string') return isConnectionLost(error) ? 'unavailable' : null
     if (code === '23505') return 'unique'
     if (code === '23503') return 'foreign-key'
     if (code === '40P01' || code === '40001') return 'retry'
     if (code === '55P03') return 'lock-timeout'
     if (code === '28P01' || code === '28000') return 'auth'
     if (code === '3D000') return 'missing-database'
-    if (code === '57P01' || code === '57P03' || NETWORK_ERROR_CODES.has(code)) return 'unavailable'
+    // 57014: statement_timeout (or a cancel); 25P03: idle_in_transaction_session_timeout.
+    if (code === '57014' || code === '25P03' || code === 'PT_STATEMENT_TIMEOUT') return 'timeout'
+    // Class 08 (connection exception), 57P01–57P05 (admin shutdown, crash shutdown, cannot connect
+    // now, database dropped, idle session timeout), 53300 (too many connections).
+    if (code.startsWith('08') || /^57P0[1-5]$/.test(code) || code === '53300' || NETWORK_ERROR_CODES.has(code)) return 'unavailable'
     return null
   },
+}
+
+/**
+ * Bounds the wait for every reply on one client. The server's statement_timeout cannot fire when the
+ * server is frozen or the network is gone; this can. On expiry the connection is destroyed — its
+ * state is unknown, and pg-pool drops a client that is no longer queryable — and the call gets a
+ * coded timeout.
+ */
+function limitReplyTime(client: pg.PoolClient, ms: number): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const reply = query(...args)
+    if (!(reply instanceof Promise)) return reply
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new StatementTimeout('PostgreSQL', ms))
+        ;(client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+      }, ms)
+    })
+    return Promise.race([reply, expired]).finally(() => {
+      clearTimeout(timer)
+    })
+  }
 }
 
 function quoteIdentifier(name: string): string {

@@ -5,7 +5,7 @@ import { SqliteDialect, sql } from 'kysely'
 import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { ON_CONFLICT_INSERTS, errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
-import { wrapSqliteDatabase } from './sqlite-connection.ts'
+import { waitForSqliteLock, wrapSqliteDatabase } from './sqlite-connection.ts'
 
 /** SQLite keeps timestamps as sortable UTC text, the same shape `strftime('%Y-%m-%d %H:%M:%f')` gives. */
 export function formatSqliteTimestamp(date: Date): string {
@@ -29,6 +29,7 @@ export const sqliteAdapter: DialectAdapter = {
     // better-sqlite3 is imported by the database factory below, when the store first connects.
     return Promise.resolve({
       beginSql: 'begin immediate',
+      waitForLock: waitForSqliteLock(options.lockTimeoutMs),
       mapParameter: (value) => {
         if (value instanceof Date) return formatSqliteTimestamp(value)
         if (typeof value === 'boolean') return value ? 1 : 0
@@ -53,7 +54,7 @@ export const sqliteAdapter: DialectAdapter = {
           // the last commits may be lost on power failure. docs/performance.md has the trade-off.
           db.pragma('synchronous = NORMAL')
           db.pragma('foreign_keys = ON')
-          // From here on, waiting for the write lock is done by wrapSqliteDatabase, in finer steps.
+          // From here on, waiting for the write lock is done by wrapSqliteDatabase and waitForSqliteLock.
           db.pragma('busy_timeout = 0')
           return wrapSqliteDatabase(db, options.lockTimeoutMs)
         },

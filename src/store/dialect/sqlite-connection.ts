@@ -1,8 +1,15 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { errorField } from './adapter.ts'
 
 const MAX_CACHED_STATEMENTS = 500
+/**
+ * How long one statement may block the thread waiting for another process's write lock before it
+ * gives SQLITE_BUSY back to {@link waitForSqliteLock}, which waits on — without blocking — up to
+ * `lockTimeoutMs`. A few milliseconds of spinning catch the common short hold cheaply.
+ */
+const BLOCKING_WAIT_MS = 3
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 /** Blocks the thread for `ms` — as SQLite's own busy handler would, only in finer steps. */
@@ -16,15 +23,15 @@ function sleepSync(ms: number): void {
  * - Statements are prepared once per SQL text and reused (Kysely's driver prepares on every call;
  *   caching made a lifecycle about 40% faster). The set of texts is small; the cache is bounded anyway.
  * - A statement refused with SQLITE_BUSY (another process holds the write lock) is retried after a
- *   short sleep that grows from 0.25 ms to 2 ms, until `lockTimeoutMs` has passed. SQLite's built-in
- *   busy handler sleeps 1, 2, 5 … 100 ms, so under contention a waiter kept sleeping long after the
- *   lock was free. Retrying is safe: a BUSY statement did nothing, and every transaction opens with
- *   `begin immediate`, so statements inside one never meet BUSY.
+ *   short sleep that grows from 0.25 ms to 2 ms, for at most {@link BLOCKING_WAIT_MS}; longer waits
+ *   happen in {@link waitForSqliteLock}, off the thread. SQLite's built-in busy handler sleeps 1, 2,
+ *   5 … 100 ms and blocks the event loop all along. Retrying is safe: a BUSY statement did nothing,
+ *   and every transaction opens with `begin immediate`, so statements inside one never meet BUSY.
  */
 export function wrapSqliteDatabase(db: BetterSqlite3.Database, lockTimeoutMs: number): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>()
   const retrying = <T>(work: () => T): T => {
-    const deadline = Date.now() + lockTimeoutMs
+    const deadline = Date.now() + Math.min(lockTimeoutMs, BLOCKING_WAIT_MS)
     for (let attempt = 0; ; attempt++) {
       try {
         return work()
@@ -53,5 +60,30 @@ export function wrapSqliteDatabase(db: BetterSqlite3.Database, lockTimeoutMs: nu
       cache.set(sql, statement)
       return statement
     },
+  }
+}
+
+const isBusy = (error: unknown): boolean => {
+  const code = errorField(error, 'code')
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
+/**
+ * Runs a statement, and while SQLite answers SQLITE_BUSY waits with timers — the event loop keeps
+ * serving heartbeats, HTTP requests and other callers — and tries again, until `lockTimeoutMs` has
+ * passed; then the last SQLITE_BUSY is thrown (it becomes `PT_LOCK_TIMEOUT`).
+ */
+export function waitForSqliteLock(lockTimeoutMs: number): <R>(attempt: () => Promise<R>) => Promise<R> {
+  return async <R>(attempt: () => Promise<R>): Promise<R> => {
+    const deadline = Date.now() + lockTimeoutMs
+    for (let round = 0; ; round++) {
+      try {
+        return await attempt()
+      } catch (error) {
+        const left = deadline - Date.now()
+        if (!isBusy(error) || left <= 0) throw error
+        await sleep(Math.min(left, Math.min(8, 2 ** Math.min(round, 3)) * (0.5 + Math.random())))
+      }
+    }
   }
 }

@@ -1,20 +1,60 @@
 import { sql } from 'kysely'
 import type { Db, DialectAdapter } from '../dialect/adapter.ts'
 import { INITIAL_TABLES } from './0001-initial-schema.ts'
+import { HTTP_API_INDEXES, HTTP_API_TABLES } from './0003-http-api.ts'
+import { READ_INDEXES } from './0004-read-indexes.ts'
+import { LINEAGE_COLUMNS, LINEAGE_TABLES, upLineage } from './0005-lineage.ts'
 import { SEEDS } from './seeds.ts'
-import type { TableSpec } from './table-spec.ts'
+import { DELIVERY_COLUMNS, RELEASED_STATUS } from './0002-released-and-deliveries.ts'
+import type { ColumnSpec, TableSpec } from './table-spec.ts'
 
 /** A schema change, compiled into the package so nothing is read from disk at run time. */
 export interface Migration {
   version: number
   name: string
   tables: TableSpec[]
+  /** Indexes added to tables of earlier migrations. */
+  indexes?: readonly AddedIndex[]
+  /** Columns added to tables of earlier migrations (nullable only, so existing rows stay valid). */
+  columns?: readonly AddedColumns[]
+  /** Data changes, run after the tables, indexes and columns (see {@link applyColumnsAndData}). */
+  up?: (db: Db, adapter: DialectAdapter) => Promise<void>
 }
 
-/** Every migration, in order. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', tables: INITIAL_TABLES }]
+/** Columns a migration adds to an existing table; the data-model document lists them with it. */
+export interface AddedColumns {
+  table: string
+  columns: Record<string, ColumnSpec>
+}
 
-export const SCHEMA_VERSION = MIGRATIONS.length
+/** An index a migration adds to an existing table: `[table, index name, columns]`. */
+export type AddedIndex = readonly [table: string, name: string, columns: readonly string[]]
+
+/** Every migration, in order. Add new ones at the end; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', tables: INITIAL_TABLES },
+  {
+    version: 2,
+    name: 'released status, file deliveries',
+    tables: [],
+    columns: DELIVERY_COLUMNS,
+    up: async (db) => {
+      // A custom status named `released` made by hand in 0.1 becomes the seeded one; otherwise the
+      // seed that follows every migration inserts it.
+      await db
+        .updateTable('process_status_lkup')
+        .set({ process_status_category: RELEASED_STATUS.process_status_category, is_protected: true })
+        .where('process_status_name', '=', RELEASED_STATUS.process_status_name)
+        .execute()
+    },
+  },
+  { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES },
+  { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES },
+  { version: 5, name: 'lineage', tables: LINEAGE_TABLES, columns: LINEAGE_COLUMNS, up: upLineage },
+]
+
+/** The newest version (versions are fixed when assigned, so the list may have gaps while 0.2 is built). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version))
 export const MIGRATION_TABLE = 'process_tracker_migration'
 
 /** Every table processtracker owns, in creation order. */
@@ -54,6 +94,39 @@ export async function createTable(db: Db, adapter: DialectAdapter, spec: TableSp
     const index = db.schema.createIndex(`${spec.name}_idx${i + 1}`).on(spec.name).columns(columns)
     await adapter.createIndexIfNotExists(index).execute()
   }
+}
+
+/** Creates an index a migration adds to an existing table (see {@link AddedIndex}). */
+export async function addIndex(db: Db, adapter: DialectAdapter, [table, name, columns]: AddedIndex): Promise<void> {
+  await adapter.createIndexIfNotExists(db.schema.createIndex(name).on(table).columns([...columns])).execute()
+}
+
+/**
+ * Adds a migration's columns to existing tables (skipping any already there: MySQL DDL is not
+ * transactional, so a migration interrupted there is retried over its own work), then runs its
+ * data changes.
+ */
+export async function applyColumnsAndData(db: Db, adapter: DialectAdapter, migration: Migration): Promise<void> {
+  for (const change of migration.columns ?? []) {
+    const existing = new Set(await listColumns(db, adapter, change.table))
+    for (const [name, column] of Object.entries(change.columns)) {
+      if (existing.has(name)) continue
+      if (!column.nullable) throw new Error(`migration ${migration.version}: ${change.table}.${name} must be nullable`)
+      await db.schema.alterTable(change.table).addColumn(name, adapter.columnType(column)).execute()
+    }
+  }
+  await migration.up?.(db, adapter)
+}
+
+async function listColumns(db: Db, adapter: DialectAdapter, table: string): Promise<string[]> {
+  const query =
+    adapter.dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from pragma_table_info(${table})`
+      : adapter.dialect === 'postgresql'
+        ? sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
+        : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`
+  const { rows } = await query.execute(db)
+  return rows.map((row) => row.name)
 }
 
 /** Inserts the default rows that are missing, marked protected. Safe to run any number of times. */

@@ -21,6 +21,8 @@ export const PROCESS_STATUS_CATEGORIES = {
   completed: 'succeeded',
   failed: 'failed',
   'on hold': 'held',
+  // Since 0.2 (migration 2): a released hold. Not a success, so children stay blocked.
+  released: 'released',
 } as const
 
 export const EXTRACT_STATUSES = ['initializing', 'ready', 'loading', 'loaded', 'archived', 'deleted', 'error'] as const

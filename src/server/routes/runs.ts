@@ -1,0 +1,226 @@
+/** What a worker does to its runs (http.md "Runs"). */
+import { z } from 'zod'
+import { ProcessHaltedError, ProcessTrackerError } from '../../errors.ts'
+import { ProcessTracker } from '../../tracker/process-tracker.ts'
+import type { DataStore } from '../../store/data-store.ts'
+import { checkIdempotencyKey, claimKey, completeKey, releaseKey, requestHash, type KeyClaim } from '../idempotency-store.ts'
+import type { ServerMetrics } from '../metrics.ts'
+import { addRoute, type RouteContext } from '../route.ts'
+import {
+  datesBody,
+  failBody,
+  idParam,
+  recordCountBody,
+  runErrorBody,
+  runErrorSchema,
+  runSchema,
+  startBody,
+  statusBody,
+} from '../schemas.ts'
+
+const runParams = z.strictObject({ id: idParam })
+const runResponse = z.object({ run: runSchema })
+
+/** Adds the run routes. */
+export function addRunRoutes(context: RouteContext, store: DataStore, metrics: ServerMetrics): void {
+  const view = async (processTrackingId: number) => ({ run: await store.getRun(processTrackingId) })
+
+  addRoute(context, {
+    method: 'POST',
+    url: '/api/v1/runs',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Start a run (the start decision of api.md); Idempotency-Key makes retries safe',
+    body: startBody,
+    responses: { 201: runResponse },
+    handler: async ({ body, caller, request, reply }) => {
+      const header = request.headers['idempotency-key']
+      let claim: KeyClaim | undefined
+      if (header !== undefined) {
+        const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header)
+        const claimed = await claimKey(store, caller.tokenId, key, requestHash('POST /api/v1/runs', body))
+        if ('replay' in claimed) {
+          const id = claimed.replay.processTrackingId ?? 0
+          reply.code(claimed.replay.status).header('location', `/api/v1/runs/${id}`).header('idempotent-replayed', 'true')
+          return view(id)
+        }
+        claim = claimed.claim
+      }
+      let run: ProcessTracker
+      try {
+        const held = claim
+        run = await ProcessTracker.start(
+          store,
+          body,
+          held ? { beforeCommit: (tx, started) => completeKey(tx.db, held, { status: 201, processTrackingId: started.processTrackingId, body: null }) } : undefined,
+        )
+      } catch (error) {
+        if (claim) await releaseKey(store, claim).catch(() => undefined)
+        if (error instanceof ProcessTrackerError) metrics.countStart(error)
+        throw error
+      }
+      metrics.countStart(null)
+      reply.code(201).header('location', `/api/v1/runs/${run.processTrackingId}`)
+      return view(run.processTrackingId)
+    },
+  })
+
+  addRoute(context, {
+    method: 'GET',
+    url: '/api/v1/runs/:id',
+    scope: 'read',
+    tag: 'runs',
+    summary: 'One run',
+    params: runParams,
+    responses: { 200: runResponse },
+    handler: ({ params }) => view(params.id),
+  })
+
+  addRoute(context, {
+    method: 'POST',
+    url: '/api/v1/runs/:id/heartbeat',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Record a heartbeat; 409 PT_RUN_NOT_ACTIVE tells the worker to stop',
+    params: runParams,
+    responses: { 200: runResponse },
+    handler: async ({ params }) => {
+      await (await ProcessTracker.resume(store, params.id)).heartbeat()
+      return view(params.id)
+    },
+  })
+
+  addRoute(context, {
+    method: 'POST',
+    url: '/api/v1/runs/:id/status',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Move the run to a status',
+    params: runParams,
+    body: statusBody,
+    responses: { 200: runResponse },
+    handler: async ({ params, body }) => {
+      const run = await ProcessTracker.resume(store, params.id)
+      await run.changeRunStatus(body.status, body.endDate ? { endDate: body.endDate } : {})
+      return view(params.id)
+    },
+  })
+
+  addRoute(context, {
+    method: 'POST',
+    url: '/api/v1/runs/:id/complete',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Complete the run (already completed: nothing changes)',
+    params: runParams,
+    responses: { 200: runResponse },
+    handler: async ({ params }) => {
+      await (await ProcessTracker.resume(store, params.id)).complete()
+      return view(params.id)
+    },
+  })
+
+  addRoute(context, {
+    method: 'POST',
+    url: '/api/v1/runs/:id/fail',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Fail the run (store.failRun), recording a Process Error with the reason when given',
+    params: runParams,
+    body: failBody.nullish(),
+    responses: { 200: runResponse },
+    handler: async ({ params, body }) => {
+      await store.failRun(params.id, body?.reason === undefined ? {} : { reason: body.reason })
+      return view(params.id)
+    },
+  })
+
+  addRoute(context, {
+    method: 'POST',
+    url: '/api/v1/runs/:id/errors',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Record an error; failRun: true fails the run in the same transaction',
+    params: runParams,
+    body: runErrorBody,
+    responses: { 201: z.object({ runError: runErrorSchema, run: runSchema }) },
+    handler: async ({ params, body, caller, request, reply }) => {
+      const header = request.headers['idempotency-key']
+      let claim: KeyClaim | undefined
+      if (header !== undefined) {
+        const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header)
+        const claimed = await claimKey(store, caller.tokenId, key, requestHash(`POST /api/v1/runs/${params.id}/errors`, body))
+        if ('replay' in claimed) {
+          reply.code(claimed.replay.status).header('idempotent-replayed', 'true')
+          return { runError: claimed.replay.body, ...(await view(params.id)) }
+        }
+        claim = claimed.claim
+      }
+      try {
+        const run = await ProcessTracker.resume(store, params.id)
+        try {
+          await run.raiseRunError(body.errorType, {
+            ...(body.description === undefined ? {} : { description: body.description }),
+            ...(body.failRun === undefined ? {} : { failRun: body.failRun }),
+          })
+        } catch (error) {
+          if (!(error instanceof ProcessHaltedError)) throw error
+        }
+        const errors = await store.listRunErrors(params.id)
+        const runError = errors[errors.length - 1] ?? null
+        if (claim) await completeKey(store.context.db, claim, { status: 201, processTrackingId: params.id, body: runError })
+        reply.code(201)
+        return { runError, ...(await view(params.id)) }
+      } catch (error) {
+        if (claim) await releaseKey(store, claim).catch(() => undefined)
+        throw error
+      }
+    },
+  })
+
+  addRoute(context, {
+    method: 'GET',
+    url: '/api/v1/runs/:id/errors',
+    scope: 'read',
+    tag: 'runs',
+    summary: "The run's errors in time order",
+    params: runParams,
+    responses: { 200: z.object({ errors: z.array(runErrorSchema) }) },
+    handler: async ({ params }) => {
+      await store.getRun(params.id) // an unknown run is a 404, not an empty list
+      return { errors: await store.listRunErrors(params.id) }
+    },
+  })
+
+  addRoute(context, {
+    method: 'PUT',
+    url: '/api/v1/runs/:id/record-count',
+    scope: 'write',
+    tag: 'runs',
+    summary: "Set the run's record count (the last value wins)",
+    params: runParams,
+    body: recordCountBody,
+    responses: { 200: runResponse },
+    handler: async ({ params, body }) => {
+      const run = await ProcessTracker.resume(store, params.id)
+      await run.setRecordCount(body.count, body.processingType ? { processingType: body.processingType } : {})
+      return view(params.id)
+    },
+  })
+
+  addRoute(context, {
+    method: 'PUT',
+    url: '/api/v1/runs/:id/dates',
+    scope: 'write',
+    tag: 'runs',
+    summary: 'Widen the run’s low/high dates (lowest low and highest high kept)',
+    params: runParams,
+    body: datesBody,
+    responses: { 200: runResponse },
+    handler: async ({ params, body }) => {
+      const run = await ProcessTracker.resume(store, params.id)
+      await run.setLowHighDates({ low: body.low ?? null, high: body.high ?? null })
+      return view(params.id)
+    },
+  })
+}
