@@ -22,6 +22,7 @@ import { addOperationRoutes } from './routes/operations.ts'
 import { addReadRoutes } from './routes/reads.ts'
 import { addRunExtractRoutes } from './routes/run-extracts.ts'
 import { addRunRoutes } from './routes/runs.ts'
+import { addDashboardRoutes } from './dashboard/dashboard-routes.ts'
 
 /** Options of {@link createServer}. */
 export interface CreateServerOptions {
@@ -131,6 +132,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   addReadRoutes(context, store)
   addAdminRoutes(context, store)
   const endStreams = addEventRoutes(context, feed)
+  // The dashboard (dashboard.md, src/server/dashboard): its page at `/`, its files and sign-in
+  // routes; and the sign-in cookie accepted by the API in place of `Authorization` (reads always,
+  // writes only with the X-ProcessTracker-Dashboard header), checked by this same authenticator.
+  addDashboardRoutes(app, { store, auth: context.auth, authEnabled: options.auth ?? true })
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   app.addHook('preClose', (done) => {
     feed.close()

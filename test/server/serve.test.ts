@@ -69,19 +69,22 @@ describe.each(DIALECTS)('%s: processtracker serve', (dialect) => {
     const url = new URL('/api/v1/runs', serve.base)
     const body = JSON.stringify({ processName: 'Drained', processType: 'Load' })
     const answer = new Promise<number>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } }, (res) => {
         res.resume()
         resolve(res.statusCode ?? 0)
       })
       req.on('error', reject)
-      // Half the body now, the rest after SIGTERM: the request is in flight when the signal lands.
-      req.write(body.slice(0, 10), () => {
+      // The server answers `100 Continue` once it has the request's headers: the request is then in
+      // flight. SIGTERM lands, and only then is the body sent.
+      req.on('continue', () => {
         serve.child.kill('SIGTERM')
-        setTimeout(() => req.end(body.slice(10)), 300)
+        setTimeout(() => req.end(body), 300)
       })
+      req.flushHeaders()
     })
     expect(await answer).toBe(201)
-    const code = await new Promise<number | null>((resolve) => {
+    // The server may already be gone: its exit is then recorded on the child.
+    const code = serve.child.exitCode ?? await new Promise<number | null>((resolve) => {
       serve.child.once('exit', (exitCode: number | null) => {
         resolve(exitCode)
       })

@@ -145,6 +145,7 @@ const CONNECTION_LOST_MESSAGES = [
   /connection lost/i,
   /postgres connection has been discarded/i,
   /server closed the connection/i,
+  /does not support ssl/i,
 ]
 
 /** Whether a code-less driver error means the connection is gone (see {@link CONNECTION_LOST_MESSAGES}). */
@@ -153,8 +154,14 @@ export function isConnectionLost(error: unknown): boolean {
   return CONNECTION_LOST_MESSAGES.some((pattern) => pattern.test(error.message))
 }
 
-/** How much longer than `statementTimeoutMs` the driver waits for a reply before it gives up on the connection. */
-export const DRIVER_GRACE_MS = 5_000
+/**
+ * How long the driver waits for a reply (or a pooled connection) before it gives up on the
+ * connection: the server's own limit plus a grace of up to 5 s, so that the server's coded
+ * statement timeout normally comes first and the driver's only ends calls on a silent server.
+ */
+export function driverLimitMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs + Math.min(5_000, statementTimeoutMs)
+}
 
 /** Thrown by the drivers' wrappers when a reply or a pooled connection did not come in time. */
 export class StatementTimeout extends Error {

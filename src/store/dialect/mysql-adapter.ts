@@ -4,9 +4,9 @@ import type { ColumnSpec } from '../migrations/table-spec.ts'
 import type { Pool, PoolConnection } from 'mysql2'
 import { resolveSsl } from '../../config/connection-spec.ts'
 import {
-  DRIVER_GRACE_MS,
   NETWORK_ERROR_CODES,
   StatementTimeout,
+  driverLimitMs,
   errorField,
   isConnectionLost,
   versionAtLeast,
@@ -42,7 +42,7 @@ export const mysqlAdapter: DialectAdapter = {
       bigNumberStrings: false,
       decimalNumbers: true,
       charset: 'UTF8MB4_BIN',
-      connectTimeout: 10_000,
+      connectTimeout: Math.min(10_000, driverLimitMs(limit)),
       enableKeepAlive: true,
     })
     // mysql2's pool connection stops listening after its first 'error'; a second one (a connection
@@ -53,7 +53,7 @@ export const mysqlAdapter: DialectAdapter = {
     return {
       beginSql: 'begin',
       kyselyDialect: new MysqlDialect({
-        pool: limitedPool(pool, limit + DRIVER_GRACE_MS),
+        pool: limitedPool(pool, driverLimitMs(limit)),
         onCreateConnection: async (connection) => {
           // lock_wait_timeout bounds table and metadata locks (DDL, LOCK TABLES), which
           // innodb_lock_wait_timeout (row locks) does not.
@@ -212,11 +212,36 @@ type QueryCallback = (error: Error | null, result?: unknown) => void
  * timeout instead of hanging until the server wakes up.
  */
 function limitedPool(pool: Pool, ms: number) {
+  /**
+   * mysql2 keeps a connection whose handshake failed (a frozen or restarting server) in its list,
+   * where it holds a slot of the pool forever — the pool never recovers — and makes `pool.end()`
+   * emit an unhandled 'error'. Such connections carry `_fatalError`; they are destroyed here
+   * (which takes them out of the pool) whenever getting a connection failed, and before closing.
+   */
+  const sweepDeadConnections = () => {
+    const all = (pool as unknown as { _allConnections?: { toArray(): unknown[] } })._allConnections
+    for (const connection of all?.toArray() ?? []) {
+      const dead = connection as PoolConnection & { _fatalError?: unknown }
+      if (dead._fatalError) {
+        dead.on('error', () => undefined)
+        dead.destroy()
+      }
+    }
+  }
+  // One wrapper per connection: Kysely keys its per-connection state (and onCreateConnection) on it.
+  const wrapped = new WeakMap<PoolConnection, PoolConnection>()
   const limitConnection = (connection: PoolConnection) => {
+    const known = wrapped.get(connection)
+    if (known) return known
     const query = connection.query.bind(connection) as (sql: string, values: unknown, callback: QueryCallback) => unknown
-    return new Proxy(connection, {
-      get(target, property, receiver) {
-        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown
+    const proxy = new Proxy(connection, {
+      get(target, property) {
+        if (property !== 'query') {
+          // Bound to the connection itself: release() hands `this` to the pool, which must get
+          // the connection it knows, not this wrapper (or it could never remove it again).
+          const value = Reflect.get(target, property, target) as unknown
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+        }
         return (sql: string, values: unknown, callback?: QueryCallback) => {
           // Without a callback Kysely wants the streaming form; it is not time-limited.
           if (!callback) return (query as unknown as (sql: string, values: unknown) => unknown)(sql, values)
@@ -231,24 +256,37 @@ function limitedPool(pool: Pool, ms: number) {
             clearTimeout(timer)
             if (done) return
             done = true
+            // A fatal error handed to the query (the server closed the connection mid-statement)
+            // leaves mysql2's connection in the pool, closed; every later user would fail on it.
+            if (error && (error as Error & { fatal?: boolean }).fatal) target.destroy()
             callback(error, result)
           })
         }
       },
     })
+    wrapped.set(connection, proxy)
+    return proxy
   }
   return {
     getConnection(callback: (error: NodeJS.ErrnoException | null, connection: PoolConnection) => void): void {
       let done = false
       const timer = setTimeout(() => {
         done = true
+        sweepDeadConnections()
         callback(new StatementTimeout('MySQL connection pool', ms), undefined as never)
       }, ms)
       pool.getConnection((error, connection) => {
         clearTimeout(timer)
+        if (error) sweepDeadConnections()
         if (done) {
           // Came too late: the caller has already been told; give the connection back.
           if (!error) connection.release()
+          return
+        }
+        if (!error && (connection as PoolConnection & { _fatalError?: unknown })._fatalError) {
+          // A connection that died while idle in the pool: drop it and take another.
+          connection.destroy()
+          this.getConnection(callback)
           return
         }
         done = true
@@ -257,7 +295,11 @@ function limitedPool(pool: Pool, ms: number) {
       })
     },
     end(callback: (error: NodeJS.ErrnoException | null) => void): void {
-      pool.end(callback)
+      // Connections the server or a time limit already closed cannot be ended again: not an error.
+      sweepDeadConnections()
+      pool.end((error) => {
+        callback(error && !isConnectionLost(error) ? error : null)
+      })
     },
   }
 }

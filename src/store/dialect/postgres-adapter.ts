@@ -4,10 +4,10 @@ import { ConfigError } from '../../errors.ts'
 import type { ColumnSpec } from '../migrations/table-spec.ts'
 import { resolveSsl } from '../../config/connection-spec.ts'
 import {
-  DRIVER_GRACE_MS,
   NETWORK_ERROR_CODES,
   ON_CONFLICT_INSERTS,
   StatementTimeout,
+  driverLimitMs,
   errorField,
   isConnectionLost,
   type DialectAdapter,
@@ -57,7 +57,7 @@ export const postgresAdapter: DialectAdapter = {
       options: settings.join(' '),
       types: pgTypes(pgModule.types),
       // Also bounds the wait for a free pooled client (pool exhaustion).
-      connectionTimeoutMillis: limit + DRIVER_GRACE_MS,
+      connectionTimeoutMillis: driverLimitMs(limit),
       keepAlive: true,
     })
     // An idle client whose server went away emits 'error'; without a listener Node would crash.
@@ -67,7 +67,7 @@ export const postgresAdapter: DialectAdapter = {
       // when its connection drops (server restart, pg_terminate_backend): unheard, that crashes the
       // process. The query in flight is rejected on its own, which is what the caller gets.
       client.on('error', () => undefined)
-      limitReplyTime(client, limit + DRIVER_GRACE_MS)
+      limitReplyTime(client, driverLimitMs(limit))
       nameStatements(client)
     })
     return { beginSql: 'begin', kyselyDialect: new PostgresDialect({ pool }) }

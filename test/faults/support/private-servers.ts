@@ -46,7 +46,7 @@ export function privateServersAvailable(): { postgresql: boolean; mysql: boolean
   }
   return {
     postgresql: has(`${POSTGRES_BIN}/postgres`, ['--version']) && has('id', ['-u', 'postgres']),
-    mysql: has('mariadbd', ['--version']) && has('mariadb-install-db', ['--help']),
+    mysql: has('mariadbd', ['--version']) && has('sh', ['-c', 'command -v mariadb-install-db']),
   }
 }
 
@@ -177,7 +177,7 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
       )
       return Number(rows[0]?.n ?? 0)
     },
-    async stop() {
+    stop() {
       signalTree(current, 'SIGCONT')
       try {
         asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'])
@@ -185,6 +185,7 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
         signalTree(current, 'SIGKILL')
       }
       rmSync(dir, { recursive: true, force: true })
+      return Promise.resolve()
     },
   }
 }
@@ -247,7 +248,10 @@ export async function startPrivateMariadb(): Promise<PrivateServer> {
   const exited = (process: ChildProcess | undefined) =>
     new Promise<void>((resolve) => {
       if (!process || process.exitCode !== null || process.signalCode !== null) resolve()
-      else process.once('exit', () => resolve())
+      else
+        process.once('exit', () => {
+          resolve()
+        })
     })
   return {
     kind: 'mysql',

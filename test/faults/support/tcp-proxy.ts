@@ -10,6 +10,12 @@ export class TcpProxy {
   readonly #pairs = new Set<[Socket, Socket]>()
   /** While set, every connection is destroyed as soon as the client sends anything. */
   dropOnNextSend = false
+  /**
+   * What happens to the next COMMIT: `lose-reply` forwards it and cuts the connection when the
+   * server answers (the commit is applied, the client never hears so); `drop` cuts the connection
+   * instead of forwarding it (nothing is committed). Reset after it fired.
+   */
+  nextCommit: 'lose-reply' | 'drop' | null = null
   port = 0
 
   private constructor(targetHost: string, targetPort: number) {
@@ -26,12 +32,28 @@ export class TcpProxy {
       upstream.on('error', close)
       client.on('close', close)
       upstream.on('close', close)
+      let swallowReply = false
       client.on('data', (chunk: Buffer) => {
         // The statement is on its way when the connection dies: the call is in flight.
-        if (this.dropOnNextSend) close()
-        else upstream.write(chunk)
+        if (this.dropOnNextSend) {
+          close()
+          return
+        }
+        if (this.nextCommit && /\bcommit\b/i.test(chunk.toString('latin1'))) {
+          const mode = this.nextCommit
+          this.nextCommit = null
+          if (mode === 'drop') {
+            close()
+            return
+          }
+          swallowReply = true
+        }
+        upstream.write(chunk)
       })
-      upstream.on('data', (chunk: Buffer) => client.write(chunk))
+      upstream.on('data', (chunk: Buffer) => {
+        if (swallowReply) close()
+        else client.write(chunk)
+      })
     })
   }
 
@@ -65,6 +87,8 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     this.cutAll()
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    await new Promise<void>((resolve) => this.#server.close(() => {
+        resolve()
+      }))
   }
 }
