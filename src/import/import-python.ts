@@ -10,6 +10,7 @@ import type { Db } from '../store/dialect/adapter.ts'
 import type { TableSpec } from '../store/migrations/table-spec.ts'
 import { PROCESS_STATUS_CATEGORIES } from '../store/migrations/seeds.ts'
 import { sha256Hex } from '../extract/sha256.ts'
+import { uuidv7At } from '../lineage/uuid7.ts'
 import { ADDED_TABLES, expectedColumns, readTable, type SentinelLog } from './copy-table.ts'
 import type { ImportMend, ImportReport, ImportTableCount } from './report.ts'
 import { planRuns, type RunPlan } from './run-plan.ts'
@@ -18,7 +19,7 @@ import { IMPORTED_TABLES, allowExplicitZeroIds, assertTargetEmpty, clearDefaults
 import { readTimestamp } from './values.ts'
 
 /** The categories a process status can have. */
-export const STATUS_CATEGORIES: readonly StatusCategory[] = ['active', 'succeeded', 'failed', 'held']
+export const STATUS_CATEGORIES: readonly StatusCategory[] = ['active', 'succeeded', 'failed', 'held', 'released']
 
 /** How far an import has got; handed to `onProgress` after every batch. */
 export interface ImportProgress {
@@ -309,6 +310,9 @@ class ImportRun {
         const was = raw.is_latest_run === true || raw.is_latest_run === 1 || raw.is_latest_run === 't'
         if (was !== latest) this.#latestChanged.push({ processTrackingId: id, was, now: latest })
         row.is_latest_run = latest
+        // Python runs have no lineage id: each gets a UUIDv7 of its start, so the ids sort as the runs began.
+        const start = row.process_run_start_date_time
+        row.run_uuid = uuidv7At(start instanceof Date && !Number.isNaN(start.getTime()) ? start.getTime() : this.#now.getTime())
         break
       }
     }

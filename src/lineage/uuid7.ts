@@ -20,6 +20,24 @@ export function uuidv7(now: number = Date.now()): string {
   bytes.writeUIntBE(lastMs, 0, 6)
   bytes[6] = 0x70 | (sequence >> 8)
   bytes[7] = sequence & 0xff
+  return format(bytes)
+}
+
+/**
+ * A UUIDv7 whose time is `ms` exactly (a run imported from history gets its start time), with
+ * random `rand_a`: unlike {@link uuidv7} it neither reads nor moves the process's monotonic clock,
+ * so a past time is kept rather than raised to the newest one made. Times outside 1970…10889 are
+ * clamped to the 48-bit field.
+ */
+export function uuidv7At(ms: number): string {
+  const bytes = randomBytes(16)
+  bytes.writeUIntBE(Math.min(Math.max(0, Math.trunc(ms)), 2 ** 48 - 1), 0, 6)
+  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f)
+  return format(bytes)
+}
+
+/** Sets the variant bits and writes the 8-4-4-4-12 text form. */
+function format(bytes: Buffer): string {
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f) // variant 10
   const hex = bytes.toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`

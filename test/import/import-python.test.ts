@@ -123,7 +123,7 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
       const written = table === 'error_tracking' ? expected + added : expected
       expect(report.tables.find((row) => row.table === table)?.rowsWritten, `${table} written`).toBe(written)
       // Lookups may also hold the processtracker defaults the Python database lacked.
-      if (['extract_filetype_lkup', 'extract_compression_type_lkup', 'location_type_lkup', 'filesize_type_lkup', 'error_type_lkup', 'process_type_lkup', 'source_type_lkup'].includes(table)) {
+      if (['process_status_lkup', 'extract_filetype_lkup', 'extract_compression_type_lkup', 'location_type_lkup', 'filesize_type_lkup', 'error_type_lkup', 'process_type_lkup', 'source_type_lkup'].includes(table)) {
         expect(counts[table], table).toBeGreaterThanOrEqual(written)
       } else {
         expect(counts[table], table).toBe(written)
@@ -135,7 +135,13 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
 
   it('keeps every lookup with its id', async () => {
     const lookups = facts.lookups
-    expect(await nameIds(store, 'process_status_lkup', 'process_status_id', 'process_status_name')).toEqual(lookups.process_status_lkup)
+    // Python has no `released` status: the seed adds it after the imported ids, with its own category.
+    const statuses = await nameIds(store, 'process_status_lkup', 'process_status_id', 'process_status_name')
+    const { released, ...pythonStatuses } = statuses
+    expect(pythonStatuses).toEqual(lookups.process_status_lkup)
+    expect(released).toBeGreaterThan(Math.max(...Object.values(lookups.process_status_lkup)))
+    expect(await rows(store, "select process_status_category as category from process_status_lkup where process_status_name = 'released'")).toEqual([{ category: 'released' }])
+    expect(await scalar(store, "select count(*) from process_status_lkup where process_status_name = 'released' and is_protected = true")).toBe(1)
     expect(await nameIds(store, 'extract_status_lkup', 'extract_status_id', 'extract_status_name')).toEqual(lookups.extract_status_lkup)
     expect(await nameIds(store, 'schedule_frequency_lkup', 'schedule_frequency_id', 'schedule_frequency_name')).toEqual(lookups.schedule_frequency_lkup)
     expect(await nameIds(store, 'dependency_type_lkup', 'dependency_type_id', 'dependency_type_name')).toEqual(lookups.dependency_type_lkup)
@@ -366,6 +372,32 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     }
   })
 
+  it('gives every run a unique UUIDv7 of its start time, and the new columns NULL', async () => {
+    const runs = await rows(store, 'select process_tracking_id, run_uuid, process_run_start_date_time from process_tracking')
+    expect(runs).toHaveLength(facts.runs_total)
+    const uuids = runs.map((run) => String(run.run_uuid))
+    expect(new Set(uuids).size).toBe(runs.length)
+    for (const run of runs) {
+      const uuid = String(run.run_uuid)
+      expect(uuid, String(run.process_tracking_id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      const ms = parseInt(uuid.replace(/-/g, '').slice(0, 12), 16)
+      expect(new Date(ms).toISOString(), String(run.process_tracking_id)).toBe(iso(run.process_run_start_date_time))
+    }
+    const [latest] = await store.listRuns({ processName: 'publish_sales_report', limit: 1 })
+    expect(latest?.runUuid).toBe(runs.find((run) => Number(run.process_tracking_id) === latest?.processTrackingId)?.run_uuid)
+    // What Python never recorded stays unknown; history is not news, so no lineage event is queued.
+    expect(
+      await scalar(
+        store,
+        `select count(*) from extract_tracking where extract_file_size_bytes is not null or extract_file_modified_date_time is not null
+           or extract_file_etag is not null or extract_delivery_date_time is not null or extract_delivery_process_tracking_id is not null`,
+      ),
+    ).toBe(0)
+    expect(await scalar(store, 'select count(*) from extract_status_history where event_note is not null')).toBe(0)
+    expect(await scalar(store, 'select count(*) from source_lkup where source_uri is not null')).toBe(0)
+    expect(await scalar(store, 'select count(*) from lineage_outbox')).toBe(0)
+  })
+
   it('carries on: the next run number follows the highest, streaks count, holds hold', async () => {
     const maxTracking = await scalar(store, 'select max(process_tracking_id) from process_tracking')
     // A process whose latest run completed starts with the next number and a fresh tracking id.
@@ -386,6 +418,17 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     await expect(ProcessTracker.start(store, { processName: 'publish_sales_report' })).rejects.toBeInstanceOf(ProcessOnHoldError)
     expect((await store.explain('publish_sales_report')).rule).toBe('on-hold')
     expect((await store.listRuns({ processName: 'publish_sales_report', limit: 1 }))[0]?.processTrackingId).toBe(171)
+    // Released (0.2): the held run becomes `released`, and the process starts again after the imported numbers.
+    await store.releaseHold('publish_sales_report')
+    const [releasedRun] = await rows(store, 'select s.process_status_name as status from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where r.process_tracking_id = 171')
+    expect(releasedRun?.status).toBe('released')
+    const publish = facts.processes.find((process) => process.name === 'publish_sales_report')
+    const publishRun = await ProcessTracker.start(store, { processName: 'publish_sales_report' })
+    expect(publishRun.processRunId).toBe(expectedProcess(publish ?? web).max_process_run_id + 1)
+    await publishRun.complete()
+    // A new run's UUIDv7 is made now, so it sorts after every imported run's.
+    const uuids = await rows(store, 'select run_uuid from process_tracking order by run_uuid desc')
+    expect(uuids[0]?.run_uuid).toBe((await store.listRuns({ processName: 'publish_sales_report', limit: 1 }))[0]?.runUuid)
     // build_sales_mart: its parent stage_customers' latest run failed in Python, so it is blocked.
     await expect(ProcessTracker.start(store, { processName: 'build_sales_mart' })).rejects.toBeInstanceOf(DependencyBlockedError)
     // archive_landing_files ended Python with 2 failures in a row: with a threshold of 3, one more puts it on hold.
