@@ -200,3 +200,59 @@ export function redactUrl(text: string): string {
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)\S*@/gi, '$1***@') // \S* backtracks to the last @
     .replace(/([?&]password=)[^&#\s]*/gi, '$1***')
 }
+
+/** TLS options handed to the driver: off, or on with or without verifying the server's certificate. */
+export type SslSetting = false | { rejectUnauthorized: boolean; checkServerIdentity?: () => undefined }
+
+const SSL_MODES: Record<string, SslSetting> = {
+  disable: false,
+  disabled: false,
+  require: { rejectUnauthorized: false },
+  required: { rejectUnauthorized: false },
+  // Verify the chain but not the host name, as libpq's verify-ca and MySQL's VERIFY_CA do.
+  'verify-ca': { rejectUnauthorized: true, checkServerIdentity: () => undefined },
+  verify_ca: { rejectUnauthorized: true, checkServerIdentity: () => undefined },
+  'verify-full': { rejectUnauthorized: true },
+  verify_identity: { rejectUnauthorized: true },
+}
+const SSL_FLAGS: Record<string, boolean> = { true: true, '1': true, false: false, '0': false }
+const SSL_PARAMS = ['sslmode', 'ssl-mode', 'ssl']
+
+/**
+ * The TLS setting for a server connection. The `ssl` option of `DataStore.open()` wins; otherwise the
+ * URL's `sslmode` / `ssl-mode` (disable, require, verify-ca, verify-full — or MySQL's DISABLED,
+ * REQUIRED, VERIFY_CA, VERIFY_IDENTITY) or `ssl` (true/false) parameter. `ssl=true` verifies the
+ * certificate. A parameter processtracker does not honour is refused rather than silently ignored:
+ * a dropped `sslmode=require` would connect in plain text.
+ *
+ * @throws ConfigError for an unsupported parameter or value (e.g. `sslmode=prefer`).
+ */
+export function resolveSsl(
+  spec: ConnectionSpec,
+  explicit: boolean | Record<string, unknown> | undefined,
+): boolean | Record<string, unknown> | undefined {
+  if (spec.dialect === 'sqlite') return undefined
+  const where = describeConnection(spec)
+  const unsupported = Object.keys(spec.params).filter((name) => !SSL_PARAMS.includes(name.toLowerCase()))
+  if (unsupported.length > 0) {
+    throw new ConfigError(
+      `The database URL for ${where} has parameters processtracker does not support: ${unsupported.join(', ')}. ` +
+        'Only sslmode (or ssl-mode) and ssl are honoured; remove the others, or pass driver options through DataStore.open().',
+      { connection: where, parameters: unsupported },
+    )
+  }
+  let fromUrl: SslSetting | undefined
+  for (const [name, raw] of Object.entries(spec.params)) {
+    const value = raw.trim().toLowerCase()
+    const setting = name.toLowerCase() === 'ssl' ? (value in SSL_FLAGS ? (SSL_FLAGS[value] ? { rejectUnauthorized: true } : false) : undefined) : SSL_MODES[value]
+    if (setting === undefined) {
+      throw new ConfigError(
+        `The database URL for ${where} has ${name}=${raw}, which processtracker does not support. ` +
+          'Use sslmode=disable, require, verify-ca or verify-full (MySQL: DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), or ssl=true / ssl=false.',
+        { connection: where, parameter: name, value: raw },
+      )
+    }
+    fromUrl = setting
+  }
+  return explicit ?? fromUrl
+}

@@ -1,3 +1,4 @@
+import type { Stamp } from '../tracker/run-transitions.ts'
 import type { Tx } from '../store/transaction.ts'
 import { requireId, LOOKUP } from '../tracker/lookup-ids.ts'
 
@@ -5,7 +6,7 @@ import { requireId, LOOKUP } from '../tracker/lookup-ids.ts'
  * When a run that claimed extracts ends failed (reaped included), the extracts it still holds in
  * `loading` go back to `ready` for another run, and the change is recorded in their history.
  */
-export async function releaseClaims(tx: Tx, processTrackingId: number, at: Date): Promise<number> {
+export async function releaseClaims(tx: Tx, processTrackingId: number, at: Stamp): Promise<number> {
   const loading = await requireId(tx, LOOKUP.extractStatus, 'loading')
   const claimed = await tx.db
     .selectFrom('extract_tracking')

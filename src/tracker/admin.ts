@@ -80,7 +80,7 @@ export async function failRun(ctx: StoreContext, processTrackingId: number, opti
   const reason = opts.reason === undefined ? 'Failed by hand.' : checkText(opts.reason, 'reason', 750)
   await transaction(ctx, async (tx) => {
     const run = await lockRun(tx, id)
-    const now = new Date()
+    const now = ctx.adapter.now
     await recordError(tx, run, 'Process Error', reason, now)
     await moveRun(tx, run, await statusByName(ctx, tx.db, FAILED), now)
   })

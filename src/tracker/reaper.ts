@@ -27,7 +27,7 @@ export async function reapRun(ctx: StoreContext, processTrackingId: number): Pro
       .executeTakeFirstOrThrow()
     if (Number(row.stale) !== 1) return false
     const lastBeat = toDate(row.last_heartbeat_date_time)
-    const now = new Date()
+    const now = ctx.adapter.now
     await recordError(
       tx,
       run,

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
@@ -41,6 +41,18 @@ async function holdRunRow(database: IsolatedDatabase, trackingId: number): Promi
     await conn.query('rollback')
     await conn.end()
   }
+}
+
+/**
+ * The child's "I am running" marker (its tracking id); if the wrapper ends first, the test fails with
+ * what it printed instead of waiting for a file that will never come.
+ */
+async function startedOrEnded(marker: string, result: Promise<CliResult>): Promise<string> {
+  const ended = result.then((outcome) => {
+    if (existsSync(marker)) return readFileSync(marker, 'utf8')
+    throw new Error(`the wrapper ended (exit ${String(outcome.code)}) before its command started: ${outcome.stderr}`)
+  })
+  return Promise.race([waitForFile(marker, 2400), ended])
 }
 
 /** Resolves when the child's stderr contains `text`. */
@@ -109,13 +121,14 @@ for (const dialect of DIALECTS) {
       expect(run.lastError?.description).toContain('SIGKILL')
     })
 
-    it('an outcome that cannot be written at first is retried until the database answers, then recorded', async () => {
+    // Each waits out one lock timeout (10 s) besides Node starts: give them room on a loaded machine.
+    it('an outcome that cannot be written at first is retried until the database answers, then recorded', { timeout: 180_000 }, async () => {
       const ready = file('retry-ready')
       const go = file('retry-go')
       const script = `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(ready)}, process.env.PROCESS_TRACKER_TRACKING_ID);` + `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(0) } }, 50)`
       const { child, result } = startCli([...storeArgs(database), 'run', '-p', 'retried job', '--type', 'Load', '--heartbeat', '0', '--', ...nodeCommand(script)], env)
       const retrying = stderrContains(child, 'retrying the outcome')
-      const trackingId = Number(await waitForFile(ready))
+      const trackingId = Number(await startedOrEnded(ready, result))
       const release = await holdRunRow(database, trackingId)
       writeFileSync(go, 'go')
       await retrying
@@ -126,7 +139,7 @@ for (const dialect of DIALECTS) {
       expect((await latest('retried job')).status).toBe('completed')
     })
 
-    it('past the retry window ($PROCESS_TRACKER_OUTCOME_RETRY_SECONDS) the wrapper gives up with 70', async () => {
+    it('past the retry window ($PROCESS_TRACKER_OUTCOME_RETRY_SECONDS) the wrapper gives up with 70', { timeout: 180_000 }, async () => {
       const ready = file('giveup-ready')
       const go = file('giveup-go')
       const script = `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(ready)}, process.env.PROCESS_TRACKER_TRACKING_ID);` + `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(0) } }, 50)`
@@ -134,7 +147,7 @@ for (const dialect of DIALECTS) {
         [...storeArgs(database), 'run', '-p', 'abandoned job', '--type', 'Load', '--heartbeat', '0', '--', ...nodeCommand(script)],
         { ...env, PROCESS_TRACKER_OUTCOME_RETRY_SECONDS: '0' },
       )
-      const trackingId = Number(await waitForFile(ready))
+      const trackingId = Number(await startedOrEnded(ready, result))
       const release = await holdRunRow(database, trackingId)
       writeFileSync(go, 'go')
       const outcome = await result

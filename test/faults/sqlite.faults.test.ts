@@ -11,8 +11,8 @@ import { CLIENT_LIMITS, expectClean } from './support/server-suite.ts'
 
 /**
  * The fault suite's SQLite cases: client processes share one database file while another
- * connection holds its write lock, or locks the whole file, clients are SIGKILLed mid-transaction,
- * and clients with skewed clocks join in.
+ * connection holds its write lock (with a write pending), clients are SIGKILLed mid-transaction, and
+ * clients with skewed clocks join in.
  */
 describe('fault suite: SQLite file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pt-faults-sqlite-'))
@@ -53,24 +53,14 @@ describe('fault suite: SQLite file', () => {
     const row = await fleet.fault('held write lock 2.5 s', async () => {
       const holder = new Database(file, { timeout: 10_000 })
       holder.exec('begin immediate')
+      // A write pending in the held transaction, as a crashed-looking writer would leave it.
+      holder.exec("update system_lkup set system_value = system_value where system_key = 'version'")
       await sleep(2500)
       holder.exec('rollback')
       holder.close()
     })
     expectClean(row)
     expect(row.codes.get('PT_LOCK_TIMEOUT') ?? 0).toBeGreaterThan(0)
-  })
-
-  it('locked file (an exclusive-mode connection holding the whole file for 2.5 s)', async () => {
-    const row = await fleet.fault('locked file 2.5 s', async () => {
-      const holder = new Database(file, { timeout: 10_000 })
-      holder.pragma('locking_mode = EXCLUSIVE')
-      holder.exec('begin exclusive')
-      await sleep(2500)
-      holder.exec('rollback')
-      holder.close()
-    })
-    expectClean(row)
   })
 
   it('SIGKILLed clients', async () => {
