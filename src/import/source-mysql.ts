@@ -1,4 +1,4 @@
-import type { ConnectionSpec } from '../config/connection-spec.ts'
+import { resolveSsl, type ConnectionSpec } from '../config/connection-spec.ts'
 import { mysqlAdapter } from '../store/dialect/mysql-adapter.ts'
 import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source.ts'
 
@@ -10,6 +10,8 @@ const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``
 export async function openMysqlSource(spec: ServerSpec, _options: OpenSourceOptions): Promise<SourceConnection> {
   const { createConnection } = await import('mysql2/promise')
   const fail = (error: unknown) => sourceError(error, spec, mysqlAdapter)
+  // The URL's ssl-mode/ssl is honoured as for a store: a dropped ssl-mode=REQUIRED would read in plain text.
+  const ssl = resolveSsl(spec, undefined)
   let connection: Awaited<ReturnType<typeof createConnection>>
   try {
     connection = await createConnection({
@@ -18,6 +20,7 @@ export async function openMysqlSource(spec: ServerSpec, _options: OpenSourceOpti
       user: spec.user ?? undefined,
       password: spec.password ?? undefined,
       database: spec.database,
+      ssl: typeof ssl === 'object' ? ssl : ssl ? {} : undefined,
       // Timestamps stay text: DATETIME has no zone, and the Python columns are meant as UTC.
       dateStrings: true,
       supportBigNumbers: true,

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { ConnectionSpec } from '../config/connection-spec.ts'
+import { resolveSsl, type ConnectionSpec } from '../config/connection-spec.ts'
 import { postgresAdapter } from '../store/dialect/postgres-adapter.ts'
 import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source.ts'
 
@@ -25,12 +25,15 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 /** Opens a PostgreSQL source: REPEATABLE READ READ ONLY, in `fromSchema` or the search path. */
 export async function openPostgresSource(spec: ServerSpec, options: OpenSourceOptions): Promise<SourceConnection> {
   const { default: pgModule } = await import('pg')
+  // The URL's sslmode/ssl is honoured as for a store: a dropped sslmode=require would read in plain text.
+  const ssl = resolveSsl(spec, undefined)
   const client = new pgModule.Client({
     host: spec.host,
     port: spec.port,
     user: spec.user ?? undefined,
     password: spec.password ?? undefined,
     database: spec.database,
+    ssl,
     options: '-c TimeZone=UTC',
     application_name: 'processtracker import-python',
     types: typesFor(pgModule.types),

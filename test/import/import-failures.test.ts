@@ -83,6 +83,17 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
             expect(await rowCounts(store)).toEqual(before)
           })
 
+          it("honours the source URL's TLS setting: an unsupported sslmode is refused, sslmode=disable reads", async () => {
+            const before = await rowCounts(store)
+            const withParam = (param: string) => `${source().fixture.url}${source().fixture.url.includes('?') ? '&' : '?'}${param}`
+            const error = await importPythonDatabase(store, { from: withParam('sslmode=prefer'), dryRun: true }).catch((caught: unknown) => caught)
+            expect(error).toBeInstanceOf(ConfigError)
+            expect((error as ConfigError).message).toMatch(/sslmode=prefer, which processtracker does not support/)
+            const report = await importPythonDatabase(store, { from: withParam(sourceDialect === 'mysql' ? 'ssl-mode=DISABLED' : 'sslmode=disable'), dryRun: true })
+            expect(report.tables.find((row) => row.table === 'process_tracking')?.rowsRead).toBe(MANIFEST[sourceDialect].runs_total)
+            expect(await rowCounts(store)).toEqual(before)
+          })
+
           it('refuses --status-category for a status the source lacks, or for a standard one; takes released', async () => {
             await expect(importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { paused: 'held' } })).rejects.toThrow(
               /does not have: paused/,
