@@ -12,9 +12,10 @@ export const dateInput = z
   .string()
   .transform((text, ctx) => {
     try {
-      return parseCalendarDate(text, ctx.issues.length === 0 ? 'date' : 'date')
+      return parseCalendarDate(text, 'date')
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: error instanceof ValidationError ? error.message.replace(/^date /, '') : 'not a date' })
+      // The field's name comes from the issue's path; the library's message names it "date".
+      ctx.addIssue({ code: 'custom', message: error instanceof ValidationError ? error.message.replace(/^date:? /, '') : 'not a date' })
       return z.NEVER
     }
   })

@@ -24,7 +24,7 @@ export interface Audit {
   updated_by: Generated<string>
 }
 
-interface Lookup extends Audit {
+export interface Lookup extends Audit {
   /** processtracker addition: seeded rows cannot be updated or deleted. */
   is_protected: Generated<boolean | number>
 }

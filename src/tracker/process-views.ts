@@ -37,7 +37,10 @@ export interface ProcessView extends ProcessInfo {
   latestRun: RunView | null
   /** The latest run is held (`on hold`): `releaseHold` would release it. */
   onHold: boolean
-  /** Failed runs from the newest on (by run number), stopping at the first run with any other status. */
+  /**
+   * Failed runs from the newest on (by run number), stopping at the first run with any other status.
+   * When the latest run is held, the failed runs before it: the streak that put the process on hold.
+   */
   failureStreak: number
   /** Processes this one depends on, by name. */
   parents: ProcessLink[]
@@ -76,22 +79,22 @@ interface ProcessFilter {
 
 /**
  * Processes with their latest run's id and category and their failure streak, in one statement. The
- * streak counts the runs after the newest run that did not fail: that run is found by walking the
- * (process, run number) index backwards and stops at once, so the cost is the streak's length, and
- * it is only computed for processes whose latest run failed.
+ * streak counts the failed runs after the newest earlier run that did not fail, plus the latest run
+ * when it failed: that run is found by walking the (process, run number) index backwards and stops
+ * at once, so the cost is the streak's length. It is only computed for processes whose latest run
+ * failed or is held — a held process reports the streak that put it on hold (dashboard.md's strip).
  */
 function processRows(db: Db, filter: ProcessFilter) {
   const notFailed = db.selectFrom('process_status_lkup as nf').select('nf.process_status_id').where('nf.process_status_category', '<>', 'failed')
-  const lastNotFailed = sql`(select ok.process_run_id from process_tracking ok where ok.process_id = p.process_id and ok.process_status_id in ${notFailed} order by ok.process_run_id desc limit 1)`
+  const lastNotFailed = sql`(select ok.process_run_id from process_tracking ok where ok.process_id = p.process_id and ok.process_run_id < lt.process_run_id and ok.process_status_id in ${notFailed} order by ok.process_run_id desc limit 1)`
+  const failedBefore = sql`(select count(*) from process_tracking f where f.process_id = p.process_id and f.process_run_id > coalesce(${lastNotFailed}, 0) and f.process_run_id < lt.process_run_id)`
   let query = processQuery(db)
     .leftJoin('process_tracking as lt', (join) => join.onRef('lt.process_id', '=', 'p.process_id').on('lt.is_latest_run', '=', true))
     .leftJoin('process_status_lkup as ls', 'ls.process_status_id', 'lt.process_status_id')
     .select([
       'lt.process_tracking_id as latest_tracking_id',
       'ls.process_status_category as latest_category',
-      sql<number>`case when ls.process_status_category = 'failed' then (select count(*) from process_tracking f where f.process_id = p.process_id and f.process_run_id > coalesce(${lastNotFailed}, 0)) else 0 end`.as(
-        'failure_streak',
-      ),
+      sql<number>`case ls.process_status_category when 'failed' then ${failedBefore} + 1 when 'held' then ${failedBefore} else 0 end`.as('failure_streak'),
     ])
     .orderBy('p.process_name')
   if (filter.name !== undefined) query = query.where('p.process_name', '=', filter.name)

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NEW_DELIVERY_NOTE } from '../../src/extract/register-by-location.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startApi, type TestApi } from './support.ts'
 
@@ -119,6 +120,12 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     expect(located.status).toBe(200)
     expect(located.body.registered).toBe(2)
     expect(located.body.extracts.map((e: { filename: string }) => e.filename).sort()).toEqual(['a.csv', 'b.csv'])
+    // A file delivered again with another size: its history carries the redelivery note (0.2).
+    const redelivered = located.body.extracts.find((e: { filename: string }) => e.filename === 'a.csv').extractId as number
+    writeFileSync(join(folder, 'a.csv'), 'a longer second delivery\n')
+    expect((await write('POST', `/api/v1/runs/${loader}/locations/register`, { locationPath: folder })).status).toBe(200)
+    const notes = await api.call('GET', `/api/v1/extracts/${redelivered}/history`, { token: api.tokens.read })
+    expect(notes.body.history.map((h: { note: string | null }) => h.note)).toEqual([null, NEW_DELIVERY_NOTE])
 
     const history = await api.call('GET', `/api/v1/extracts/${parks}/history`, { token: api.tokens.read })
     expect(history.body.history.map((h: { status: string }) => h.status)).toContain('loading')

@@ -124,7 +124,11 @@ for (const dialect of DIALECTS) {
       }
       await expect(ProcessTracker.start(strict, { processName: held })).rejects.toBeInstanceOf(ProcessOnHoldError)
       const onHold = await strict.getProcessView(held)
-      expect(onHold).toMatchObject({ state: 'on-hold', onHold: true, failureStreak: 0 })
+      // A held process reports the streak that put it on hold (the failed runs before the held run).
+      expect(onHold).toMatchObject({ state: 'on-hold', onHold: true, failureStreak: 2 })
+      const heldRuns = (await strict.listRuns({ processName: held, limit: 1000 })).sort((x, y) => y.processRunId - x.processRunId)
+      expect(heldRuns.map((run) => run.status)).toEqual(['on hold', 'failed', 'failed'])
+      expect((await strict.listProcesses({ state: 'on-hold', q: held })).map((view) => view.failureStreak)).toEqual([2])
       expect(onHold.latestRun?.status).toBe('on hold')
       await strict.releaseHold(held)
       expect(await strict.getProcessView(held)).toMatchObject({ state: 'released', onHold: false, failureStreak: 0 })
@@ -132,6 +136,9 @@ for (const dialect of DIALECTS) {
       await retry.fail()
       expect(await strict.getProcessView(held)).toMatchObject({ state: 'failed', failureStreak: 1 })
       expect(await streakOf(strict, held)).toBe(1)
+      // Held again: the count stops at the released run, so it is this hold's streak, not the sum.
+      await (await ProcessTracker.start(strict, { processName: held })).fail()
+      expect(await strict.getProcessView(held)).toMatchObject({ state: 'on-hold', failureStreak: 2 })
     })
 
     it('lists parents, children, sources and targets', async () => {

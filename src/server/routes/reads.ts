@@ -197,7 +197,7 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
     tag: 'reading',
     summary: "An extract's status changes in time order",
     params: z.strictObject({ id: idParam }),
-    responses: { 200: z.object({ history: z.array(z.object({ processTrackingId: z.number().int(), status: z.string(), eventDateTime: z.iso.datetime() })) }) },
+    responses: { 200: z.object({ history: z.array(z.object({ processTrackingId: z.number().int().nullable(), status: z.string(), eventDateTime: z.iso.datetime(), note: z.string().nullable() })) }) },
     handler: async ({ params }) => {
       await store.getExtract(params.id) // an unknown extract is a 404, not an empty history
       return { history: await store.listExtractHistory(params.id) }
