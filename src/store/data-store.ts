@@ -24,6 +24,9 @@ import type { StartOptions } from '../tracker/start-options.ts'
 import { Lookups } from '../tracker/lookups.ts'
 import * as reading from '../tracker/reading.ts'
 import type { ListRunsOptions, ProcessInfo, RunError, RunInfo } from '../tracker/reading.ts'
+import type { LineageOptions } from '../lineage/config.ts'
+import type { Dispatcher } from '../lineage/dispatcher.ts'
+import { openLineage, startInProcessDispatcher } from '../lineage/store-lineage.ts'
 import * as runViews from '../tracker/run-views.ts'
 import type { RunCount, RunFilters, RunView } from '../tracker/run-views.ts'
 import * as processViews from '../tracker/process-views.ts'
@@ -62,6 +65,13 @@ export interface OpenOptions {
   ssl?: boolean | Record<string, unknown>
   /** How long to wait for a lock before `PT_LOCK_TIMEOUT` (default 10 000 ms). */
   lockTimeoutMs?: number
+  /**
+   * The longest one statement may run on PostgreSQL or MySQL/MariaDB (default the larger of 30 000 ms
+   * and `lockTimeoutMs` + 5 000 ms; at least `lockTimeoutMs`). A server that stays silent for 5 s
+   * longer — frozen, or the network gone — ends the call with `PT_DATABASE_UNAVAILABLE`, as does
+   * waiting that long for a free pooled connection. See the README, "When the database goes away".
+   */
+  statementTimeoutMs?: number
   /** A pino logger to use instead of the default (stderr, at the configured level). */
   logger?: Logger
   /** Environment to read settings from (default `process.env`); tests pass their own. */
@@ -70,6 +80,8 @@ export interface OpenOptions {
   homeDir?: string
   /** Reads an `s3://` object as text, for a config file on S3. */
   readS3Object?: (s3Url: string) => Promise<string>
+  /** OpenLineage events (off unless configured; see the README, "Lineage"): overrides env `OPENLINEAGE_*` and the ini file. */
+  lineage?: LineageOptions
 }
 
 /** See {@link DataStore.connection}. */
@@ -122,6 +134,7 @@ export class DataStore {
   /** @internal What the trackers use. */
   readonly context: StoreContext
   #closed = false
+  #dispatcher: Dispatcher | undefined
   #lookups: Lookups | undefined
 
   /**
@@ -173,16 +186,22 @@ export class DataStore {
     if (!Number.isInteger(poolSize) || poolSize < 1) {
       throw new ConfigError(`poolSize must be a positive whole number, not ${String(poolSize)}.`)
     }
+    const statementTimeoutMs = options.statementTimeoutMs ?? Math.max(30_000, lockTimeoutMs + 5_000)
+    if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < lockTimeoutMs) {
+      throw new ConfigError(
+        `statementTimeoutMs must be a whole number of milliseconds of at least lockTimeoutMs (${lockTimeoutMs}), not ${String(statementTimeoutMs)}.`,
+      )
+    }
     const spec = settings.connection
     if (options.mustExist) assertStoreFileExists(spec, connection.schema)
     const adapter = ADAPTERS[spec.dialect]
-    const adapterOptions = { poolSize, lockTimeoutMs, ssl: options.ssl, schema: connection.schema }
+    const adapterOptions = { poolSize, lockTimeoutMs, statementTimeoutMs, ssl: options.ssl, schema: connection.schema }
     const counts: StatementCounts = { statements: 0, commits: 0 }
-    const { kyselyDialect, beginSql, mapParameter } = await adapter.createDialect(spec, adapterOptions)
+    const { kyselyDialect, beginSql, mapParameter, waitForLock } = await adapter.createDialect(spec, adapterOptions)
     const db = new Kysely<Database>({
       dialect: {
         createAdapter: () => kyselyDialect.createAdapter(),
-        createDriver: () => new InstrumentedDriver(kyselyDialect.createDriver(), counts, beginSql, mapParameter),
+        createDriver: () => new InstrumentedDriver(kyselyDialect.createDriver(), counts, beginSql, mapParameter, waitForLock),
         createIntrospector: (k) => kyselyDialect.createIntrospector(k),
         createQueryCompiler: () => kyselyDialect.createQueryCompiler(),
       },
@@ -202,6 +221,7 @@ export class DataStore {
       processStatuses: { byName: new Map(), byId: new Map() },
       auditUser: osUser(),
       translate: (error) => translateDbError(error, adapter, spec),
+      lineage: openLineage(options.lineage, options.env ?? process.env, settings.ini),
     }
     try {
       if (options.mustExist) {
@@ -216,7 +236,9 @@ export class DataStore {
       await db.destroy().catch(() => undefined)
       throw context.translate(error)
     }
-    return new DataStore(context, connection)
+    const store = new DataStore(context, connection)
+    store.#dispatcher = startInProcessDispatcher(context)
+    return store
   }
 
   /** Statements and commits sent so far (BEGIN and COMMIT included); what the benchmark reports. */
@@ -233,7 +255,10 @@ export class DataStore {
     try {
       if (options.overwrite) {
         await adapter.withMigrationLock(db, lockTimeoutMs, (locked) => dropAll(locked, adapter))
+        // Cached ids point at rows that are gone: a custom status id would now be a foreign-key error.
         this.context.ids.clear()
+        this.context.processStatuses.byName.clear()
+        this.context.processStatuses.byId.clear()
       }
       await migrate(db, adapter, lockTimeoutMs)
     } catch (error) {
@@ -422,6 +447,7 @@ export class DataStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await this.#dispatcher?.stop()
     await this.context.db.destroy()
   }
 }

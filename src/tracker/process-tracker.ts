@@ -16,6 +16,7 @@ import {
   type TargetAttribute,
 } from './process-finders.ts'
 import { readRunRecord, readSideNames, type RunRecord } from './run-record.ts'
+import { recordRunning, runningDue } from '../lineage/record.ts'
 import { activeStatusIds, lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
 import { startRun, type StartHooks } from './start.ts'
 import { validateStartOptions, type StartOptions } from './start-options.ts'
@@ -44,6 +45,8 @@ export class ProcessTracker {
   readonly processId: number
   readonly processName: string
   readonly processRunName: string | null
+  /** The run's OpenLineage runId: a UUIDv7 made at start, unique (since 0.2). */
+  readonly runUuid: string
   /** Source names: those given to `start`, or every source linked to the process after `resume`. */
   readonly sources: readonly string[]
   readonly targets: readonly string[]
@@ -61,6 +64,7 @@ export class ProcessTracker {
     this.processId = record.processId
     this.processName = record.processName
     this.processRunName = record.processRunName
+    this.runUuid = record.runUuid
     this.#status = record.status
     this.#recordCount = record.recordCount
     this.#heartbeatTimeoutSeconds = record.heartbeatTimeoutSeconds
@@ -166,7 +170,7 @@ export class ProcessTracker {
       )
     }
     await transaction(ctx, async (tx) => {
-      if (await moveRun(tx, this, target, endDate ?? new Date(), { onlyIfActive: true })) {
+      if (await moveRun(tx, this, target, endDate ?? ctx.adapter.now, { onlyIfActive: true })) {
         this.#status = target.name
         return
       }
@@ -205,8 +209,8 @@ export class ProcessTracker {
     if (opts.failRun !== undefined && typeof opts.failRun !== 'boolean') {
       throw new ValidationError('failRun must be true or false.', { field: 'failRun' })
     }
-    const at = checkOptionalDate(opts.endDate, 'endDate') ?? new Date()
     const ctx = this.store.context
+    const at = checkOptionalDate(opts.endDate, 'endDate') ?? ctx.adapter.now
     await transaction(ctx, async (tx) => {
       const run = await lockRun(tx, this.processTrackingId)
       await recordError(tx, run, name, description, at)
@@ -236,7 +240,7 @@ export class ProcessTracker {
     }
     const ctx = this.store.context
     await transaction(ctx, async (tx) => {
-      const now = new Date()
+      const now = ctx.adapter.now
       let previous = this.#recordCount
       const update = (expectPrevious: boolean) =>
         tx.db
@@ -270,6 +274,7 @@ export class ProcessTracker {
           .where('process_id', '=', this.processId)
           .execute()
       }
+      await recordRunning(tx, this.processTrackingId) // lineage: at most one RUNNING per 10 s, when on
     })
     this.#recordCount = count
   }
@@ -287,7 +292,7 @@ export class ProcessTracker {
       throw new ValidationError(`low (${low.toISOString()}) is later than high (${high.toISOString()}): give low ≤ high.`, { field: 'low' })
     }
     const ctx = this.store.context
-    const result = await single(ctx, (db) =>
+    const update = (db: typeof ctx.db) =>
       db
         .updateTable('process_tracking')
         .set({
@@ -301,13 +306,20 @@ export class ProcessTracker {
                 process_run_high_date_time: sql`case when process_run_high_date_time is null or process_run_high_date_time < ${high} then ${high} else process_run_high_date_time end`,
               }
             : {}),
-          update_date_time: new Date(),
+          update_date_time: ctx.adapter.now,
           updated_by: ctx.auditUser,
         })
         .where('process_tracking_id', '=', this.processTrackingId)
         .where('process_status_id', 'in', activeStatusIds(db))
-        .executeTakeFirst(),
-    )
+        .executeTakeFirst()
+    // One statement, unless lineage wants a RUNNING event: then both in one transaction.
+    const result = runningDue(ctx, this.processTrackingId)
+      ? await transaction(ctx, async (tx) => {
+          const updated = await update(tx.db)
+          if (Number(updated.numUpdatedRows) > 0) await recordRunning(tx, this.processTrackingId)
+          return updated
+        })
+      : await single(ctx, update)
     if (Number(result.numUpdatedRows) === 0) throw await this.#whyNotChanged()
   }
 
@@ -341,12 +353,22 @@ export class ProcessTracker {
     if (typeof interval !== 'number' || !(interval > 0)) {
       throw new ValidationError(`intervalSeconds must be a positive number, not ${String(interval)}.`)
     }
+    // One beat at a time: against a frozen or locked database, beats fired on every tick would pile
+    // up and drain the pool. A beat still waiting is skipped over; each one is bounded by the
+    // store's limits (lockTimeoutMs for locks, statementTimeoutMs for a silent server).
+    let beating = false
     this.#heartbeatTimer = setInterval(() => {
-      this.heartbeat().catch((error: unknown) => {
-        if (!(error instanceof RunNotActiveError)) {
-          this.store.context.logger.warn({ err: error, processTrackingId: this.processTrackingId }, 'heartbeat failed')
-        }
-      })
+      if (beating) return
+      beating = true
+      this.heartbeat()
+        .catch((error: unknown) => {
+          if (!(error instanceof RunNotActiveError)) {
+            this.store.context.logger.warn({ err: error, processTrackingId: this.processTrackingId }, 'heartbeat failed')
+          }
+        })
+        .finally(() => {
+          beating = false
+        })
     }, interval * 1000)
     this.#heartbeatTimer.unref()
   }
@@ -430,7 +452,7 @@ export class ProcessTracker {
     await transaction(ctx, async (tx) => {
       const run = await lockRun(tx, this.processTrackingId, false)
       if (run.status.category !== 'active') return
-      await moveRun(tx, run, await statusByName(ctx, tx.db, COMPLETED), new Date())
+      await moveRun(tx, run, await statusByName(ctx, tx.db, COMPLETED), ctx.adapter.now)
       this.#status = COMPLETED
     })
     this.stopHeartbeat()
@@ -441,7 +463,7 @@ export class ProcessTracker {
     await transaction(ctx, async (tx) => {
       const run = await lockRun(tx, this.processTrackingId, false)
       if (run.status.category !== 'active') return
-      const now = new Date()
+      const now = ctx.adapter.now
       await recordError(tx, run, errorType, description, now)
       await moveRun(tx, run, await statusByName(ctx, tx.db, FAILED), now)
       this.#status = FAILED

@@ -1,10 +1,19 @@
 import { NotFoundError, RunNotActiveError } from '../errors.ts'
 import { releaseClaims } from '../extract/release-claims.ts'
+import type { RawBuilder } from 'kysely'
 import type { ProcessStatus, StatusCategory } from '../store/context.ts'
 import type { Tx } from '../store/transaction.ts'
 import { recordHoldIfStreakReached } from './hold.ts'
+import { recordStatusChange } from '../lineage/record.ts'
 import { LOOKUP, requireId } from './lookup-ids.ts'
 import { statusById } from './statuses.ts'
+
+/**
+ * A time the tracker stamps on a run: a caller's explicit date, or `ctx.adapter.now` — the
+ * database's clock, evaluated inside the statement (no extra round trip), so clients whose clocks
+ * disagree still write times in one order.
+ */
+export type Stamp = Date | RawBuilder<Date>
 
 /** A run row locked for a change. */
 export interface LockedRun {
@@ -73,7 +82,7 @@ export async function moveRun(
   tx: Tx,
   run: { processTrackingId: number; processId: number },
   status: ProcessStatus,
-  at: Date,
+  at: Stamp,
   options: { onlyIfActive?: boolean } = {},
 ): Promise<boolean> {
   const ends = status.category === 'succeeded' || status.category === 'failed'
@@ -89,11 +98,18 @@ export async function moveRun(
   if (options.onlyIfActive) update = update.where('process_status_id', 'in', activeStatusIds(tx.db))
   const result = await update.executeTakeFirst()
   if (Number(result.numUpdatedRows) === 0) return false
+  await recordStatusChange(tx, run.processTrackingId, status.category) // lineage: COMPLETE / FAIL / RUNNING, when on
   const processColumn = PROCESS_TIME_COLUMN[status.category]
   if (processColumn) {
+    // The database clock is read per statement on MySQL and SQLite: copy the run's end time, so the
+    // process's last completed / failed time equals it exactly.
+    const ended =
+      at instanceof Date
+        ? at
+        : tx.db.selectFrom('process_tracking').select('process_run_end_date_time').where('process_tracking_id', '=', run.processTrackingId)
     await tx.db
       .updateTable('process')
-      .set({ [processColumn]: at, update_date_time: at, updated_by: tx.ctx.auditUser })
+      .set({ [processColumn]: ended, update_date_time: at, updated_by: tx.ctx.auditUser })
       .where('process_id', '=', run.processId)
       .execute()
   }
@@ -117,7 +133,7 @@ const PROCESS_TIME_COLUMN: Record<StatusCategory, 'last_completed_run_date_time'
 export async function recordError(
   tx: Tx,
   run: { processTrackingId: number; processId: number },
-  errorType: string, description: string, at: Date): Promise<void> {
+  errorType: string, description: string, at: Stamp): Promise<void> {
   const errorTypeId = await requireId(tx, LOOKUP.errorType, errorType)
   await tx.db
     .insertInto('error_tracking')

@@ -1,5 +1,6 @@
 import os from 'node:os'
-import { ConflictError, ValidationError, type ProcessTrackerError } from '../errors.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ConflictError, DatabaseUnavailableError, ProcessTrackerError, ValidationError } from '../errors.ts'
 import { idKey, type StoreContext } from '../store/context.ts'
 import { transaction, type Tx } from '../store/transaction.ts'
 import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
@@ -8,6 +9,8 @@ import { reapRun } from './reaper.ts'
 import type { SideLinks, ValidStart } from './start-options.ts'
 import { decide } from './start-rules.ts'
 import { ON_HOLD, RUNNING, statusByName } from './statuses.ts'
+import { recordMarkerRun, recordStart } from '../lineage/record.ts'
+import { uuidv7 } from '../lineage/uuid7.ts'
 
 /** A run as `start` created it. */
 export interface StartedRun {
@@ -17,6 +20,8 @@ export interface StartedRun {
   processName: string
   processRunName: string | null
   status: string
+  /** The run's OpenLineage runId (UUIDv7, since 0.2). */
+  runUuid: string
 }
 
 /** @internal What a caller may add to the start's transaction (the HTTP API's idempotency key). */
@@ -28,7 +33,7 @@ export interface StartHooks {
 type Outcome =
   | { kind: 'started'; run: StartedRun }
   | { kind: 'stale'; runs: LatestRun[] }
-  | { kind: 'held'; error: ProcessTrackerError }
+  | { kind: 'held'; error: ProcessTrackerError; run: Pick<StartedRun, 'processTrackingId' | 'processId' | 'processRunId'> }
 
 /**
  * Registers a new run, or refuses it. Lookups, the process and its links and the decision happen in
@@ -48,17 +53,31 @@ export async function startRun(ctx: StoreContext, options: ValidStart, hooks: St
   let wait = false
   for (;;) {
     let outcome: Outcome
+    // What the last attempt wrote, in case its COMMIT goes unanswered (see confirmCommitted).
+    let written: Outcome | undefined
     try {
       outcome = await transaction(ctx, async (tx) => {
+        written = undefined
         const decided = await decideAndInsert(tx, options, wait)
         if (decided.kind === 'started' && hooks.beforeCommit) await hooks.beforeCommit(tx, decided.run)
+        written = decided
         return decided
       })
     } catch (error) {
+      if (written && written.kind !== 'stale' && isOutcomeUnknown(error)) {
+        const committed = await confirmCommitted(ctx, written, error)
+        if (committed) {
+          if (written.kind === 'held') throw written.error
+          return written.run
+        }
+        continue // nothing was stored: decide again
+      }
       if (!(error instanceof ProcessLockBusy)) throw error
       // Another start of this process holds the lock. When the committed state already refuses
       // this start, say so without queueing behind it; otherwise wait for the lock and decide.
-      await refuseFromSnapshot(ctx, options.processName)
+      await refuseFromSnapshot(ctx, options.processName).catch((refusal: unknown) => {
+        throw ctx.translate(refusal)
+      })
       wait = true
       continue
     }
@@ -67,6 +86,48 @@ export async function startRun(ctx: StoreContext, options: ValidStart, hooks: St
     // Rule 0: stale runs of the process or its parents are failed, each in its own committed
     // transaction, and the decision is taken again.
     for (const run of outcome.runs) await reapRun(ctx, run.processTrackingId)
+  }
+}
+
+function isOutcomeUnknown(error: unknown): error is ProcessTrackerError {
+  return error instanceof ProcessTrackerError && error.details.outcome === 'unknown'
+}
+
+/**
+ * After a COMMIT whose reply was lost, finds out whether the run this start inserted was stored.
+ * The run's processTrackingId is the attempt's token: the database handed it out inside the
+ * transaction (RETURNING / insert id) before the COMMIT, and never hands one id to two committed
+ * rows; the row must also still be this attempt's (same process, run number and actor). Reads are
+ * retried while the database is unreachable, for up to `lockTimeoutMs`; if it stays away, the
+ * original error (outcome unknown) is thrown with the run's id in `details`, so the caller can check.
+ */
+async function confirmCommitted(
+  ctx: StoreContext,
+  written: Exclude<Outcome, { kind: 'stale' }>,
+  lost: ProcessTrackerError,
+): Promise<boolean> {
+  const { processTrackingId, processId, processRunId } = written.run
+  const deadline = Date.now() + ctx.lockTimeoutMs
+  for (let round = 0; ; round++) {
+    try {
+      const row = await ctx.db
+        .selectFrom('process_tracking')
+        .select(['process_id', 'process_run_id', 'created_by'])
+        .where('process_tracking_id', '=', processTrackingId)
+        .executeTakeFirst()
+      const ours =
+        row !== undefined &&
+        Number(row.process_id) === processId &&
+        Number(row.process_run_id) === processRunId &&
+        row.created_by === ctx.auditUser
+      ctx.logger.warn({ processTrackingId, committed: ours }, 'start: the COMMIT reply was lost; checked whether the run was stored')
+      return ours
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        throw new DatabaseUnavailableError(lost.message, { ...lost.details, processTrackingId }, { cause: lost.cause ?? error })
+      }
+      await sleep(Math.min(1000, 100 * 2 ** round))
+    }
   }
 }
 
@@ -111,8 +172,10 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
   const held = !decision.allowed
   if (!held && options.processRunName !== undefined) await assertRunNameFree(tx, options.processRunName)
   const status = await statusByName(tx.ctx, tx.db, held ? ON_HOLD : RUNNING)
-  const now = new Date()
+  // The database's clock, as for heartbeats: a client whose clock is off cannot end a run before it began.
+  const now = tx.ctx.adapter.now
   const processRunId = (previous?.processRunId ?? 0) + 1
+  const runUuid = uuidv7()
   const processTrackingId = await tx.ctx.adapter.insertReturningId(
     tx.db.insertInto('process_tracking').values({
       process_id: process.processId,
@@ -122,6 +185,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
       process_run_end_date_time: held ? now : null,
       process_run_actor_id: actorId,
       is_latest_run: true,
+      run_uuid: runUuid,
       process_run_name: held ? null : (options.processRunName ?? null),
       heartbeat_timeout_seconds: held ? null : options.heartbeatTimeoutSeconds,
       last_heartbeat_date_time: held || options.heartbeatTimeoutSeconds === null ? null : tx.ctx.adapter.now,
@@ -137,7 +201,10 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
       .where('process_tracking_id', '=', previous.processTrackingId)
       .execute()
   }
-  if (!decision.allowed) return { kind: 'held', error: decision.error }
+  // Lineage (when on): the run's START, or START then ABORT for the hold, in this transaction.
+  if (held) await recordMarkerRun(tx, processTrackingId)
+  else await recordStart(tx, processTrackingId, options)
+  if (!decision.allowed) return { kind: 'held', error: decision.error, run: { processTrackingId, processId: process.processId, processRunId } }
   return {
     kind: 'started',
     run: {
@@ -147,6 +214,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
       processName: options.processName,
       processRunName: options.processRunName ?? null,
       status: status.name,
+      runUuid,
     },
   }
 }
@@ -210,7 +278,7 @@ export async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): P
   if (Object.keys(changes).length > 0) {
     await tx.db
       .updateTable('process')
-      .set({ ...changes, update_date_time: new Date(), updated_by: tx.ctx.auditUser })
+      .set({ ...changes, update_date_time: tx.ctx.adapter.now, updated_by: tx.ctx.auditUser })
       .where('process_id', '=', Number(row.process_id))
       .execute()
   }
