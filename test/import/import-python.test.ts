@@ -426,6 +426,9 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     const publishRun = await ProcessTracker.start(store, { processName: 'publish_sales_report' })
     expect(publishRun.processRunId).toBe(expectedProcess(publish ?? web).max_process_run_id + 1)
     await publishRun.complete()
+    // A new run's UUIDv7 is made now, so it sorts after every imported run's (made from their starts).
+    const [newest] = await rows(store, 'select run_uuid from process_tracking order by run_uuid desc')
+    expect(newest?.run_uuid).toBe(publishRun.runUuid)
     // build_sales_mart: its parent stage_customers' latest run failed in Python, so it is blocked.
     await expect(ProcessTracker.start(store, { processName: 'build_sales_mart' })).rejects.toBeInstanceOf(DependencyBlockedError)
     // archive_landing_files ended Python with 2 failures in a row: with a threshold of 3, one more puts it on hold.
