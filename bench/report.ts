@@ -1,6 +1,7 @@
 import type { BoundResult } from './bound.ts'
 import type { HttpResult } from './http.ts'
 import type { ContentionResult } from './contention.ts'
+import type { DashboardResult } from './dashboard.ts'
 import type { BenchDialect, ServerFacts } from './databases.ts'
 import type { FindersResult } from './finders.ts'
 import type { HistoryResult } from './history.ts'
@@ -42,6 +43,8 @@ export interface BenchReport {
   skipped: { dialect: BenchDialect; reason: string }[]
   benchPeakRssBytes: number
   totalSeconds: number
+  /** The dashboard overview in Chromium (dashboard.md: usable within 1 second). */
+  dashboard?: DashboardResult
 }
 
 const int = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a')
@@ -321,6 +324,16 @@ export function formatReport(report: BenchReport): string {
 
   for (const r of dialects) {
     for (const [section, message] of Object.entries(r.errors)) lines.push(`!! ${r.dialect} ${section} failed: ${message}`)
+  }
+  const board = report.dashboard
+  if (board !== undefined) {
+    lines.push(
+      'skipped' in board
+        ? `dashboard: skipped, ${board.skipped}`
+        : 'failed' in board
+          ? `!! dashboard failed: ${board.failed}`
+          : `dashboard: overview of ${int(board.processes)} processes renders in ${int(board.medianMs)} ms (median of ${String(board.loads)} loads, Chromium, loopback serve on SQLite; target ≤ 1,000 ms)${mark(board.medianMs <= 1000)}`,
+    )
   }
   lines.push(`benchmark process peak RSS ${mib(report.benchPeakRssBytes)}; total ${int(report.totalSeconds)} s`)
   return lines.join('\n')

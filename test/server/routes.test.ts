@@ -237,6 +237,13 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     }
     expect(openapi.body.paths['/api/v1/runs'].post.requestBody).toBeDefined()
     expect(openapi.body.paths['/api/v1/runs'].post.responses['409']).toBeDefined()
+    // The history entry documents its 0.2 redelivery note (nullable).
+    const entry = openapi.body.paths['/api/v1/extracts/{id}/history'].get.responses['200'].content['application/json'].schema.properties.history.items as {
+      required: string[]
+      properties: Record<string, unknown>
+    }
+    expect(entry.required).toContain('note')
+    expect(JSON.stringify(entry.properties.note)).toMatch(/"null"/)
     const docs = await api.call('GET', '/docs', { token: null })
     expect(docs.status).toBe(200)
     expect(docs.text).not.toMatch(/https?:\/\/(cdn|unpkg)/)

@@ -72,6 +72,20 @@ function toError(status: number, body: unknown): Error {
   }
 }
 
+/** The server's answer to a repeated Idempotency-Key whose first request has not finished yet. */
+const IN_PROGRESS = 'PT_IDEMPOTENCY_IN_PROGRESS'
+
+/**
+ * Whether a request may be sent again (same Idempotency-Key): the server could not be reached or
+ * answered 503, or — after such a retry — the server is still working on (or has not yet given up
+ * on) the attempt the client gave up on. That 409 says "retry it shortly" (http.md); treated as
+ * final it turned a refusal the retry would have seen (exit 3) into exit 1.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true
+  return error instanceof ConfigError && error.details.serverCode === IN_PROGRESS
+}
+
 /** A small JSON client for one server. */
 export class ApiClient {
   readonly target: RemoteTarget

@@ -4,7 +4,7 @@
  * a database URL), so a cron machine needs no database credentials at all.
  */
 import { randomUUID } from 'node:crypto'
-import { DatabaseUnavailableError, NotFoundError } from '../../errors.ts'
+import { NotFoundError } from '../../errors.ts'
 import type { StartOptions } from '../../tracker/start-options.ts'
 import type { RunView } from '../../tracker/run-views.ts'
 import { runChild, type ChildOutcome } from '../child.ts'
@@ -12,7 +12,7 @@ import type { CliContext } from '../context.ts'
 import { EXIT_UNRECORDED } from '../exit-codes.ts'
 import { retryWindowSeconds } from '../outcome.ts'
 import { describeFailure } from '../stderr-summary.ts'
-import { ApiClient, SERVER_URL_ENV, TOKEN_ENV, type RemoteTarget } from './api-client.ts'
+import { ApiClient, isRetryable, SERVER_URL_ENV, TOKEN_ENV, type RemoteTarget } from './api-client.ts'
 
 /** What `run` asks for. */
 export interface RemoteRunRequest {
@@ -28,14 +28,17 @@ export interface RemoteRunRequest {
 /** Variables that would hand the command a database: dropped in remote mode. */
 const DATABASE_ENV = ['PROCESS_TRACKER_DATABASE_URL', 'PROCESS_TRACKER_CONFIG', 'PROCESS_TRACKER_SCHEMA']
 
-/** Retries `work` while the server cannot be reached or answers 503, for up to `seconds`. */
+/**
+ * Retries `work` while the server cannot be reached, answers 503, or is still busy with an earlier
+ * attempt under the same Idempotency-Key, for up to `seconds`.
+ */
 async function retrying<T>(seconds: number, work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + seconds * 1000
   for (;;) {
     try {
       return await work()
     } catch (error) {
-      if (!(error instanceof DatabaseUnavailableError) || Date.now() > deadline) throw error
+      if (!isRetryable(error) || Date.now() > deadline) throw error
       await new Promise((resolve) => setTimeout(resolve, 1000))
     }
   }
