@@ -63,7 +63,7 @@ export async function decide(
       rule: 'on-hold',
       blocking: own,
       error: new ProcessOnHoldError(
-        `The process ${processName} is currently on hold. ${releaseHint(processName)}`,
+        `The process ${processName} is currently on hold.`,
         details('on-hold', own),
       ),
     }
@@ -76,15 +76,11 @@ export async function decide(
         rule: 'failure-threshold',
         blocking: own,
         error: new ProcessOnHoldError(
-          `The process ${processName} is currently on hold. It failed ${failures} times in a row (max_concurrent_failures is ${maxConcurrentFailures}). ${releaseHint(processName)}`,
+          `The process ${processName} is currently on hold. It failed ${failures} times in a row (max_concurrent_failures is ${maxConcurrentFailures}).`,
           details('failure-threshold', own),
         ),
       }
     }
   }
   return { allowed: true }
-}
-
-function releaseHint(processName: string): string {
-  return `Release it with store.releaseHold(${JSON.stringify(processName)}) or: processtracker update -t "process run" -n ${JSON.stringify(processName)}`
 }

@@ -12,7 +12,7 @@ import { DataStore, ProcessHaltedError, ProcessTracker, type ProcessTrackerError
 import type { Act } from '../action.ts'
 import { cliLogger, type CliContext } from '../context.ts'
 import { isRefusal } from '../exit-codes.ts'
-import { cliMessage, withoutLibraryHint } from '../hints.ts'
+import { cliMessage } from '../hints.ts'
 import { DEMO_EXTRACT, DEMO_LOAD, DEMO_REPORT, claimSummary, extractJob, loadJob, reportJob, type DemoFolders } from '../demo-pipeline.ts'
 import { printRuns } from '../run-table.ts'
 
@@ -158,7 +158,7 @@ async function tour(context: CliContext, folder: string, database: string, keep:
     await refusedStart(store, say, DEMO_REPORT, 'refused: the failure streak put the process on hold')
     say.command(`processtracker why "${DEMO_REPORT}"`)
     const why = await store.explain(DEMO_REPORT)
-    say.note(`${why.allowed ? 'allowed' : `refused by rule ${why.rule ?? '?'}`}: ${withoutLibraryHint(why.message ?? '')}`)
+    say.note(`${why.allowed ? 'allowed' : `refused by rule ${why.rule ?? '?'}`}: ${why.message ?? ''}`)
     say.note('Once the cause is fixed, release the hold:')
     say.command(`processtracker release "${DEMO_REPORT}"`)
     const released = await store.releaseHold(DEMO_REPORT)

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { Act } from '../action.ts'
 import { withReadStore } from '../context.ts'
 import { EXIT_OK, EXIT_REFUSED } from '../exit-codes.ts'
-import { releaseCommand, withoutLibraryHint } from '../hints.ts'
+import { releaseCommand } from '../hints.ts'
 
 const RULES: Record<string, string> = {
   dependency: 'a process it depends on has not completed its latest run (running, failed, on hold or released)',
@@ -40,15 +40,13 @@ Examples:
         })
         const { output } = context
         if (output.mode.json) {
-          const message = explanation.message === undefined ? {} : { message: withoutLibraryHint(explanation.message) }
-          output.json({ processName: name, ...explanation, ...message })
+          output.json({ processName: name, ...explanation })
         } else if (explanation.allowed) {
           output.result(`${output.out.green('allowed')}: a start of ${name} would run now.`)
         } else {
           const rule = explanation.rule ?? 'unknown'
           output.result(`${output.out.red('refused')} by rule ${rule}: ${RULES[rule] ?? rule}.`)
-          // The library's message may carry a hint of its own; the CLI prints its one hint below.
-          if (explanation.message !== undefined) output.result(`  ${withoutLibraryHint(explanation.message)}`)
+          if (explanation.message !== undefined) output.result(`  ${explanation.message}`)
           if (explanation.blockingRunId !== undefined) {
             const process = explanation.blockingProcessName ?? name
             const which = blockingRun === null ? `tracking id ${explanation.blockingRunId}` : `run ${blockingRun.processRunId} of ${process} (tracking id ${explanation.blockingRunId})`
