@@ -6,6 +6,7 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
 import { DataStore, type OpenOptions } from '../../src/index.ts'
+import { failedSince, failureCount } from './failures.ts'
 
 /**
  * The databases every suite runs on, like Kysely's DIALECTS loop. SQLite always runs; PostgreSQL and
@@ -45,17 +46,24 @@ export interface IsolatedDatabase {
   dialect: TestDialectName
   options: { url: string; schema?: string }
   open(extra?: OpenOptions): Promise<DataStore>
+  /**
+   * Drops the database, unless a test of this file failed while it existed: then it is kept for a
+   * look, and where it is (file, schema or database name) is printed on stderr.
+   */
   drop(): Promise<void>
 }
 
 const unique = () => `pt_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
 
 export async function createIsolatedDatabase(dialect: TestDialectName): Promise<IsolatedDatabase> {
+  const failuresBefore = failureCount()
   let options: { url: string; schema?: string }
   let drop: () => Promise<void>
+  let where: string
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'pt-test-'))
     options = { url: `sqlite:${join(dir, 'tracker.db')}` }
+    where = `the SQLite file ${join(dir, 'tracker.db')}`
     drop = () => {
       rmSync(dir, { recursive: true, force: true })
       return Promise.resolve()
@@ -63,6 +71,7 @@ export async function createIsolatedDatabase(dialect: TestDialectName): Promise<
   } else if (dialect === 'postgresql') {
     const schema = unique()
     options = { url: requireUrl(POSTGRES_URL), schema }
+    where = `the PostgreSQL schema ${schema} of ${options.url}`
     drop = async () => {
       const client = new pg.Client({ connectionString: options.url })
       await client.connect()
@@ -80,6 +89,7 @@ export async function createIsolatedDatabase(dialect: TestDialectName): Promise<
     const url = new URL(requireUrl(MYSQL_URL))
     url.pathname = `/${database}`
     options = { url: url.toString() }
+    where = `the MySQL database ${database} (${options.url})`
     drop = async () => {
       const conn = await mysql.createConnection(requireUrl(MYSQL_URL))
       try {
@@ -93,7 +103,11 @@ export async function createIsolatedDatabase(dialect: TestDialectName): Promise<
     dialect,
     options,
     open: (extra = {}) => DataStore.open({ ...options, env: {}, homeDir: tmpdir(), ...extra }),
-    drop,
+    drop: async () => {
+      const failed = failedSince(failuresBefore)
+      if (failed.length === 0) return drop()
+      process.stderr.write(`\nKept ${where}: ${failed.length} test(s) failed while it existed (${failed.map((name) => JSON.stringify(name)).join(', ')}).\n`)
+    },
   }
 }
 
