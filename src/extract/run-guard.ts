@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Tx } from '../store/transaction.ts'
-import { activeStatusIds } from '../tracker/run-transitions.ts'
+import { activeStatusIds } from '../tracker/predicates.ts'
 
 /** The run's row, while its status is active (what "active" means is `activeStatusIds`'s). */
 const activeRun = (tx: Tx, processTrackingId: number) =>

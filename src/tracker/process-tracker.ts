@@ -1,10 +1,9 @@
-import { sql } from 'kysely'
 import { InvalidStatusError, ProcessHaltedError, RunNotActiveError, ValidationError } from '../errors.ts'
 import type { ExtractTracker } from '../extract/extract-tracker.ts'
 import * as extractMethods from '../extract/run-extract-methods.ts'
 import type { ClaimOptions, LocationFilter, RegisterByLocationOptions, StatusFilter } from '../extract/run-extract-methods.ts'
 import type { DataStore } from '../store/data-store.ts'
-import { single, transaction } from '../store/transaction.ts'
+import { single } from '../store/transaction.ts'
 import {
   findProcessContacts,
   findProcessFilters,
@@ -16,11 +15,10 @@ import {
   type TargetAttribute,
 } from './process-finders.ts'
 import { readRunRecord, readSideNames, type RunRecord } from './run-record.ts'
-import { recordRunning, runningDue } from '../lineage/record.ts'
-import { activeStatusIds, lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
+import * as writes from './run-writes.ts'
 import { startRun, type StartHooks } from './start.ts'
 import { validateStartOptions, type StartOptions } from './start-options.ts'
-import { COMPLETED, FAILED, statusByName } from './statuses.ts'
+import { COMPLETED, FAILED } from './statuses.ts'
 import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from './validation.ts'
 
 
@@ -161,26 +159,14 @@ export class ProcessTracker {
   async changeRunStatus(status: string, options: { endDate?: Date } = {}): Promise<void> {
     if (typeof status !== 'string') throw new InvalidStatusError(`The provided status type ${String(status)} is invalid.`)
     const endDate = checkOptionalDate(checkPlainObject(options, 'options').endDate, 'endDate')
-    const ctx = this.store.context
-    const target = await single(ctx, (db) => statusByName(ctx, db, status))
-    if (target.category === 'released') {
-      throw new InvalidStatusError(
-        `A run cannot be changed to ${target.name}: only a hold is released, by store.releaseHold (processtracker release).`,
-        { status: target.name },
-      )
+    try {
+      const changed = await writes.changeRunStatus(this.store.context, this, status, endDate)
+      this.#status = changed.status
+      if (changed.ended) this.stopHeartbeat()
+    } catch (error) {
+      this.#seen(error)
+      throw error
     }
-    await transaction(ctx, async (tx) => {
-      if (await moveRun(tx, this, target, endDate ?? ctx.adapter.now, { onlyIfActive: true })) {
-        this.#status = target.name
-        return
-      }
-      const run = await lockRun(tx, this.processTrackingId, false)
-      this.#status = run.status.name
-      // complete() / fail() on a run already there are no-ops; everything else is refused.
-      if (run.status.id === target.id && run.status.category !== 'held') return
-      throw notActive(run)
-    })
-    if (target.category !== 'active') this.stopHeartbeat()
   }
 
   /** `changeRunStatus('completed')`. */
@@ -210,15 +196,9 @@ export class ProcessTracker {
       throw new ValidationError('failRun must be true or false.', { field: 'failRun' })
     }
     const ctx = this.store.context
-    const at = checkOptionalDate(opts.endDate, 'endDate') ?? ctx.adapter.now
-    await transaction(ctx, async (tx) => {
-      const run = await lockRun(tx, this.processTrackingId)
-      await recordError(tx, run, name, description, at)
-      if (opts.failRun) {
-        await moveRun(tx, run, await statusByName(ctx, tx.db, FAILED), at)
-        this.#status = FAILED
-      }
-    })
+    const failRun = opts.failRun === true
+    await writes.raiseRunError(ctx, this, name, description, { failRun, at: checkOptionalDate(opts.endDate, 'endDate') })
+    if (failRun) this.#status = FAILED
     ctx.logger.warn({ processName: this.processName, errorType: name }, description)
     if (opts.failRun) {
       this.stopHeartbeat()
@@ -238,44 +218,7 @@ export class ProcessTracker {
     if (processingType !== undefined && processingType !== 'insert' && processingType !== 'update') {
       throw new ValidationError('Processing type not recognized.', { field: 'processingType' })
     }
-    const ctx = this.store.context
-    await transaction(ctx, async (tx) => {
-      const now = ctx.adapter.now
-      let previous = this.#recordCount
-      const update = (expectPrevious: boolean) =>
-        tx.db
-          .updateTable('process_tracking')
-          .set({
-            process_run_record_count: count,
-            ...(processingType === 'insert' ? { process_run_insert_count: count } : {}),
-            ...(processingType === 'update' ? { process_run_update_count: count } : {}),
-            update_date_time: now,
-            updated_by: ctx.auditUser,
-          })
-          .where('process_tracking_id', '=', this.processTrackingId)
-          .where('process_status_id', 'in', activeStatusIds(tx.db))
-          .$if(expectPrevious, (query) => query.where('process_run_record_count', '=', previous))
-          .executeTakeFirst()
-      // Fast path: the count this object last wrote is still the stored one (compare-and-set), so
-      // the difference is known without a locking read. Otherwise (another worker resumed this
-      // run, or it is no longer active) lock the run, read the real count, and write again.
-      if (Number((await update(true)).numUpdatedRows) === 0) {
-        previous = (await lockRun(tx, this.processTrackingId)).recordCount
-        await update(false)
-      }
-      if (count !== previous) {
-        await tx.db
-          .updateTable('process')
-          .set({
-            total_record_count: sql`total_record_count + ${count - previous}`,
-            update_date_time: now,
-            updated_by: ctx.auditUser,
-          })
-          .where('process_id', '=', this.processId)
-          .execute()
-      }
-      await recordRunning(tx, this.processTrackingId) // lineage: at most one RUNNING per 10 s, when on
-    })
+    await writes.setRecordCount(this.store.context, this, count, processingType, this.#recordCount)
     this.#recordCount = count
   }
 
@@ -291,50 +234,12 @@ export class ProcessTracker {
     if (low && high && low.getTime() > high.getTime()) {
       throw new ValidationError(`low (${low.toISOString()}) is later than high (${high.toISOString()}): give low ≤ high.`, { field: 'low' })
     }
-    const ctx = this.store.context
-    const update = (db: typeof ctx.db) =>
-      db
-        .updateTable('process_tracking')
-        .set({
-          ...(low
-            ? {
-                process_run_low_date_time: sql`case when process_run_low_date_time is null or process_run_low_date_time > ${low} then ${low} else process_run_low_date_time end`,
-              }
-            : {}),
-          ...(high
-            ? {
-                process_run_high_date_time: sql`case when process_run_high_date_time is null or process_run_high_date_time < ${high} then ${high} else process_run_high_date_time end`,
-              }
-            : {}),
-          update_date_time: ctx.adapter.now,
-          updated_by: ctx.auditUser,
-        })
-        .where('process_tracking_id', '=', this.processTrackingId)
-        .where('process_status_id', 'in', activeStatusIds(db))
-        .executeTakeFirst()
-    // One statement, unless lineage wants a RUNNING event: then both in one transaction.
-    const result = runningDue(ctx, this.processTrackingId)
-      ? await transaction(ctx, async (tx) => {
-          const updated = await update(tx.db)
-          if (Number(updated.numUpdatedRows) > 0) await recordRunning(tx, this.processTrackingId)
-          return updated
-        })
-      : await single(ctx, update)
-    if (Number(result.numUpdatedRows) === 0) throw await this.#whyNotChanged()
+    if (!(await writes.widenRunDates(this.store.context, this, low, high))) throw await this.#whyNotChanged()
   }
 
   /** Records a heartbeat now (database clock). Throws `RunNotActiveError` once the run is over. */
   async heartbeat(): Promise<void> {
-    const ctx = this.store.context
-    const result = await single(ctx, (db) =>
-      db
-        .updateTable('process_tracking')
-        .set({ last_heartbeat_date_time: ctx.adapter.now })
-        .where('process_tracking_id', '=', this.processTrackingId)
-        .where('process_status_id', 'in', activeStatusIds(db))
-        .executeTakeFirst(),
-    )
-    if (Number(result.numUpdatedRows) === 0) {
+    if (!(await writes.beat(this.store.context, this))) {
       const error = await this.#whyNotChanged()
       this.#abort.abort(error)
       this.stopHeartbeat()
@@ -441,33 +346,23 @@ export class ProcessTracker {
 
   /** The error for a guarded single-statement change that matched no row. */
   async #whyNotChanged(): Promise<Error> {
-    const ctx = this.store.context
-    const record = await single(ctx, (db) => readRunRecord(ctx, db, this.processTrackingId))
-    this.#status = record.status
-    return notActive({ processTrackingId: this.processTrackingId, processName: this.processName, status: { name: record.status } })
+    const error = await writes.whyNotChanged(this.store.context, this)
+    this.#seen(error)
+    return error
+  }
+
+  /** Remembers the status a refusal reports. */
+  #seen(error: unknown): void {
+    if (error instanceof RunNotActiveError && typeof error.details.status === 'string') this.#status = error.details.status
   }
 
   async #completeIfActive(): Promise<void> {
-    const ctx = this.store.context
-    await transaction(ctx, async (tx) => {
-      const run = await lockRun(tx, this.processTrackingId, false)
-      if (run.status.category !== 'active') return
-      await moveRun(tx, run, await statusByName(ctx, tx.db, COMPLETED), ctx.adapter.now)
-      this.#status = COMPLETED
-    })
+    if (await writes.completeIfActive(this.store.context, this)) this.#status = COMPLETED
     this.stopHeartbeat()
   }
 
   async #failIfActive(errorType: string, description: string): Promise<void> {
-    const ctx = this.store.context
-    await transaction(ctx, async (tx) => {
-      const run = await lockRun(tx, this.processTrackingId, false)
-      if (run.status.category !== 'active') return
-      const now = ctx.adapter.now
-      await recordError(tx, run, errorType, description, now)
-      await moveRun(tx, run, await statusByName(ctx, tx.db, FAILED), now)
-      this.#status = FAILED
-    })
+    if (await writes.failIfActive(this.store.context, this, errorType, description)) this.#status = FAILED
     this.stopHeartbeat()
   }
 }

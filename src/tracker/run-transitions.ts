@@ -7,6 +7,7 @@ import { recordHoldIfStreakReached } from './hold.ts'
 import { recordStatusChange } from '../lineage/record.ts'
 import { LOOKUP, requireId } from './lookup-ids.ts'
 import { statusById } from './statuses.ts'
+import { activeStatusIds } from './predicates.ts'
 
 /**
  * A time the tracker stamps on a run: a caller's explicit date, or `ctx.adapter.now` — the
@@ -66,9 +67,6 @@ export function notActive(run: { processTrackingId: number; processName: string;
   )
 }
 
-/** The ids of the statuses a run can still be changed in: a subquery for guarded updates. */
-export const activeStatusIds = (db: Tx['db']) =>
-  db.selectFrom('process_status_lkup').select('process_status_id').where('process_status_category', '=', 'active')
 
 /**
  * Moves a run to `status`. Succeeded and failed statuses end the run: its end time and the

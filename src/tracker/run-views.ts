@@ -7,7 +7,7 @@ import { toBool, toDate, toDateOrThrow, toNumberOrNull } from '../store/values.t
 import { LOOKUP, findRowId, requireId } from './lookup-ids.ts'
 import type { RunInfo } from './reading.ts'
 import { CHUNK, checkPageLimit } from './paging.ts'
-import { activeStatusIds } from './run-transitions.ts'
+import { activeStatusIds } from './predicates.ts'
 import { statusByName } from './statuses.ts'
 import { checkId, checkIntegerInRange, checkName, checkOptionalDate, checkPlainObject, describe } from './validation.ts'
 

@@ -1,6 +1,6 @@
 import type { StoreContext } from '../store/context.ts'
 import { single } from '../store/transaction.ts'
-import { activeStatusIds } from './run-transitions.ts'
+import { activeStatusIds } from './predicates.ts'
 
 /** How much a store holds: what `processtracker info` and the dashboard's header show. */
 export interface StoreCounts {
