@@ -107,6 +107,9 @@ export function createContext(globals: GlobalOptions, output: Output, env: NodeJ
         configLocation: globals.config,
         schema: globals.schema,
         env,
+        // The home folder of the environment the command was given, as os.homedir() reads it from the
+        // process's own: the same store for the binary, and an injectable one for in-process callers.
+        ...(env.HOME === undefined || env.HOME === '' ? {} : { homeDir: env.HOME }),
         logger: cliLogger(output, globals.debug === true),
         ...extra,
       })

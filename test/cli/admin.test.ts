@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker, type DataStore } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
-import { cleanEnv, cli, requireBuild, storeArgs, tempHome, type CliResult } from './cli.ts'
+import { cleanEnv, storeArgs, tempHome, type CliResult } from './cli.ts'
+import { runInProcess } from './in-process.ts'
 
 /** A `runs --json` row as it arrives: dates are ISO strings. */
 interface RunRow {
@@ -24,12 +25,11 @@ for (const dialect of DIALECTS) {
     let pt: (...args: string[]) => Promise<CliResult>
 
     beforeAll(() => {
-      requireBuild()
       database = isolated.database
       store = isolated.store
       home = tempHome()
       const env = cleanEnv(home.path)
-      pt = (...args) => cli([...storeArgs(database), ...args], env)
+      pt = (...args) => runInProcess([...storeArgs(database), ...args], { env })
     })
     afterAll(() => {
       home.dispose()

@@ -1,28 +1,21 @@
 /**
  * Runs the BUILT `processtracker` command (bin/processtracker.js → dist/cli/main.js) as a user would:
  * a subprocess with a clean environment (PATH and an empty HOME only, so no PROCESS_TRACKER_* variable
- * or home config of the machine leaks in). `npm test` builds first; run `npm run build` before
- * `vitest run test/cli` on its own.
+ * or home config of the machine leaks in). `npm test` builds first; a stale dist/ fails the test
+ * (support/build.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { requireBuild } from '../support/build.ts'
 import type { IsolatedDatabase } from '../support/dialects.ts'
+
+export { requireBuild }
 
 /** The command's entry point, as npm links it. */
 export const BIN = fileURLToPath(new URL('../../bin/processtracker.js', import.meta.url))
-const BUILT_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
-const SOURCE_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-
-/** Fails loudly when the command was not built, or was built before its source last changed. */
-export function requireBuild(): void {
-  if (!existsSync(BUILT_MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` before the CLI tests.')
-  if (statSync(BUILT_MAIN).mtimeMs < statSync(SOURCE_MAIN).mtimeMs) {
-    throw new Error('dist/cli/main.js is older than src/cli/main.ts: run `npm run build` before the CLI tests.')
-  }
-}
 
 /** What a finished command left behind. */
 export interface CliResult {
@@ -55,6 +48,7 @@ export function storeArgs(database: IsolatedDatabase): string[] {
 
 /** Starts the command; the caller waits with {@link finished}. */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): { child: ChildProcess; result: Promise<CliResult> } {
+  requireBuild()
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataStore } from '../../src/index.ts'
-import { cleanEnv, cli, requireBuild, tempHome } from './cli.ts'
+import { cleanEnv, tempHome } from './cli.ts'
+import { runInProcess } from './in-process.ts'
 
 /** The demo always uses its own temporary SQLite store, so it runs once, not per dialect. */
 describe('processtracker demo', () => {
@@ -10,7 +11,6 @@ describe('processtracker demo', () => {
   let env: NodeJS.ProcessEnv
 
   beforeAll(() => {
-    requireBuild()
     home = tempHome()
     // A store in the environment that the demo must leave alone.
     env = cleanEnv(home.path, { PROCESS_TRACKER_DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/none' })
@@ -20,7 +20,7 @@ describe('processtracker demo', () => {
   })
 
   it('runs the tour and exits 0: extracts between processes, dependency refusal, on hold and release, the runs table', async () => {
-    const result = await cli(['demo'], env)
+    const result = await runInProcess(['demo'], { env })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const out = result.stdout
@@ -38,7 +38,7 @@ describe('processtracker demo', () => {
   })
 
   it('--keep keeps the store and prints its path', async () => {
-    const result = await cli(['demo', '--keep'], env)
+    const result = await runInProcess(['demo', '--keep'], { env })
     expect(result.code).toBe(0)
     const path = /The store is kept: (.+)$/m.exec(result.stdout)?.[1]
     expect(path).toBeDefined()
@@ -59,7 +59,7 @@ describe('processtracker demo', () => {
   })
 
   it('--json prints the runs as JSON only', async () => {
-    const result = await cli(['--json', 'demo'], env)
+    const result = await runInProcess(['--json', 'demo'], { env })
     expect(result.code).toBe(0)
     const parsed = JSON.parse(result.stdout) as { store: string | null; runs: unknown[] }
     expect(parsed.store).toBeNull()

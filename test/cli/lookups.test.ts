@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProcessOnHoldError, ProcessTracker, type DataStore } from '../../src/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
-import { cleanEnv, cli, requireBuild, stackLines, storeArgs, tempHome, type CliResult } from './cli.ts'
+import { cleanEnv, stackLines, storeArgs, tempHome, type CliResult } from './cli.ts'
+import { runInProcess } from './in-process.ts'
 
 const PROTECTED_UPDATE = 'Error: The item could not be updated because it is a protected record.'
 const PROTECTED_DELETE = 'Error: The item could not be deleted because it is a protected record.'
@@ -14,11 +15,10 @@ for (const dialect of DIALECTS) {
     let pt: (...args: string[]) => Promise<CliResult>
 
     beforeAll(async () => {
-      requireBuild()
       database = await createIsolatedDatabase(dialect)
       home = tempHome()
       const env = cleanEnv(home.path)
-      pt = (...args) => cli([...storeArgs(database), ...args], env)
+      pt = (...args) => runInProcess([...storeArgs(database), ...args], { env })
       // Any command creates the schema; setup says so explicitly. Its --overwrite runs last (below).
       expect((await pt('setup')).code).toBe(0)
       store = await database.open()
@@ -47,7 +47,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('creates, renames and deletes the simple topics, case-insensitively', async () => {
-      // One topic per subprocess chain, all at once: they touch different tables.
+      // One topic per command chain, all at once: they touch different tables.
       const topics = ['actor', 'Error Type', 'EXTRACT STATUS', 'process type', 'Source', 'tool']
       await Promise.all(topics.map(async (topic) => {
         const create = await pt('create', '-t', topic, '-n', `cli ${topic}`)

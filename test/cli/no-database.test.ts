@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VERSION } from '../../src/index.ts'
-import { cleanEnv, cli, requireBuild, stackLines, tempHome } from './cli.ts'
+import { cleanEnv, cli, stackLines, tempHome, type CliResult } from './cli.ts'
+import { runInProcess } from './in-process.ts'
 
 /** The commands that must work on a machine with no data store at all. */
 describe('processtracker without a database', () => {
@@ -10,7 +11,6 @@ describe('processtracker without a database', () => {
   let env: NodeJS.ProcessEnv
 
   beforeAll(() => {
-    requireBuild()
     home = tempHome()
     env = cleanEnv(home.path)
   })
@@ -18,13 +18,16 @@ describe('processtracker without a database', () => {
     home.dispose()
   })
 
+  /** In-process through the program's entry; the last test runs the binary itself. */
+  const pt = (args: string[], environment = env): Promise<CliResult> => runInProcess(args, { env: environment })
+
   const noStoreCreated = () => {
     expect(existsSync(join(home.path, '.process_tracker'))).toBe(false)
     expect(readdirSync(home.path)).toEqual([])
   }
 
   it('--help prints usage, every command and examples on stdout, exit 0', async () => {
-    const result = await cli(['--help'], env)
+    const result = await pt(['--help'])
     expect(result.code).toBe(0)
     for (const command of ['setup', 'create', 'update', 'delete', 'encrypt', 'run', 'report', 'runs', 'why', 'reap', 'fail', 'demo', 'info', 'processes', 'show', 'graph', 'release', 'apply', 'extracts']) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'))
@@ -36,7 +39,7 @@ describe('processtracker without a database', () => {
 
   it('help of a command teaches with examples', async () => {
     for (const args of [['run', '--help'], ['help', 'create'], ['setup', '-h']]) {
-      const result = await cli(args, env)
+      const result = await pt(args)
       expect(result.code).toBe(0)
       expect(result.stdout).toContain('Example')
     }
@@ -44,36 +47,36 @@ describe('processtracker without a database', () => {
   })
 
   it('--version prints the package version on stdout', async () => {
-    const result = await cli(['--version'], env)
+    const result = await pt(['--version'])
     expect(result.code).toBe(0)
     expect(result.stdout.trim()).toBe(VERSION)
     noStoreCreated()
   })
 
   it('encrypt prints exactly the Python lines: the value on stdout, the two others on stderr', async () => {
-    const result = await cli(['encrypt', '-p', 'MySecretPassword'], env)
+    const result = await pt(['encrypt', '-p', 'MySecretPassword'])
     expect(result.code).toBe(0)
     expect(result.stdout).toBe('Encrypted password is now: Encrypted wqfCvsKKwpzCrsOYw4rCvsKBwrHCrMOawr_DlcOZwro=\n')
     expect(result.stderr).toBe(
       "Attempting to encrypt the provided password.\nWhen storing in your config file, please be sure to include 'Encrypted ' as well as the hash.\n",
     )
-    const long = await cli(['encrypt', '--password', 'MySecretPassword'], env)
+    const long = await pt(['encrypt', '--password', 'MySecretPassword'])
     expect(long.stdout).toBe(result.stdout)
     noStoreCreated()
   })
 
   it('encrypt --quiet leaves only the value; --json gives it as JSON', async () => {
-    const quiet = await cli(['--quiet', 'encrypt', '-p', 'MySecretPassword'], env)
+    const quiet = await pt(['--quiet', 'encrypt', '-p', 'MySecretPassword'])
     expect(quiet.stderr).toBe('')
     expect(quiet.stdout).toContain('Encrypted password is now: Encrypted ')
-    const json = await cli(['--json', 'encrypt', '-p', 'MySecretPassword'], env)
+    const json = await pt(['--json', 'encrypt', '-p', 'MySecretPassword'])
     expect(JSON.parse(json.stdout)).toEqual({ encrypted: 'Encrypted wqfCvsKKwpzCrsOYw4rCvsKBwrHCrMOawr_DlcOZwro=' })
     noStoreCreated()
   })
 
   it('usage errors exit 2 with one clear line and no stack: missing option, unknown command, unknown option', async () => {
     for (const args of [['encrypt'], ['frobnicate'], ['runs', '--bogus'], ['create', '-n', 'x'], ['setup', '-o', 'maybe']]) {
-      const result = await cli(args, env)
+      const result = await pt(args)
       expect(result.code, args.join(' ')).toBe(2)
       expect(result.stderr).toMatch(/^Error: /)
       expect(stackLines(result.stderr)).toEqual([])
@@ -83,19 +86,19 @@ describe('processtracker without a database', () => {
   })
 
   it('no command at all shows the help and is a usage error', async () => {
-    const result = await cli([], env)
+    const result = await pt([])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('Usage: processtracker')
   })
 
   it('a bad --url is exit 1, one line, no stack trace, no password; --debug adds the stack', async () => {
-    const result = await cli(['--url', 'oracle://scott:tiger@db/orcl', 'runs'], env)
+    const result = await pt(['--url', 'oracle://scott:tiger@db/orcl', 'runs'])
     expect(result.code).toBe(1)
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
     expect(result.stderr).toMatch(/^Error: .*not supported/)
     expect(result.stderr).not.toContain('tiger')
     expect(stackLines(result.stderr)).toEqual([])
-    const debug = await cli(['--debug', '--url', 'oracle://scott:tiger@db/orcl', 'runs'], env)
+    const debug = await pt(['--debug', '--url', 'oracle://scott:tiger@db/orcl', 'runs'])
     expect(debug.code).toBe(1)
     expect(stackLines(debug.stderr).length).toBeGreaterThan(0)
     expect(debug.stderr).not.toContain('tiger')
@@ -103,7 +106,7 @@ describe('processtracker without a database', () => {
   })
 
   it('an unreachable server never prints its password', async () => {
-    const result = await cli(['--url', 'postgres://pt:s3cretpw@127.0.0.1:1/none', 'runs'], env)
+    const result = await pt(['--url', 'postgres://pt:s3cretpw@127.0.0.1:1/none', 'runs'])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/^Error: /)
     expect(result.stderr).not.toContain('s3cretpw')
@@ -113,16 +116,32 @@ describe('processtracker without a database', () => {
   it('without --url or config, commands use the default SQLite store under HOME; reading never creates it', async () => {
     const own = tempHome()
     try {
-      const read = await cli(['runs'], cleanEnv(own.path))
+      const read = await pt(['runs'], cleanEnv(own.path))
       expect(read.code).toBe(1)
       expect(read.stderr).toContain('processtracker setup')
       expect(readdirSync(own.path)).toEqual([])
-      expect((await cli(['setup'], cleanEnv(own.path))).code).toBe(0)
-      const result = await cli(['runs'], cleanEnv(own.path))
+      expect((await pt(['setup'], cleanEnv(own.path))).code).toBe(0)
+      const result = await pt(['runs'], cleanEnv(own.path))
       expect(result.code).toBe(0)
       expect(existsSync(join(own.path, '.process_tracker', 'process_tracker.db'))).toBe(true)
     } finally {
       own.dispose()
     }
+  })
+
+  it('the built binary: --version, a usage error and a bad --url keep their exit codes and output', async () => {
+    const version = await cli(['--version'], env)
+    expect(version.code).toBe(0)
+    expect(version.stdout.trim()).toBe(VERSION)
+    const usage = await cli(['runs', '--bogus'], env)
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toMatch(/^Error: /)
+    expect(usage.stdout).toBe('')
+    const bad = await cli(['--url', 'oracle://scott:tiger@db/orcl', 'runs'], env)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    expect(bad.stderr).not.toContain('tiger')
+    expect(stackLines(bad.stderr)).toEqual([])
+    noStoreCreated()
   })
 })

@@ -4,13 +4,15 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { RunNotActiveError, ValidationError, type DataStore } from '../../src/index.ts'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
 import { listExtractHistory } from '../../src/extract/history.ts'
-import { claimExtracts } from '../../src/extract/run-extract-methods.ts'
-import { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import { claimExtracts } from '../../src/api/run-extract-methods.ts'
+import { ProcessTracker } from '../../src/api/process-tracker.ts'
+import { requireBuild } from '../support/build.ts'
 import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { startRun, storedStatuses, uniqueName } from './helpers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 const WORKER = fileURLToPath(new URL('./claim-worker.mjs', import.meta.url))
 
@@ -32,7 +34,7 @@ async function seedPool(run: ProcessTracker, locationName: string, count: number
 
 /** Claim columns of extracts: who holds each. */
 async function claimers(store: DataStore, ids: number[]): Promise<Record<number, number | null>> {
-  const rows = await store.context.db
+  const rows = await contextOf(store).db
     .selectFrom('extract_tracking')
     .select(['extract_id', 'extract_claim_process_tracking_id'])
     .where('extract_id', 'in', ids)
@@ -49,6 +51,7 @@ interface WorkerResult {
 
 /** Starts one claim worker (an OS process on the built package); resolves once it is ready. */
 async function startWorker(options: IsolatedDatabase['options'], locationName: string) {
+  requireBuild()
   const child = spawn(process.execPath, [WORKER, JSON.stringify({ options, processName: uniqueName('claimer'), locationName, limit: 2 })], {
     stdio: ['pipe', 'pipe', 'pipe'],
   })
@@ -99,7 +102,7 @@ for (const dialect of DIALECTS) {
         null,
         null,
       ])
-      const history = await listExtractHistory(store.context, ids[0] ?? 0)
+      const history = await listExtractHistory(contextOf(store), ids[0] ?? 0)
       expect(history.map((h) => [h.status, h.processTrackingId])).toEqual([
         ['ready', writer.processTrackingId],
         ['loading', loader.processTrackingId],
@@ -155,7 +158,7 @@ for (const dialect of DIALECTS) {
       const ids = pool.map((e) => e.extractId)
       expect(Object.values(await storedStatuses(store, ids))).toEqual(['loaded', 'ready', 'ready'])
       expect(Object.values(await claimers(store, ids))).toEqual([null, null, null])
-      const history = await listExtractHistory(store.context, ids[1] ?? 0)
+      const history = await listExtractHistory(contextOf(store), ids[1] ?? 0)
       expect(history.map((h) => [h.status, h.processTrackingId])).toEqual([
         ['ready', writer.processTrackingId],
         ['loading', loader.processTrackingId],
@@ -202,7 +205,7 @@ for (const dialect of DIALECTS) {
       for (const result of results) {
         for (const id of result.claimed) expect(holders[id]).toBe(result.processTrackingId)
       }
-      const loadingEvents = await store.context.db
+      const loadingEvents = await contextOf(store).db
         .selectFrom('extract_status_history as h')
         .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'h.extract_status_id')
         .select(['h.extract_id'])

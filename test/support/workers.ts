@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { requireBuild } from './build.ts'
 
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url))
 
@@ -23,6 +24,7 @@ export class Worker {
   #stderr = ''
 
   constructor(options: { url: string; schema?: string }) {
+    requireBuild()
     this.child = spawn(process.execPath, [WORKER, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.stderr.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()))
     createInterface({ input: this.child.stdout }).on('line', (line) => {

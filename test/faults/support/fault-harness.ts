@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
+import { requireBuild } from '../../support/build.ts'
 
 const WORKER = fileURLToPath(new URL('./fault-worker.mjs', import.meta.url))
 
@@ -122,6 +123,7 @@ export class FaultFleet {
 
   /** Starts `count` workers and waits until each has opened its store. */
   async spawn(count: number, extra: Partial<WorkerSettings> = {}): Promise<ChildProcessWithoutNullStreams[]> {
+    requireBuild() // the workers run dist/
     const started: Promise<void>[] = []
     const children: ChildProcessWithoutNullStreams[] = []
     for (let i = 0; i < count; i++) {
