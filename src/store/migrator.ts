@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import type { Db, DialectAdapter } from './dialect/adapter.ts'
-import { MIGRATIONS, MIGRATION_TABLE, OWN_TABLES, SCHEMA_VERSION, addIndex, applyColumnsAndData, createTable, recordedVersion, seed } from './migrations/index.ts'
+import { MIGRATIONS, MIGRATION_TABLE, OWN_TABLES, SCHEMA_VERSION, applyMigration, recordedVersion, seed } from './migrations/index.ts'
+import { MIGRATION_TABLE_SQL } from './migrations/sql/migration-table.ts'
 
 /**
  * Brings the schema to {@link SCHEMA_VERSION}. The common case — already current — costs two reads
@@ -25,20 +26,12 @@ export async function migrate(db: Db, adapter: DialectAdapter, lockTimeoutMs: nu
           { tables: inTheWay },
         )
       }
-      await locked.schema
-        .createTable(MIGRATION_TABLE)
-        .ifNotExists()
-        .addColumn('version', 'integer', (c) => c.primaryKey())
-        .addColumn('name', adapter.columnType({ kind: 'str', length: 250 }), (c) => c.notNull())
-        .addColumn('applied_date_time', adapter.columnType({ kind: 'timestamp' }), (c) => c.notNull().defaultTo(adapter.nowDefault))
-        .execute()
+      for (const statement of MIGRATION_TABLE_SQL[adapter.dialect]) await adapter.executeMigrationStatement(locked, statement)
     }
     assertNotNewer(version)
     for (const migration of MIGRATIONS) {
       if (migration.version <= version) continue
-      for (const table of migration.tables) await createTable(locked, adapter, table)
-      for (const index of migration.indexes ?? []) await addIndex(locked, adapter, index)
-      await applyColumnsAndData(locked, adapter, migration)
+      await applyMigration(locked, adapter, migration)
       await locked.insertInto(MIGRATION_TABLE).values({ version: migration.version, name: migration.name }).execute()
     }
     await seed(locked, adapter, VERSION)

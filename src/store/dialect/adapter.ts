@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type {
   ColumnDefinitionBuilder,
   CreateIndexBuilder,
@@ -6,6 +5,7 @@ import type {
   ColumnDataType,
   Expression,
   Dialect as KyselyDialect,
+  DialectAdapter as KyselyDialectAdapter,
   InsertQueryBuilder,
   InsertResult,
   Kysely,
@@ -56,9 +56,16 @@ export type AnyInsert = InsertQueryBuilder<Database, any, InsertResult>
 /**
  * Everything that differs between SQLite, PostgreSQL and MySQL/MariaDB, in one place. Code above the
  * store never asks which database it talks to: it asks the adapter for the clause it needs.
+ * `AdapterBase` (adapter-base.ts) holds the defaults; each dialect's adapter lists only what differs.
  */
 export interface DialectAdapter {
+  /** Which database this adapter speaks to. */
   readonly dialect: Dialect
+  /**
+   * Kysely's own adapter for the dialect: what Kysely already knows about it (`supportsReturning`,
+   * `supportsTransactionalDdl`, …) is read from there, not declared again.
+   */
+  readonly kysely: KyselyDialectAdapter
 
   /**
    * The Kysely dialect for a connection, the statement that opens a transaction, and value rewrites.
@@ -91,8 +98,8 @@ export interface DialectAdapter {
    * undefined when the row was there already (or a concurrent transaction inserted it first).
    */
   insertIgnoringReturningId(query: AnyInsert, idColumn: string): Promise<number | undefined>
-  /** Whether a multi-row INSERT can say which rows it created (RETURNING): not on MySQL. */
-  readonly returnsInsertedRows: boolean
+  /** Whether an INSERT or UPDATE can return rows (RETURNING): not on MySQL. Kysely's own fact. */
+  readonly supportsReturning: boolean
   /** CREATE INDEX that tolerates an existing index where the database can say so (not MySQL). */
   createIndexIfNotExists(builder: CreateIndexBuilder): CreateIndexBuilder
   /** SELECT … FOR UPDATE on servers; SQLite already holds the write lock (`begin immediate`). */
@@ -104,10 +111,17 @@ export interface DialectAdapter {
 
   /** Runs `work` while holding the cross-process migration lock. */
   withMigrationLock<T>(db: Db, lockTimeoutMs: number, work: (db: Db) => Promise<T>): Promise<T>
+  /**
+   * Runs one statement of a frozen migration. Where DDL is not transactional (MySQL) a migration
+   * killed half-way is run again over its own work, so "already exists" counts as done there.
+   */
+  executeMigrationStatement(db: Db, statement: string): Promise<void>
   /** Checks the server version and prepares the namespace (PostgreSQL schema). */
   prepare(db: Db, options: AdapterOptions): Promise<void>
   /** Names the tables in the working namespace. */
   listTables(db: Db): Promise<string[]>
+  /** Names the columns of one table in the working namespace. */
+  listColumns(db: Db, table: string): Promise<string[]>
   /** What a driver error means, or null. */
   classifyError(error: unknown): DbErrorKind | null
 }
@@ -181,21 +195,4 @@ export function versionAtLeast(actual: string, minimum: string): boolean {
     if (x !== y) return x > y
   }
   return true
-}
-
-/** Inserts through `ON CONFLICT DO NOTHING` and `RETURNING`: what PostgreSQL and SQLite share. */
-export const ON_CONFLICT_INSERTS: Pick<
-  DialectAdapter,
-  'insertIgnoringDuplicates' | 'insertIgnoringReturningId' | 'returnsInsertedRows' | 'createIndexIfNotExists'
-> = {
-  insertIgnoringDuplicates: (query) => query.onConflict((conflict) => conflict.doNothing()),
-  async insertIgnoringReturningId(query, idColumn) {
-    const row = await query
-      .onConflict((conflict) => conflict.doNothing())
-      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
-      .executeTakeFirst()
-    return row ? Number(row.id) : undefined
-  },
-  returnsInsertedRows: true,
-  createIndexIfNotExists: (builder) => builder.ifNotExists(),
 }

@@ -1,8 +1,17 @@
-import { CompiledQuery, MysqlDialect, sql, type DatabaseConnection } from 'kysely'
+import {
+  CompiledQuery,
+  MysqlAdapter,
+  MysqlDialect,
+  sql,
+  type CreateIndexBuilder,
+  type CreateTableBuilder,
+  type DatabaseConnection,
+  type RawBuilder,
+} from 'kysely'
 import { ConfigError, DatabaseUnavailableError } from '../../errors.ts'
-import type { ColumnSpec } from '../migrations/table-spec.ts'
 import type { Pool, PoolConnection } from 'mysql2'
-import { resolveSsl } from '../../config/connection-spec.ts'
+import { resolveSsl, type ConnectionSpec } from '../../config/connection-spec.ts'
+import { loadDriver } from '../load-driver.ts'
 import {
   NETWORK_ERROR_CODES,
   StatementTimeout,
@@ -10,20 +19,29 @@ import {
   errorField,
   isConnectionLost,
   versionAtLeast,
+  type AdapterOptions,
+  type AnyInsert,
+  type Db,
+  type DbErrorKind,
   type DialectAdapter,
 } from './adapter.ts'
-
+import { AdapterBase } from './adapter-base.ts'
 
 /**
  * MySQL ≥ 8.0.1 and MariaDB ≥ 10.6 through mysql2. Sessions run in UTC (`timezone: 'Z'` on the
  * driver, `time_zone` on the server) and with `innodb_lock_wait_timeout` from `lockTimeoutMs`.
  * Tables use utf8mb4 with a binary collation so names compare exactly, as on the other databases.
  */
-export const mysqlAdapter: DialectAdapter = {
-  dialect: 'mysql',
+class MysqlStoreAdapter extends AdapterBase {
+  readonly dialect = 'mysql'
+  readonly kysely = new MysqlAdapter()
+  protected override readonly columnTypes = { timestamp: sql`datetime(3)`, decimal: sql`decimal(24, 6)` }
+  protected override readonly namespace = sql<string>`database()`
+  readonly nowDefault = sql`(utc_timestamp(3))`
+  readonly now = sql<Date>`utc_timestamp(3)`
 
-  async createDialect(spec, options) {
-    const { createPool } = await import('mysql2')
+  async createDialect(spec: ConnectionSpec, options: AdapterOptions) {
+    const { createPool } = await loadDriver('mysql2', () => import('mysql2'))
     if (spec.dialect !== 'mysql') throw new Error('mysql adapter needs a mysql connection')
     const lockWaitSeconds = Math.max(1, Math.ceil(options.lockTimeoutMs / 1000))
     const limit = options.statementTimeoutMs
@@ -70,48 +88,34 @@ export const mysqlAdapter: DialectAdapter = {
         },
       }),
     }
-  },
+  }
 
-  columnType(column: ColumnSpec) {
-    switch (column.kind) {
-      case 'id':
-      case 'int':
-        return 'integer'
-      case 'bigint':
-        return 'bigint'
-      case 'bool':
-        return 'boolean'
-      case 'str':
-        return sql`varchar(${sql.raw(String(column.length ?? 250))})`
-      case 'timestamp':
-        return sql`datetime(3)`
-      case 'decimal':
-        return sql`decimal(24, 6)`
-    }
-  },
-  idColumn: (builder) => builder.primaryKey().autoIncrement(),
-  finishTable: (builder) => builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`),
-  nowDefault: sql`(utc_timestamp(3))`,
-  now: sql<Date>`utc_timestamp(3)`,
-  secondsSince: (column) => sql<number>`(timestampdiff(microsecond, ${sql.ref(column)}, utc_timestamp(3)) / 1000000.0)`,
+  override finishTable<T extends string, C extends string>(builder: CreateTableBuilder<T, C>): CreateTableBuilder<T, C> {
+    return builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`)
+  }
 
-  async insertReturningId(query) {
-    const result = await query.executeTakeFirstOrThrow()
-    return Number(result.insertId)
-  },
-  insertIgnoringDuplicates: (query) => query.ignore(),
-  async insertIgnoringReturningId(query) {
+  secondsSince(column: string): RawBuilder<number> {
+    return sql<number>`(timestampdiff(microsecond, ${sql.ref(column)}, utc_timestamp(3)) / 1000000.0)`
+  }
+
+  override insertIgnoringDuplicates(query: AnyInsert): AnyInsert {
+    return query.ignore()
+  }
+
+  override async insertIgnoringReturningId(query: AnyInsert): Promise<number | undefined> {
     // No RETURNING through Kysely's MySQL dialect: an INSERT IGNORE that skipped reports 0 rows.
     const result = await query.ignore().executeTakeFirst()
     const created = Number(result.numInsertedOrUpdatedRows ?? 0) > 0 && result.insertId !== undefined
     return created ? Number(result.insertId) : undefined
-  },
-  returnsInsertedRows: false,
-  // MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has), and its DDL is not transactional: a
-  // migration killed half-way is resumed over its own work, so an index that exists (1061,
-  // ER_DUP_KEYNAME) counts as created.
-  createIndexIfNotExists: (builder) =>
-    new Proxy(builder, {
+  }
+
+  /**
+   * MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has), and its DDL is not transactional: a
+   * migration killed half-way is resumed over its own work, so an index that exists (1061,
+   * ER_DUP_KEYNAME) counts as created.
+   */
+  override createIndexIfNotExists(builder: CreateIndexBuilder): CreateIndexBuilder {
+    return new Proxy(builder, {
       get(target, property, receiver) {
         if (property !== 'execute') return Reflect.get(target, property, receiver) as unknown
         return async () => {
@@ -122,12 +126,24 @@ export const mysqlAdapter: DialectAdapter = {
           }
         }
       },
-    }),
-  forUpdate: (query) => query.forUpdate(),
-  forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
-  forUpdateNoWait: (query) => query.forUpdate().noWait(),
+    })
+  }
 
-  async withMigrationLock(db, lockTimeoutMs, work) {
+  /**
+   * DDL is not transactional here: a frozen migration killed half-way is run again from its first
+   * statement, so a column (1060, ER_DUP_FIELDNAME) or index (1061, ER_DUP_KEYNAME) that exists
+   * counts as made. Tables are created with IF NOT EXISTS.
+   */
+  override async executeMigrationStatement(db: Db, statement: string): Promise<void> {
+    try {
+      await sql.raw(statement).execute(db)
+    } catch (error) {
+      const errno = errorField(error, 'errno')
+      if (errno !== 1060 && errno !== 1061) throw error
+    }
+  }
+
+  override async withMigrationLock<T>(db: Db, lockTimeoutMs: number, work: (db: Db) => Promise<T>): Promise<T> {
     // MySQL commits DDL implicitly, so a transaction cannot hold the lock: a named session lock on
     // one pinned connection does. The server releases it if this process dies mid-migration.
     return db.connection().execute(async (connection) => {
@@ -147,9 +163,9 @@ export const mysqlAdapter: DialectAdapter = {
         await sql`select release_lock(concat('processtracker.migrate.', database()))`.execute(connection)
       }
     })
-  },
+  }
 
-  async prepare(db) {
+  async prepare(db: Db): Promise<void> {
     const { rows } = await sql<{ version: string }>`select version() as version`.execute(db)
     const version = rows[0]?.version ?? '0'
     const mariadb = /mariadb/i.test(version)
@@ -159,15 +175,9 @@ export const mysqlAdapter: DialectAdapter = {
         `${mariadb ? 'MariaDB' : 'MySQL'} ${version} is too old: processtracker needs ${mariadb ? 'MariaDB' : 'MySQL'} ${minimum} or newer.`,
       )
     }
-  },
+  }
 
-  async listTables(db) {
-    const { rows } = await sql<{ name: string }>`
-      select table_name as name from information_schema.tables where table_schema = database()`.execute(db)
-    return rows.map((row) => row.name)
-  },
-
-  classifyError(error) {
+  classifyError(error: unknown): DbErrorKind | null {
     const errno = errorField(error, 'errno')
     const code = errorField(error, 'code')
     if (errno === 1062) return 'unique'
@@ -187,8 +197,11 @@ export const mysqlAdapter: DialectAdapter = {
     }
     if (isConnectionLost(error)) return 'unavailable'
     return null
-  },
+  }
 }
+
+/** The MySQL/MariaDB adapter every MySQL or MariaDB store uses. */
+export const mysqlAdapter: DialectAdapter = new MysqlStoreAdapter()
 
 /**
  * The server's own statement limit: MariaDB's `max_statement_time` (every statement); MySQL has only

@@ -1,17 +1,22 @@
-import { PostgresDialect, sql } from 'kysely'
+import { PostgresAdapter, PostgresDialect, sql, type ColumnDefinitionBuilder, type RawBuilder } from 'kysely'
 import type pg from 'pg'
 import { ConfigError } from '../../errors.ts'
-import type { ColumnSpec } from '../migrations/table-spec.ts'
+import type { ConnectionSpec } from '../../config/connection-spec.ts'
+import { loadDriver } from '../load-driver.ts'
 import { resolveSsl } from '../../config/connection-spec.ts'
 import {
   NETWORK_ERROR_CODES,
-  ON_CONFLICT_INSERTS,
   StatementTimeout,
   driverLimitMs,
   errorField,
   isConnectionLost,
+  type AdapterOptions,
+  type AnyInsert,
+  type Db,
+  type DbErrorKind,
   type DialectAdapter,
 } from './adapter.ts'
+import { AdapterBase } from './adapter-base.ts'
 import { nameStatements } from './postgres-statements.ts'
 
 // Counts are bigint (int8) and sizes numeric: parse them to numbers at the driver, once, instead of
@@ -30,10 +35,14 @@ const pgTypes = (types: typeof pg.types) => ({
  * PostgreSQL through node-postgres. Sessions run in UTC with `lock_timeout` set at connect time, so a
  * blocked `SELECT … FOR UPDATE` fails with 55P03 after `lockTimeoutMs` instead of hanging.
  */
-export const postgresAdapter: DialectAdapter = {
-  dialect: 'postgresql',
+class PostgresStoreAdapter extends AdapterBase {
+  readonly dialect = 'postgresql'
+  readonly kysely = new PostgresAdapter()
+  protected override readonly columnTypes = { timestamp: sql`timestamptz(3)` }
+  readonly nowDefault = sql`now()`
+  readonly now = sql<Date>`now()`
 
-  async createDialect(spec, options) {
+  async createDialect(spec: ConnectionSpec, options: AdapterOptions) {
     if (spec.dialect !== 'postgresql') throw new Error('postgres adapter needs a postgresql connection')
     const limit = options.statementTimeoutMs
     const settings = [
@@ -45,7 +54,7 @@ export const postgresAdapter: DialectAdapter = {
       '-c TimeZone=UTC',
     ]
     if (options.schema) settings.push(`-c search_path=${quoteIdentifier(options.schema)}`)
-    const { default: pgModule } = await import('pg')
+    const { default: pgModule } = await loadDriver('pg', () => import('pg'))
     const pool = new pgModule.Pool({
       host: spec.host,
       port: spec.port,
@@ -71,41 +80,22 @@ export const postgresAdapter: DialectAdapter = {
       nameStatements(client)
     })
     return { beginSql: 'begin', kyselyDialect: new PostgresDialect({ pool }) }
-  },
+  }
 
-  columnType(column: ColumnSpec) {
-    switch (column.kind) {
-      case 'id':
-      case 'int':
-        return 'integer'
-      case 'bigint':
-        return 'bigint'
-      case 'bool':
-        return 'boolean'
-      case 'str':
-        return sql`varchar(${sql.raw(String(column.length ?? 250))})`
-      case 'timestamp':
-        return sql`timestamptz(3)`
-      case 'decimal':
-        return 'numeric'
-    }
-  },
-  idColumn: (builder) => builder.primaryKey().generatedByDefaultAsIdentity(),
-  finishTable: (builder) => builder,
-  nowDefault: sql`now()`,
-  now: sql<Date>`now()`,
-  secondsSince: (column) => sql<number>`extract(epoch from (now() - ${sql.ref(column)}))::float8`,
+  override idColumn(builder: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+    return builder.primaryKey().generatedByDefaultAsIdentity()
+  }
 
-  async insertReturningId(query, idColumn) {
+  secondsSince(column: string): RawBuilder<number> {
+    return sql<number>`extract(epoch from (now() - ${sql.ref(column)}))::float8`
+  }
+
+  override async insertReturningId(query: AnyInsert, idColumn: string): Promise<number> {
     const row = await query.returning(sql<number>`${sql.ref(idColumn)}`.as('id')).executeTakeFirstOrThrow()
     return Number(row.id)
-  },
-  ...ON_CONFLICT_INSERTS,
-  forUpdate: (query) => query.forUpdate(),
-  forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
-  forUpdateNoWait: (query) => query.forUpdate().noWait(),
+  }
 
-  async withMigrationLock(db, _lockTimeoutMs, work) {
+  override async withMigrationLock<T>(db: Db, _lockTimeoutMs: number, work: (db: Db) => Promise<T>): Promise<T> {
     // DDL is transactional in PostgreSQL: the advisory lock is held until the migration, its
     // seeds and its record commit together; a second opener waits, then finds the schema current.
     return db.transaction().execute(async (trx) => {
@@ -113,9 +103,9 @@ export const postgresAdapter: DialectAdapter = {
       await sql`select pg_advisory_xact_lock(hashtext('processtracker.migrate.' || current_schema()))`.execute(trx)
       return work(trx)
     })
-  },
+  }
 
-  async prepare(db, options) {
+  async prepare(db: Db, options: AdapterOptions): Promise<void> {
     const { rows } = await sql<{ server_version_num: string }>`show server_version_num`.execute(db)
     const versionNum = Number(rows[0]?.server_version_num ?? 0)
     if (versionNum < 130000) {
@@ -129,15 +119,9 @@ export const postgresAdapter: DialectAdapter = {
         if (errorField(error, 'code') !== '23505') throw error
       }
     }
-  },
+  }
 
-  async listTables(db) {
-    const { rows } = await sql<{ table_name: string }>`
-      select table_name from information_schema.tables where table_schema = current_schema()`.execute(db)
-    return rows.map((row) => row.table_name)
-  },
-
-  classifyError(error) {
+  classifyError(error: unknown): DbErrorKind | null {
     const code = errorField(error, 'code')
     if (typeof code !== 'string') return isConnectionLost(error) ? 'unavailable' : null
     if (code === '23505') return 'unique'
@@ -152,8 +136,11 @@ export const postgresAdapter: DialectAdapter = {
     // now, database dropped, idle session timeout), 53300 (too many connections).
     if (code.startsWith('08') || /^57P0[1-5]$/.test(code) || code === '53300' || NETWORK_ERROR_CODES.has(code)) return 'unavailable'
     return null
-  },
+  }
 }
+
+/** The PostgreSQL adapter every PostgreSQL store uses. */
+export const postgresAdapter: DialectAdapter = new PostgresStoreAdapter()
 
 /**
  * Bounds the wait for every reply on one client. The server's statement_timeout cannot fire when the

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type SqliteDatabase from 'better-sqlite3'
-import { SqliteDialect, sql } from 'kysely'
+import { SqliteAdapter, SqliteDialect, sql, type RawBuilder } from 'kysely'
 import { ConfigError } from '../../errors.ts'
-import type { ColumnSpec } from '../migrations/table-spec.ts'
-import { ON_CONFLICT_INSERTS, errorField, versionAtLeast, type DialectAdapter } from './adapter.ts'
+import type { ConnectionSpec } from '../../config/connection-spec.ts'
+import { errorField, versionAtLeast, type AdapterOptions, type AnySelect, type Db, type DbErrorKind, type DialectAdapter } from './adapter.ts'
+import { AdapterBase } from './adapter-base.ts'
 import { waitForSqliteLock, wrapSqliteDatabase } from './sqlite-connection.ts'
 
 /** SQLite keeps timestamps as sortable UTC text, the same shape `strftime('%Y-%m-%d %H:%M:%f')` gives. */
@@ -20,17 +21,22 @@ const NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
  * serialises start decisions and claims between the processes of one host; a second process waits
  * for it (up to `lockTimeoutMs`, see sqlite-connection.ts) instead of failing.
  */
-export const sqliteAdapter: DialectAdapter = {
-  dialect: 'sqlite',
+class SqliteStoreAdapter extends AdapterBase {
+  readonly dialect = 'sqlite'
+  readonly kysely = new SqliteAdapter()
+  // SQLite has no boolean, 64-bit or time types: integers and sortable text.
+  protected override readonly columnTypes = { bigint: 'integer', bool: 'integer', timestamp: 'text' } as const
+  readonly nowDefault = sql.raw(`(${NOW})`)
+  readonly now = sql<Date>`${sql.raw(NOW)}`
 
-  createDialect(spec, options) {
+  createDialect(spec: ConnectionSpec, options: AdapterOptions) {
     if (spec.dialect !== 'sqlite') throw new Error('sqlite adapter needs a sqlite connection')
     const filename = spec.filename
     // better-sqlite3 is imported by the database factory below, when the store first connects.
     return Promise.resolve({
       beginSql: 'begin immediate',
       waitForLock: waitForSqliteLock(options.lockTimeoutMs),
-      mapParameter: (value) => {
+      mapParameter: (value: unknown) => {
         if (value instanceof Date) return formatSqliteTimestamp(value)
         if (typeof value === 'boolean') return value ? 1 : 0
         return value
@@ -60,58 +66,48 @@ export const sqliteAdapter: DialectAdapter = {
         },
       }),
     })
-  },
+  }
 
-  columnType(column: ColumnSpec) {
-    switch (column.kind) {
-      case 'id':
-      case 'int':
-      case 'bigint':
-      case 'bool':
-        return 'integer'
-      case 'str':
-        return sql`varchar(${sql.raw(String(column.length ?? 250))})`
-      case 'timestamp':
-        return 'text'
-      case 'decimal':
-        return 'numeric'
-    }
-  },
-  idColumn: (builder) => builder.primaryKey().autoIncrement(),
-  finishTable: (builder) => builder,
-  nowDefault: sql.raw(`(${NOW})`),
-  now: sql<Date>`${sql.raw(NOW)}`,
-  secondsSince: (column) => sql<number>`((julianday('now') - julianday(${sql.ref(column)})) * 86400.0)`,
+  secondsSince(column: string): RawBuilder<number> {
+    return sql<number>`((julianday('now') - julianday(${sql.ref(column)})) * 86400.0)`
+  }
 
-  async insertReturningId(query) {
-    const result = await query.executeTakeFirstOrThrow()
-    return Number(result.insertId)
-  },
-  ...ON_CONFLICT_INSERTS,
-  forUpdate: (query) => query,
-  forUpdateSkipLocked: (query) => query,
-  forUpdateNoWait: (query) => query,
+  // `begin immediate` already holds the database's write lock: no row locks to take.
+  override forUpdate<O>(query: AnySelect<O>): AnySelect<O> {
+    return query
+  }
 
-  async withMigrationLock(db, _lockTimeoutMs, work) {
-    // `begin immediate` is the lock: DDL is transactional in SQLite, so the migration and its record
-    // commit together and a second process waits for the lock, then sees the schema current.
-    return db.transaction().execute((trx) => work(trx))
-  },
+  override forUpdateSkipLocked<O>(query: AnySelect<O>): AnySelect<O> {
+    return query
+  }
 
-  async prepare(db) {
+  override forUpdateNoWait<O>(query: AnySelect<O>): AnySelect<O> {
+    return query
+  }
+
+  // withMigrationLock: the default. `begin immediate` is the lock: DDL is transactional in SQLite, so
+  // the migration and its record commit together and a second process waits for the lock, then sees
+  // the schema current.
+
+  async prepare(db: Db): Promise<void> {
     const { rows } = await sql<{ version: string }>`select sqlite_version() as version`.execute(db)
     const version = rows[0]?.version ?? '0'
     if (!versionAtLeast(version, '3.35')) {
       throw new ConfigError(`SQLite ${version} is too old: processtracker needs SQLite 3.35 or newer.`)
     }
-  },
+  }
 
-  async listTables(db) {
+  override async listTables(db: Db): Promise<string[]> {
     const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)
     return rows.map((row) => row.name)
-  },
+  }
 
-  classifyError(error) {
+  override async listColumns(db: Db, table: string): Promise<string[]> {
+    const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db)
+    return rows.map((row) => row.name)
+  }
+
+  classifyError(error: unknown): DbErrorKind | null {
     const code = errorField(error, 'code')
     if (typeof code !== 'string') return null
     if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique'
@@ -119,5 +115,8 @@ export const sqliteAdapter: DialectAdapter = {
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'lock-timeout'
     if (code.startsWith('SQLITE_CANTOPEN')) return 'unavailable'
     return null
-  },
+  }
 }
+
+/** The SQLite adapter every SQLite store uses. */
+export const sqliteAdapter: DialectAdapter = new SqliteStoreAdapter()

@@ -1,6 +1,5 @@
 import { sql } from 'kysely'
 import type { Db, DialectAdapter } from '../dialect/adapter.ts'
-import { errorField } from '../dialect/adapter.ts'
 import { uuidv7 } from '../../lineage/uuid7.ts'
 import type { AddedColumns } from './index.ts'
 import { col, type TableSpec } from './table-spec.ts'
@@ -59,11 +58,24 @@ export const LINEAGE_COLUMNS: readonly AddedColumns[] = [
 
 const BATCH = 500
 
-/** Gives existing runs a UUIDv7, makes `run_uuid` unique, and lets `payload` hold any event. */
-export async function upLineage(db: Db, adapter: DialectAdapter): Promise<void> {
-  // An event with many files outgrows any varchar: the portable table spec has no text type.
+/**
+ * The schema changes the table spec cannot express: `payload` may hold any event (an event with many
+ * files outgrows any varchar, and the portable spec has no text type), and `run_uuid` is unique.
+ * Frozen since 0.2 (`sql/0005-lineage.ts` is what runs); kept as the record of how that SQL was made.
+ */
+export async function lineageDdl(db: Db, adapter: DialectAdapter): Promise<void> {
   if (adapter.dialect === 'postgresql') await sql`alter table lineage_outbox alter column payload type text`.execute(db)
   if (adapter.dialect === 'mysql') await sql`alter table lineage_outbox modify payload mediumtext null`.execute(db)
+  await adapter
+    .createIndexIfNotExists(db.schema.createIndex('process_tracking_udx_run_uuid').unique().on('process_tracking').columns(['run_uuid']))
+    .execute()
+}
+
+/**
+ * Gives existing runs a UUIDv7 (a store upgraded from schema 4 has runs without one). Plain queries,
+ * not schema helpers, so this data step is not frozen and runs after the schema changes.
+ */
+export async function backfillRunUuids(db: Db): Promise<void> {
   for (;;) {
     const rows = await db
       .selectFrom('process_tracking')
@@ -85,14 +97,5 @@ export async function upLineage(db: Db, adapter: DialectAdapter): Promise<void> 
         rows.map((row) => row.process_tracking_id),
       )
       .execute()
-  }
-  try {
-    await adapter
-      .createIndexIfNotExists(db.schema.createIndex('process_tracking_udx_run_uuid').unique().on('process_tracking').columns(['run_uuid']))
-      .execute()
-  } catch (error) {
-    // MySQL has no IF NOT EXISTS for indexes, and its DDL is not transactional: a migration
-    // interrupted after this index was made finds it here when it runs again.
-    if (errorField(error, 'errno') !== 1061) throw error
   }
 }

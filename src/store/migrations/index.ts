@@ -3,12 +3,26 @@ import type { Db, DialectAdapter } from '../dialect/adapter.ts'
 import { INITIAL_TABLES } from './0001-initial-schema.ts'
 import { HTTP_API_INDEXES, HTTP_API_TABLES } from './0003-http-api.ts'
 import { READ_INDEXES } from './0004-read-indexes.ts'
-import { LINEAGE_COLUMNS, LINEAGE_TABLES, upLineage } from './0005-lineage.ts'
+import { LINEAGE_COLUMNS, LINEAGE_TABLES, backfillRunUuids, lineageDdl } from './0005-lineage.ts'
 import { SEEDS } from './seeds.ts'
 import { DELIVERY_COLUMNS, RELEASED_STATUS } from './0002-released-and-deliveries.ts'
+import { SQL_0001 } from './sql/0001-initial-schema.ts'
+import { SQL_0002 } from './sql/0002-released-and-deliveries.ts'
+import { SQL_0003 } from './sql/0003-http-api.ts'
+import { SQL_0004 } from './sql/0004-read-indexes.ts'
+import { SQL_0005 } from './sql/0005-lineage.ts'
+import type { FrozenSql } from './sql/frozen-sql.ts'
 import type { ColumnSpec, TableSpec } from './table-spec.ts'
 
-/** A schema change, compiled into the package so nothing is read from disk at run time. */
+/**
+ * A schema change, compiled into the package so nothing is read from disk at run time.
+ *
+ * A migration is written with the portable helpers (`tables`, `indexes`, `columns`, `ddl`) while it
+ * is unreleased. At release, `scripts/freeze-migrations.ts` records the SQL those helpers produce on
+ * each dialect into `sql/NNNN-*.ts` and the migration gets `frozen`: from then on that SQL is what
+ * runs, so a later change to the helpers cannot change a released schema. The helper fields stay
+ * for the data-model document (`scripts/data-model-doc.ts`) and the list of owned tables.
+ */
 export interface Migration {
   version: number
   name: string
@@ -17,7 +31,11 @@ export interface Migration {
   indexes?: readonly AddedIndex[]
   /** Columns added to tables of earlier migrations (nullable only, so existing rows stay valid). */
   columns?: readonly AddedColumns[]
-  /** Data changes, run after the tables, indexes and columns (see {@link applyColumnsAndData}). */
+  /** Schema changes the table specs cannot express; run after tables, indexes and columns. Frozen with them. */
+  ddl?: (db: Db, adapter: DialectAdapter) => Promise<void>
+  /** The released SQL of each dialect; when set, it replaces `tables`, `indexes`, `columns` and `ddl`. */
+  frozen?: FrozenSql
+  /** Data changes (rows, not schema), run after the schema changes; never frozen (see {@link applyMigration}). */
   up?: (db: Db, adapter: DialectAdapter) => Promise<void>
 }
 
@@ -30,14 +48,18 @@ export interface AddedColumns {
 /** An index a migration adds to an existing table: `[table, index name, columns]`. */
 export type AddedIndex = readonly [table: string, name: string, columns: readonly string[]]
 
-/** Every migration, in order. Add new ones at the end; never edit a released one. */
+/**
+ * Every migration, in order. Add new ones at the end (an import and an entry); never edit a released
+ * one. A released migration has `frozen` SQL (see {@link Migration}); 1–5 were frozen at 0.2.
+ */
 export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'initial schema', tables: INITIAL_TABLES },
+  { version: 1, name: 'initial schema', tables: INITIAL_TABLES, frozen: SQL_0001 },
   {
     version: 2,
     name: 'released status, file deliveries',
     tables: [],
     columns: DELIVERY_COLUMNS,
+    frozen: SQL_0002,
     up: async (db) => {
       // A custom status named `released` made by hand in 0.1 becomes the seeded one; otherwise the
       // seed that follows every migration inserts it.
@@ -48,9 +70,9 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute()
     },
   },
-  { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES },
-  { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES },
-  { version: 5, name: 'lineage', tables: LINEAGE_TABLES, columns: LINEAGE_COLUMNS, up: upLineage },
+  { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES, frozen: SQL_0003 },
+  { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES, frozen: SQL_0004 },
+  { version: 5, name: 'lineage', tables: LINEAGE_TABLES, columns: LINEAGE_COLUMNS, ddl: lineageDdl, frozen: SQL_0005, up: backfillRunUuids },
 ]
 
 /** The newest version (versions are fixed when assigned, so the list may have gaps while 0.2 is built). */
@@ -102,31 +124,37 @@ export async function addIndex(db: Db, adapter: DialectAdapter, [table, name, co
 }
 
 /**
- * Adds a migration's columns to existing tables (skipping any already there: MySQL DDL is not
- * transactional, so a migration interrupted there is retried over its own work), then runs its
- * data changes.
+ * Applies one migration: its frozen SQL when released, else its helpers; then its data changes.
+ * Runs inside the migration lock (a transaction on SQLite and PostgreSQL; on MySQL, whose DDL is not
+ * transactional, a migration killed half-way is run again over its own work — see
+ * `DialectAdapter.executeMigrationStatement`).
  */
-export async function applyColumnsAndData(db: Db, adapter: DialectAdapter, migration: Migration): Promise<void> {
+export async function applyMigration(db: Db, adapter: DialectAdapter, migration: Migration): Promise<void> {
+  if (migration.frozen) {
+    for (const statement of migration.frozen[adapter.dialect]) await adapter.executeMigrationStatement(db, statement)
+  } else {
+    await applyHelperMigration(db, adapter, migration)
+  }
+  await migration.up?.(db, adapter)
+}
+
+/**
+ * The schema changes of an unreleased migration, built by the helpers: its tables, indexes, columns
+ * (skipping any already there: MySQL DDL is not transactional, so a migration interrupted there is
+ * retried over its own work), then its `ddl`. This is also what `scripts/freeze-migrations.ts` records.
+ */
+export async function applyHelperMigration(db: Db, adapter: DialectAdapter, migration: Migration): Promise<void> {
+  for (const table of migration.tables) await createTable(db, adapter, table)
+  for (const index of migration.indexes ?? []) await addIndex(db, adapter, index)
   for (const change of migration.columns ?? []) {
-    const existing = new Set(await listColumns(db, adapter, change.table))
+    const existing = new Set(await adapter.listColumns(db, change.table))
     for (const [name, column] of Object.entries(change.columns)) {
       if (existing.has(name)) continue
       if (!column.nullable) throw new Error(`migration ${migration.version}: ${change.table}.${name} must be nullable`)
       await db.schema.alterTable(change.table).addColumn(name, adapter.columnType(column)).execute()
     }
   }
-  await migration.up?.(db, adapter)
-}
-
-async function listColumns(db: Db, adapter: DialectAdapter, table: string): Promise<string[]> {
-  const query =
-    adapter.dialect === 'sqlite'
-      ? sql<{ name: string }>`select name from pragma_table_info(${table})`
-      : adapter.dialect === 'postgresql'
-        ? sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
-        : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`
-  const { rows } = await query.execute(db)
-  return rows.map((row) => row.name)
+  await migration.ddl?.(db, adapter)
 }
 
 /** Inserts the default rows that are missing, marked protected. Safe to run any number of times. */
