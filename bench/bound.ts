@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
 import type { DataStore } from './api.ts'
+import { contextOf } from '../src/store/context.ts'
 
 export interface BoundResult {
   /** Single-row INSERTs per second, each its own transaction (autocommit: one durable commit each). */
@@ -19,7 +20,7 @@ export interface BoundResult {
  * uses). The INSERT runs in autocommit, so each one is exactly one commit and one round trip.
  */
 export async function measureBound(store: DataStore, seconds: number, sqliteFile?: string): Promise<BoundResult> {
-  const db = store.context.db
+  const db = contextOf(store).db
   await sql`create table bench_commit_scratch (id integer primary key, payload varchar(32) not null)`.execute(db)
   try {
     let id = 0

@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import type { DataStore } from './api.ts'
 import type { OpenTarget } from './worker-pool.ts'
+import { contextOf } from '../src/store/context.ts'
 
 export type BenchDialect = 'sqlite' | 'postgresql' | 'mysql'
 
@@ -107,7 +108,7 @@ export interface ServerFacts {
 
 /** The database version and its durability settings, read through the store's own connection. */
 export async function describeServer(store: DataStore): Promise<ServerFacts> {
-  const db = store.context.db
+  const db = contextOf(store).db
   const one = async (query: string): Promise<string> => {
     const { rows } = await sql.raw<Record<string, unknown>>(query).execute(db)
     const value = Object.values(rows[0] ?? {})[0]

@@ -4,6 +4,7 @@ import { ProcessTracker, type DataStore } from './api.ts'
 import type { ScaleParameters } from './config.ts'
 import { analyze, bulkInsert, lookupId, type BenchDb } from './seed.ts'
 import { seededRandom, summarize, type LatencySummary } from './stats.ts'
+import { contextOf } from '../src/store/context.ts'
 
 export interface FinderFigures extends LatencySummary {
   /** Statements per call (store.statementCounts delta), averaged. */
@@ -33,7 +34,7 @@ const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').di
  */
 export async function measureFinders(store: DataStore, tag: string, scale: ScaleParameters): Promise<FindersResult> {
   const { locations, perLocation, findSamples, claimSamples, claimLimit } = scale.finders
-  const db = store.context.db
+  const db = contextOf(store).db
   const t0 = performance.now()
   const paths = await seedExtracts(db, tag, locations, perLocation)
   await analyze(store, ['location_lkup', 'extract_tracking', 'extract_process_tracking', 'extract_status_history'])

@@ -3,6 +3,7 @@ import { ProcessTracker, type DataStore } from './api.ts'
 import type { ScaleParameters } from './config.ts'
 import { analyze, bulkInsert, lookupId, type BenchDb } from './seed.ts'
 import { summarize, type LatencySummary } from './stats.ts'
+import { contextOf } from '../src/store/context.ts'
 
 export interface HistoryFigures extends LatencySummary {
   pastRuns: number
@@ -72,7 +73,7 @@ export async function measureHistory(store: DataStore, tag: string, scale: Scale
 
 /** A process with `pastRuns` completed runs: run 1 through the API, the rest by bulk SQL. */
 async function seedRuns(store: DataStore, processName: string, pastRuns: number): Promise<void> {
-  const db: BenchDb = store.context.db
+  const db: BenchDb = contextOf(store).db
   const first = await ProcessTracker.start(store, options(processName))
   await first.complete()
   if (pastRuns <= 1) return

@@ -14,6 +14,7 @@ import { ProcessTracker, type DataStore } from './api.ts'
 import { createToken } from '../dist/server/index.js'
 import { analyze, bulkInsert, lookupId } from './seed.ts'
 import { summarize, type LatencySummary } from './stats.ts'
+import { contextOf } from '../src/store/context.ts'
 
 const BIN = fileURLToPath(new URL('../bin/processtracker.js', import.meta.url))
 
@@ -145,7 +146,7 @@ export async function measureHttp(store: DataStore, target: Target, tag: string,
 
 /** `total` completed runs of one process: run 1 through the API, the rest by bulk SQL. */
 async function seedRuns(store: DataStore, processName: string, total: number): Promise<void> {
-  const db = store.context.db
+  const db = contextOf(store).db
   const first = await ProcessTracker.start(store, { processName, processType: 'Extract', actorName: 'bench' })
   await first.complete()
   const completedId = await lookupId(db, 'process_status_lkup', 'completed')

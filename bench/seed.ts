@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { DataStore } from './api.ts'
+import { contextOf } from '../src/store/context.ts'
 
 /** The store's Kysely instance (internal to the package; the bench uses it for bulk SQL only). */
 export type BenchDb = DataStore['context']['db']
@@ -32,7 +33,7 @@ export async function bulkInsert<Row>(
 
 /** Refreshes the planner's statistics of `tables`, as a database in steady use would have them. */
 export async function analyze(store: DataStore, tables: readonly string[]): Promise<void> {
-  const db = store.context.db
+  const db = contextOf(store).db
   for (const table of tables) {
     if (store.dialect === 'mysql') await sql`analyze table ${sql.table(table)}`.execute(db)
     else await sql`analyze ${sql.table(table)}`.execute(db)

@@ -4,12 +4,12 @@
  * @packageDocumentation
  */
 export * from './errors.ts'
-export { DataStore, type OpenOptions, type ConnectionInfo } from './store/data-store.ts'
+export { DataStore, type OpenOptions, type ConnectionInfo } from './api/data-store.ts'
 export type { ConnectionSource } from './config/settings.ts'
 export type { Dialect } from './config/connection-spec.ts'
 export { encryptPassword, decryptPassword } from './config/password.ts'
 export { VERSION } from './version.ts'
-export { ProcessTracker } from './tracker/process-tracker.ts'
+export { ProcessTracker } from './api/process-tracker.ts'
 export type { StartOptions } from './tracker/start-options.ts'
 export { Lookups, LOOKUP_TOPICS, type LookupTopic, type LookupExtra } from './tracker/lookups.ts'
 export type { DependencyChange, Explanation } from './tracker/admin.ts'
@@ -21,8 +21,8 @@ export { PROCESS_STATES } from './tracker/process-views.ts'
 export type { StoreCounts } from './tracker/store-counts.ts'
 export type { ExtractView, ListExtractsOptions } from './extract/extract-views.ts'
 export type { LocationView } from './extract/location-views.ts'
-export { ExtractTracker, type RegisterExtractOptions, type AuditType } from './extract/extract-tracker.ts'
-export { LocationTracker, type RegisterLocationOptions } from './extract/location-tracker.ts'
+export { ExtractTracker, type RegisterExtractOptions, type AuditType } from './api/extract-tracker.ts'
+export { LocationTracker, type RegisterLocationOptions } from './api/location-tracker.ts'
 export type { LocationType } from './extract/location-path.ts'
 export type { FileSize, FileSizeUnit } from './extract/file-size.ts'
 export type {
@@ -31,7 +31,7 @@ export type {
   StatusFilter,
   RegisterByLocationOptions,
   RegisterProgress,
-} from './extract/run-extract-methods.ts'
+} from './api/run-extract-methods.ts'
 export type { ExtractHistoryEntry } from './extract/history.ts'
 export { readS3Object } from './extract/s3-client.ts'
 export {

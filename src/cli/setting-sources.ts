@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { getDefault, parseIni, type IniDocument } from '../config/ini.ts'
 import { DEFAULT_LOG_LEVEL, DEFAULT_MAX_CONCURRENT_FAILURES, envName } from '../config/settings.ts'
 import { readS3Object, type DataStore } from '../index.ts'
+import { contextOf } from '../store/context.ts'
 
 /** A setting's value and where it came from. */
 export interface SettingSource {
@@ -41,7 +42,7 @@ export async function settingSources(store: DataStore, env: NodeJS.ProcessEnv): 
   const failures = pick('max_concurrent_failures', String(DEFAULT_MAX_CONCURRENT_FAILURES))
   return {
     // The number in force, as the store parsed it (the text above may carry spaces).
-    max_concurrent_failures: { ...failures, value: String(store.context.maxConcurrentFailures) },
+    max_concurrent_failures: { ...failures, value: String(contextOf(store).maxConcurrentFailures) },
     log_level: pick('log_level', DEFAULT_LOG_LEVEL),
   }
 }

@@ -2,16 +2,14 @@ import { ValidationError } from '../errors.ts'
 import { transaction } from '../store/transaction.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
-import type { ProcessTracker } from '../tracker/process-tracker.ts'
 import { checkIntegerInRange, checkOptionalName, checkPlainObject } from '../tracker/validation.ts'
 import { extractIdsOfProcess, checkNeedle } from './extract-finders.ts'
 import { selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
 import { LOADING, READY, holdingStatusIds, requireExtractStatus, writeStatusChange } from './extract-status.ts'
-import { ExtractTracker } from './extract-tracker.ts'
 import { containsLiteral } from './like-pattern.ts'
 import { canonicalLocation } from './location-path.ts'
 import { findLocationIdByName, findLocationIdByPath } from './location-store.ts'
-import { runRef } from './run-context.ts'
+import type { RunRef } from './run-context.ts'
 
 /** Options of {@link claimExtracts}: filters (ANDed, at least one) and how many to take. */
 export interface ClaimOptions {
@@ -44,8 +42,8 @@ export interface ClaimOptions {
  * ```
  * @throws ValidationError without a filter or with a limit outside 1–1,000; RunNotActiveError.
  */
-export async function claimExtracts(run: ProcessTracker, options: ClaimOptions): Promise<ExtractTracker[]> {
-  const { ctx, processTrackingId } = runRef(run)
+export async function claimExtracts(run: RunRef, options: ClaimOptions): Promise<ExtractRecord[]> {
+  const { ctx, processTrackingId } = run
   const opts = checkPlainObject(options, 'options')
   const locationPath = opts.locationPath === undefined ? undefined : canonicalLocation(opts.locationPath as string).path
   const locationName = checkOptionalName(opts.locationName, 'locationName')
@@ -117,5 +115,5 @@ export async function claimExtracts(run: ProcessTracker, options: ClaimOptions):
       .execute()
     return rows.map(toExtractRecord)
   })
-  return records.map((record) => ExtractTracker.fromRecord(run, record))
+  return records
 }

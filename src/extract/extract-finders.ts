@@ -2,15 +2,13 @@ import { InvalidStatusError, ValidationError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
 import { single, Tx } from '../store/transaction.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
-import type { ProcessTracker } from '../tracker/process-tracker.ts'
 import { checkName, checkOptionalName, checkPlainObject, describe } from '../tracker/validation.ts'
-import { selectExtracts, toExtractRecord } from './extract-record.ts'
+import { selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
 import { READY } from './extract-status.ts'
-import { ExtractTracker } from './extract-tracker.ts'
 import { containsLiteral } from './like-pattern.ts'
 import { canonicalLocation } from './location-path.ts'
 import { findLocationIdByPath } from './location-store.ts'
-import { runRef } from './run-context.ts'
+import type { RunRef } from './run-context.ts'
 
 /** The status filter of every finder. */
 export interface StatusFilter {
@@ -35,11 +33,11 @@ export interface LocationFilter extends StatusFilter {
  * ```
  * @throws ValidationError for a filename that is not 1–1,024 characters.
  */
-export async function findExtractsByFilename(run: ProcessTracker, filename: string, options: StatusFilter = {}): Promise<ExtractTracker[]> {
-  const ref = runRef(run)
+export async function findExtractsByFilename(run: RunRef, filename: string, options: StatusFilter = {}): Promise<ExtractRecord[]> {
+  const ref = run
   const needle = checkNeedle(filename)
   const status = checkStatus(options)
-  return read(ref.run, ref.ctx, status, (query) => query.where(containsLiteral('e.extract_filename', needle)))
+  return read(ref.ctx, status, (query) => query.where(containsLiteral('e.extract_filename', needle)))
 }
 
 /**
@@ -53,13 +51,13 @@ export async function findExtractsByFilename(run: ProcessTracker, filename: stri
  * @throws ValidationError "A location name or path must be provided.  Please try again." when
  *   neither is given.
  */
-export async function findExtractsByLocation(run: ProcessTracker, options: LocationFilter): Promise<ExtractTracker[]> {
-  const ref = runRef(run)
+export async function findExtractsByLocation(run: RunRef, options: LocationFilter): Promise<ExtractRecord[]> {
+  const ref = run
   const opts = checkPlainObject(options, 'options')
   const status = checkStatus(opts)
   if (opts.locationPath !== undefined) {
     const path = canonicalLocation(opts.locationPath as string).path
-    return read(ref.run, ref.ctx, status, async (query, tx) => {
+    return read(ref.ctx, status, async (query, tx) => {
       const locationId = await findLocationIdByPath(tx, path)
       return locationId === undefined ? undefined : query.where('e.extract_location_id', '=', locationId)
     })
@@ -68,7 +66,7 @@ export async function findExtractsByLocation(run: ProcessTracker, options: Locat
   if (name === undefined) {
     throw new ValidationError('A location name or path must be provided.  Please try again.', { field: 'locationName' })
   }
-  return read(ref.run, ref.ctx, status, (query) => query.where('l.location_name', '=', name))
+  return read(ref.ctx, status, (query) => query.where('l.location_name', '=', name))
 }
 
 /**
@@ -81,11 +79,11 @@ export async function findExtractsByLocation(run: ProcessTracker, options: Locat
  * const written = await findExtractsByProcess(run, 'Lahman Teams Extract')
  * ```
  */
-export async function findExtractsByProcess(run: ProcessTracker, processName: string, options: StatusFilter = {}): Promise<ExtractTracker[]> {
-  const ref = runRef(run)
+export async function findExtractsByProcess(run: RunRef, processName: string, options: StatusFilter = {}): Promise<ExtractRecord[]> {
+  const ref = run
   const name = checkName(processName, 'processName')
   const status = checkStatus(options)
-  return read(ref.run, ref.ctx, status, (query, tx) =>
+  return read(ref.ctx, status, (query, tx) =>
     query.where('e.extract_id', 'in', extractIdsOfProcess(tx, name)),
   )
 }
@@ -108,12 +106,11 @@ type ExtractQuery = ReturnType<typeof selectExtracts>
  * the write lock). Ids read here are committed rows, so they are remembered for the store at once.
  */
 async function read(
-  run: ProcessTracker,
   ctx: StoreContext,
   status: string,
   filter: (query: ExtractQuery, tx: Tx) => ExtractQuery | undefined | Promise<ExtractQuery | undefined>,
-): Promise<ExtractTracker[]> {
-  const records = await single(ctx, async (db) => {
+): Promise<ExtractRecord[]> {
+  return single(ctx, async (db) => {
     const tx = new Tx(db, ctx)
     const statusId = await findId(tx, LOOKUP.extractStatus, status)
     if (statusId === undefined) return []
@@ -123,7 +120,6 @@ async function read(
     const rows = await query.orderBy('e.extract_registration_date_time').orderBy('e.extract_id').execute()
     return rows.map(toExtractRecord)
   })
-  return records.map((record) => ExtractTracker.fromRecord(run, record))
 }
 
 function checkStatus(options: unknown): string {

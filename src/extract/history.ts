@@ -20,7 +20,7 @@ export interface ExtractHistoryEntry {
  *
  * @example
  * ```ts
- * const history = await listExtractHistory(store.context, teams.extractId)
+ * const history = await listExtractHistory(contextOf(store), teams.extractId)
  * // [{ processTrackingId: 12, status: 'initializing', eventDateTime: … }, { …, status: 'ready', … }]
  * ```
  * @throws ValidationError for a malformed id; NotFoundError when there is no such extract.

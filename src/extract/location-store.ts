@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors.ts'
 import { idKey, type StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
-import type { Tx } from '../store/transaction.ts'
+import { single, type Tx } from '../store/transaction.ts'
 import { toNumberOrNull } from '../store/values.ts'
 import { LOOKUP, ensureId } from '../tracker/lookup-ids.ts'
 import { deriveLocationName, type CanonicalLocation, type LocationType } from './location-path.ts'
@@ -46,6 +46,20 @@ function remember(tx: Tx, hash: string, record: LocationRecord): LocationRecord 
 export function rememberFileCount(ctx: StoreContext, locationId: number, fileCount: number): void {
   const record = recordsOf(ctx).get(locationId)
   if (record) recordsOf(ctx).set(locationId, { ...record, fileCount })
+}
+
+/** Records how many files a location holds (replacing the previous count), and remembers it. */
+export async function setLocationFileCount(ctx: StoreContext, locationId: number, fileCount: number): Promise<void> {
+  await single(ctx, async (db) => {
+    const result = await db
+      .updateTable('location_lkup')
+      .set({ location_file_count: fileCount, update_date_time: new Date(), updated_by: ctx.auditUser })
+      .where('location_id', '=', locationId)
+      .executeTakeFirst()
+    // A location cannot be deleted through processtracker, but a rebuilt schema loses it.
+    if (Number(result.numUpdatedRows) === 0) await readLocationById(db, locationId)
+  })
+  rememberFileCount(ctx, locationId, fileCount)
 }
 
 /** Locations joined with their type name; `toLocationRecord` maps a row. */

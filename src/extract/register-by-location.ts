@@ -8,17 +8,16 @@ import { transaction, type Tx } from '../store/transaction.ts'
 import { toDate } from '../store/values.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
-import type { ProcessTracker } from '../tracker/process-tracker.ts'
 import { checkOptionalName, checkPlainObject } from '../tracker/validation.ts'
 import { toExtractRecord, type ExtractRecord, type ExtractRow } from './extract-record.ts'
 import { CHUNK, READY, chunks, linkToRun, requireExtractStatus } from './extract-status.ts'
-import { ExtractTracker, checkFilename } from './extract-tracker.ts'
+import { checkFilename } from './filename.ts'
 import { deriveType, findFileTypeByCode } from './file-type.ts'
 import { fileFilter } from './glob.ts'
 import { canonicalLocation } from './location-path.ts'
 import { rememberFileCount, resolveLocation, type LocationRecord } from './location-store.ts'
 import { listS3Files } from './s3-client.ts'
-import { runRef } from './run-context.ts'
+import type { RunRef } from './run-context.ts'
 import { sha256Hex } from './sha256.ts'
 
 /** Progress of {@link registerExtractsByLocation}: files registered so far, of all listed. */
@@ -81,11 +80,11 @@ interface ListedFile {
  *   or bucket; ConfigError when S3 cannot be read; RunNotActiveError.
  */
 export async function registerExtractsByLocation(
-  run: ProcessTracker,
+  run: RunRef,
   locationPath: string,
   options: RegisterByLocationOptions = {},
-): Promise<ExtractTracker[]> {
-  const { ctx, processTrackingId } = runRef(run)
+): Promise<ExtractRecord[]> {
+  const { ctx, processTrackingId } = run
   const canonical = canonicalLocation(locationPath)
   const opts = checkPlainObject(options, 'options')
   const locationName = checkOptionalName(opts.locationName, 'locationName')
@@ -127,7 +126,7 @@ export async function registerExtractsByLocation(
   }
   if (location) rememberFileCount(ctx, location.locationId, total)
   const counted = location ? { ...location, fileCount: total } : undefined
-  return records.map((record) => ExtractTracker.fromRecord(run, counted ? { ...record, location: counted } : record))
+  return counted ? records.map((record) => ({ ...record, location: counted })) : records
 }
 
 function checkGlobs(value: unknown, field: string): string[] {

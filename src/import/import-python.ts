@@ -4,8 +4,8 @@
  */
 import { describeConnection, redactUrl } from '../config/connection-spec.ts'
 import { ConfigError, ProcessTrackerError, ValidationError } from '../errors.ts'
-import type { StatusCategory } from '../store/context.ts'
-import type { DataStore } from '../store/data-store.ts'
+import { contextOf, type StatusCategory } from '../store/context.ts'
+import type { DataStore } from '../api/data-store.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import type { TableSpec } from '../store/migrations/table-spec.ts'
 import { PROCESS_STATUS_CATEGORIES } from '../store/migrations/seeds.ts'
@@ -221,7 +221,7 @@ class ImportRun {
   }
 
   async execute(): Promise<ImportReport> {
-    const ctx = this.#store.context
+    const ctx = contextOf(this.#store)
     if (this.#options.dryRun) {
       await assertTargetEmpty(ctx.db)
       await this.#copyAll(undefined)
@@ -250,7 +250,7 @@ class ImportRun {
   }
 
   #writeError(error: unknown): unknown {
-    const translated = this.#store.context.translate(error)
+    const translated = contextOf(this.#store).translate(error)
     if (translated instanceof ProcessTrackerError) return translated
     const message = redactUrl(translated instanceof Error ? translated.message : String(translated))
     return new ConfigError(
@@ -269,12 +269,12 @@ class ImportRun {
         const rows = batch.converted.map((row, i) => this.#adjust(table, row, batch.raw[i] ?? {}))
         count.rowsRead += batch.raw.length
         count.rowsWritten += rows.length
-        if (db) await insertRows(db, this.#store.context.adapter, table, rows)
+        if (db) await insertRows(db, contextOf(this.#store).adapter, table, rows)
         await this.#options.onProgress?.({ table: table.name, rowsRead: count.rowsRead, rowsTotal: total })
       }
       const extra = this.#extraRows(table.name)
       count.rowsWritten += extra.length
-      if (db) await insertRows(db, this.#store.context.adapter, table, extra)
+      if (db) await insertRows(db, contextOf(this.#store).adapter, table, extra)
     }
     await this.#copyExtractHistory(db)
   }
@@ -321,7 +321,7 @@ class ImportRun {
 
   /** Rows the import adds to a table after its Python rows. */
   #extraRows(table: string): Row[] {
-    const audit = { created_date_time: this.#now, update_date_time: this.#now, created_by: this.#store.context.auditUser, updated_by: this.#store.context.auditUser }
+    const audit = { created_date_time: this.#now, update_date_time: this.#now, created_by: contextOf(this.#store).auditUser, updated_by: contextOf(this.#store).auditUser }
     if (table === 'error_type_lkup' && this.#newProcessErrorTypeId !== undefined) {
       return [{ error_type_id: this.#newProcessErrorTypeId, error_type_name: 'Process Error', is_protected: false, ...audit }]
     }
@@ -368,12 +368,12 @@ class ImportRun {
           process_tracking_id: row.run_id === null ? null : Number(row.run_id),
           extract_status_id: Number(row.extract_status_id),
           event_date_time: at instanceof Date ? at : registered instanceof Date ? registered : this.#now,
-          created_by: this.#store.context.auditUser,
-          updated_by: this.#store.context.auditUser,
+          created_by: contextOf(this.#store).auditUser,
+          updated_by: contextOf(this.#store).auditUser,
         }
       })
       count.rowsWritten += history.length
-      if (db) await insertRows(db, this.#store.context.adapter, HISTORY_TABLE, history)
+      if (db) await insertRows(db, contextOf(this.#store).adapter, HISTORY_TABLE, history)
       last = Number(rows[rows.length - 1]?.extract_id)
       if (rows.length < 5000) break
     }
@@ -456,7 +456,7 @@ class ImportRun {
     return {
       source: describeConnection(this.#source.spec),
       sourceNamespace: this.#source.namespace,
-      target: describeConnection(this.#store.context.spec),
+      target: describeConnection(contextOf(this.#store).spec),
       dryRun: this.#options.dryRun === true,
       tables,
       mends,

@@ -1,6 +1,7 @@
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { DEFAULT_NAMESPACE } from './config.ts'
 import { parentId } from './parent.ts'
+import { contextOf } from '../store/context.ts'
 
 /**
  * What `processtracker run` adds to its command's environment: the run's uuid, and the run as the
@@ -8,6 +9,6 @@ import { parentId } from './parent.ts'
  * parentRunId`, or a processtracker start inside it).
  */
 export function lineageChildEnvironment(store: DataStore, run: { processName: string; runUuid: string }): Record<string, string> {
-  const namespace = store.context.lineage?.config.namespace ?? DEFAULT_NAMESPACE
+  const namespace = contextOf(store).lineage?.config.namespace ?? DEFAULT_NAMESPACE
   return { PROCESS_TRACKER_RUN_UUID: run.runUuid, OPENLINEAGE_PARENT_ID: parentId(namespace, run.processName, run.runUuid) }
 }

@@ -3,8 +3,9 @@
  * say how it stands. Events are written by the tracker itself when lineage is configured.
  */
 import { ConfigError } from '../errors.ts'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { Dispatcher, outboxStatus, type DispatchCounts, type DispatchPolicy, type OutboxStatus } from './dispatcher.ts'
+import { contextOf } from '../store/context.ts'
 
 export type { LineageOptions, LineageTransportKind } from './config.ts'
 export type { ParentRun } from './record.ts'
@@ -18,12 +19,12 @@ export type { DispatchCounts, DispatchPolicy, OutboxStatus } from './dispatcher.
  * @throws ConfigError when lineage is not configured for this store.
  */
 export async function flushLineage(store: DataStore, options: { policy?: Partial<DispatchPolicy> } = {}): Promise<DispatchCounts> {
-  const lineage = store.context.lineage
+  const lineage = contextOf(store).lineage
   if (!lineage) throw lineageOff()
   try {
-    return await new Dispatcher(store.context, lineage.config, options.policy).flush({ all: true })
+    return await new Dispatcher(contextOf(store), lineage.config, options.policy).flush({ all: true })
   } catch (error) {
-    throw store.context.translate(error)
+    throw contextOf(store).translate(error)
   }
 }
 
@@ -38,11 +39,11 @@ export interface LineageStatus extends OutboxStatus {
 /** What `processtracker lineage status` shows. */
 export async function lineageStatus(store: DataStore): Promise<LineageStatus> {
   try {
-    const status = await outboxStatus(store.context)
-    const lineage = store.context.lineage
+    const status = await outboxStatus(contextOf(store))
+    const lineage = contextOf(store).lineage
     return { enabled: lineage !== undefined, transport: lineage?.config.transport.kind ?? null, ...status }
   } catch (error) {
-    throw store.context.translate(error)
+    throw contextOf(store).translate(error)
   }
 }
 

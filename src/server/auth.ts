@@ -4,7 +4,7 @@
  * seen by every server within that time, and a token never seen is always looked up, so a new token
  * works at once everywhere.
  */
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { HttpError } from './http-errors.ts'
 import { findTokenBySecret, hashSecret, scopeAllows, touchToken, type Scope, type TokenIdentity } from './token-store.ts'
 

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import pino, { type Logger } from 'pino'
 import type { z } from 'zod'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { VERSION } from '../version.ts'
 import { Authenticator } from './auth.ts'
 import { EventFeed } from './event-feed.ts'

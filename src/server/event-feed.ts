@@ -12,9 +12,10 @@
  * delivered twice around a reconnect (at-least-once).
  */
 import { sql } from 'kysely'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { single } from '../store/transaction.ts'
 import { toDate } from '../store/values.ts'
+import { contextOf } from '../store/context.ts'
 
 /** How far behind the watermark each poll re-reads. */
 export const LOOKBACK_MS = 15_000
@@ -87,7 +88,7 @@ export class EventFeed {
     this.#subscribers.add(subscriber)
     this.#timer ??= setInterval(() => {
       void this.#pollOnce().catch((error: unknown) => {
-        this.#store.context.logger.warn({ err: error }, 'event feed poll failed')
+        contextOf(this.#store).logger.warn({ err: error }, 'event feed poll failed')
       })
     }, POLL_INTERVAL_MS)
   }
@@ -166,7 +167,7 @@ export class EventFeed {
   }
 
   async #changesSince(sinceMs: number): Promise<Change[]> {
-    const rows = await single(this.#store.context, (db) =>
+    const rows = await single(contextOf(this.#store), (db) =>
       db
         .selectFrom('process_tracking')
         .select(['process_tracking_id', 'update_date_time'])
@@ -180,8 +181,8 @@ export class EventFeed {
   }
 
   async #staleRunIds(): Promise<number[]> {
-    const { adapter } = this.#store.context
-    const rows = await single(this.#store.context, (db) =>
+    const { adapter } = contextOf(this.#store)
+    const rows = await single(contextOf(this.#store), (db) =>
       db
         .selectFrom('process_tracking as t')
         .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')

@@ -1,5 +1,5 @@
 /** An extract as the API shows it (http.md "EXTRACT"), from a tracker the library returned. */
-import type { ExtractTracker } from '../extract/extract-tracker.ts'
+import type { ExtractTracker } from '../api/extract-tracker.ts'
 
 export function extractJson(extract: ExtractTracker): Record<string, unknown> {
   const { location } = extract

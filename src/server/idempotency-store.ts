@@ -9,12 +9,13 @@
  * that commit leaves only the pending row, which is taken over after {@link ABANDONED_AFTER_MS}.
  */
 import { createHash } from 'node:crypto'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { single, transaction } from '../store/transaction.ts'
 import { toDate } from '../store/values.ts'
 import { HttpError } from './http-errors.ts'
 import { serverDb } from './server-tables.ts'
+import { contextOf } from '../store/context.ts'
 
 /** How long a key is remembered. */
 export const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000
@@ -67,7 +68,7 @@ export async function claimKey(
   key: string,
   hash: string,
 ): Promise<{ claim: KeyClaim } | { replay: StoredResponse }> {
-  const ctx = store.context
+  const ctx = contextOf(store)
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = new Date()
     const outcome = await transaction(ctx, async (tx) => {
@@ -140,7 +141,7 @@ export async function completeKey(db: Db, claim: KeyClaim, response: StoredRespo
 
 /** Gives a claimed key up after the request failed, so a retry decides afresh. */
 export async function releaseKey(store: DataStore, claim: KeyClaim): Promise<void> {
-  await single(store.context, (db) =>
+  await single(contextOf(store), (db) =>
     serverDb(db).deleteFrom('api_idempotency_key').where('idempotency_key_id', '=', claim.keyId).where('response_status', 'is', null).execute(),
   )
 }

@@ -3,9 +3,10 @@
  * servers, library users, the CLI), not only this server's requests.
  */
 import { sql } from 'kysely'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { single } from '../store/transaction.ts'
 import { toDate } from '../store/values.ts'
+import { contextOf } from '../store/context.ts'
 
 export interface StoreGauges {
   /** Runs by status name (every run ever). */
@@ -18,7 +19,7 @@ export interface StoreGauges {
 }
 
 export async function readStoreGauges(store: DataStore): Promise<StoreGauges> {
-  const ctx = store.context
+  const ctx = contextOf(store)
   return single(ctx, async (db) => {
     const byStatus = await db
       .selectFrom('process_tracking as t')

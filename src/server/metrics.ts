@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { ProcessTrackerError } from '../errors.ts'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { readStoreGauges } from './metric-queries.ts'
 
 export class ServerMetrics {

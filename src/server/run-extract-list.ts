@@ -1,11 +1,12 @@
 /** The extracts a run registered or changed, in registration order (`GET /api/v1/runs/{id}/extracts`). */
-import { ExtractTracker } from '../extract/extract-tracker.ts'
+import { ExtractTracker } from '../api/extract-tracker.ts'
 import { selectExtracts, toExtractRecord } from '../extract/extract-record.ts'
 import { single } from '../store/transaction.ts'
-import type { ProcessTracker } from '../tracker/process-tracker.ts'
+import type { ProcessTracker } from '../api/process-tracker.ts'
+import { contextOf } from '../store/context.ts'
 
 export async function listRunExtracts(run: ProcessTracker): Promise<ExtractTracker[]> {
-  const ctx = run.store.context
+  const ctx = contextOf(run.store)
   const rows = await single(ctx, (db) =>
     selectExtracts(db)
       .where('e.extract_id', 'in', (eb) =>

@@ -4,11 +4,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
-import type { DataStore } from '../store/data-store.ts'
+import type { DataStore } from '../api/data-store.ts'
 import { single, transaction } from '../store/transaction.ts'
 import { toDate } from '../store/values.ts'
 import { checkName } from '../tracker/validation.ts'
 import { serverDb } from './server-tables.ts'
+import { contextOf } from '../store/context.ts'
 
 /** Scopes in order: each includes the ones before it. */
 export const SCOPES = ['read', 'write', 'admin'] as const
@@ -58,7 +59,7 @@ export async function createToken(store: DataStore, name: string, scope: string)
   const tokenName = checkName(name, 'name')
   const tokenScope = checkScope(scope)
   const secret = `pt_${randomBytes(32).toString('base64url')}`
-  const ctx = store.context
+  const ctx = contextOf(store)
   const now = new Date()
   await transaction(ctx, async (tx) => {
     const db = serverDb(tx.db)
@@ -76,7 +77,7 @@ export async function createToken(store: DataStore, name: string, scope: string)
 
 /** Every token, by name. */
 export async function listTokens(store: DataStore): Promise<TokenInfo[]> {
-  const rows = await single(store.context, (db) =>
+  const rows = await single(contextOf(store), (db) =>
     serverDb(db)
       .selectFrom('api_token')
       .select(['token_name', 'token_scope', 'created_date_time', 'last_used_date_time', 'revoked_date_time'])
@@ -99,7 +100,7 @@ export async function listTokens(store: DataStore): Promise<TokenInfo[]> {
  */
 export async function revokeToken(store: DataStore, name: string): Promise<void> {
   const tokenName = checkName(name, 'name')
-  const ctx = store.context
+  const ctx = contextOf(store)
   await transaction(ctx, async (tx) => {
     const db = serverDb(tx.db)
     const row = await db.selectFrom('api_token').select(['token_id', 'revoked_date_time']).where('token_name', '=', tokenName).executeTakeFirst()
@@ -112,7 +113,7 @@ export async function revokeToken(store: DataStore, name: string): Promise<void>
 
 /** The live (not revoked) token with this secret, or null. */
 export async function findTokenBySecret(store: DataStore, secret: string): Promise<TokenIdentity | null> {
-  const row = await single(store.context, (db) =>
+  const row = await single(contextOf(store), (db) =>
     serverDb(db)
       .selectFrom('api_token')
       .select(['token_id', 'token_name', 'token_scope', 'last_used_date_time'])
@@ -126,5 +127,5 @@ export async function findTokenBySecret(store: DataStore, secret: string): Promi
 
 /** Stamps a token's last use (the caller throttles this). */
 export async function touchToken(store: DataStore, tokenId: number, at: Date): Promise<void> {
-  await single(store.context, (db) => serverDb(db).updateTable('api_token').set({ last_used_date_time: at }).where('token_id', '=', tokenId).execute())
+  await single(contextOf(store), (db) => serverDb(db).updateTable('api_token').set({ last_used_date_time: at }).where('token_id', '=', tokenId).execute())
 }

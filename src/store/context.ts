@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { ConnectionSpec } from '../config/connection-spec.ts'
 import type { Db, DialectAdapter } from './dialect/adapter.ts'
 import type { StatementCounts } from './dialect/instrumented-driver.ts'
-import type { LineageRuntime } from '../lineage/runtime.ts'
+import { ValidationError } from '../errors.ts'
 
 /**
  * What the trackers need from an open store. Internal: the public face is {@link DataStore}.
@@ -26,8 +26,8 @@ export interface StoreContext {
   readonly auditUser: string
   /** Driver error → processtracker error. */
   translate(error: unknown): unknown
-  /** OpenLineage settings when lineage is on (src/lineage); absent when off. */
-  readonly lineage?: LineageRuntime
+  // `lineage` (the OpenLineage runtime, absent when off) is added by src/api/internal.ts: the store
+  // layer knows nothing of lineage.
 }
 
 /** How a process status counts for the start rules. */
@@ -40,3 +40,25 @@ export interface ProcessStatus {
 }
 
 export const idKey = (table: string, name: string): string => `${table}\u0000${name}`
+
+/**
+ * The context of each open public object (a `DataStore`), kept here rather than in a field so that
+ * it never shows in the published types; module-private to the package.
+ */
+const contexts = new WeakMap<object, StoreContext>()
+
+/** Ties `context` to its public owner (a `DataStore`, at open). */
+export function bindContext(owner: object, context: StoreContext): void {
+  contexts.set(owner, context)
+}
+
+/**
+ * The context behind a `DataStore`.
+ *
+ * @throws ValidationError "store must be a DataStore (from DataStore.open)." for anything else.
+ */
+export function contextOf(store: unknown): StoreContext {
+  const context = typeof store === 'object' && store !== null ? contexts.get(store) : undefined
+  if (context === undefined) throw new ValidationError('store must be a DataStore (from DataStore.open).', { field: 'store' })
+  return context
+}

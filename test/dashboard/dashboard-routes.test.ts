@@ -10,6 +10,7 @@ import { ProcessOnHoldError, ProcessTracker } from '../../src/index.ts'
 import { createServer } from '../../src/server/create-server.ts'
 import { createToken } from '../../src/server/token-store.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 /**
  * The dashboard's side of `serve`, over real HTTP: the page at `/` and its deep links, the assets,
@@ -72,7 +73,7 @@ describe.each(DIALECTS)('dashboard routes on %s', (dialect) => {
   it('keeps a good token in an HttpOnly, SameSite=Strict cookie and says who signed in', async () => {
     const response = await signIn(reader)
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ authRequired: true, signedIn: true, name: 'dash-reader', scope: 'read', maxConcurrentFailures: isolated.store.context.maxConcurrentFailures })
+    expect(await response.json()).toEqual({ authRequired: true, signedIn: true, name: 'dash-reader', scope: 'read', maxConcurrentFailures: contextOf(isolated.store).maxConcurrentFailures })
     const header = response.headers.get('set-cookie') ?? ''
     expect(header).toMatch(/^pt_dashboard=/)
     expect(header).toContain('HttpOnly')
@@ -87,7 +88,7 @@ describe.each(DIALECTS)('dashboard routes on %s', (dialect) => {
   it('accepts the cookie on reads; on writes only with the dashboard header', async () => {
     const { store } = isolated
     // The store's own threshold (the server shares the store): that many failures put it on hold.
-    for (let attempt = 0; attempt < store.context.maxConcurrentFailures; attempt += 1) {
+    for (let attempt = 0; attempt < contextOf(store).maxConcurrentFailures; attempt += 1) {
       const run = await ProcessTracker.start(store, { processName: 'dash-held', processType: 'Extract' })
       await run.fail()
     }
@@ -134,7 +135,7 @@ describe.each(DIALECTS)('dashboard routes without authentication on %s', (dialec
     const app = await createServer({ store: isolated.store, auth: false, logger: pino({ level: 'silent' }) })
     try {
       const response = await app.inject({ method: 'GET', url: '/dashboard/session' })
-      expect(response.json()).toEqual({ authRequired: false, signedIn: true, name: null, scope: 'admin', maxConcurrentFailures: isolated.store.context.maxConcurrentFailures })
+      expect(response.json()).toEqual({ authRequired: false, signedIn: true, name: null, scope: 'admin', maxConcurrentFailures: contextOf(isolated.store).maxConcurrentFailures })
     } finally {
       await app.close()
     }

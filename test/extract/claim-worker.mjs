@@ -4,9 +4,9 @@
 // would), and prints the claimed ids as one JSON line.
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DataStore } from '../../dist/store/data-store.js'
-import { ProcessTracker } from '../../dist/tracker/process-tracker.js'
-import { claimExtracts } from '../../dist/extract/run-extract-methods.js'
+import { DataStore } from '../../dist/api/data-store.js'
+import { ProcessTracker } from '../../dist/api/process-tracker.js'
+import { claimExtracts } from '../../dist/api/run-extract-methods.js'
 
 const { options, processName, locationName, limit } = JSON.parse(process.argv[2] ?? '{}')
 const store = await DataStore.open({ ...options, env: {} })

@@ -7,14 +7,15 @@ import {
   ValidationError,
   type DataStore,
 } from '../../src/index.ts'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
 import { listExtractHistory } from '../../src/extract/history.ts'
-import { LocationTracker } from '../../src/extract/location-tracker.ts'
-import { changeExtractStatuses } from '../../src/extract/run-extract-methods.ts'
-import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import { LocationTracker } from '../../src/api/location-tracker.ts'
+import { changeExtractStatuses } from '../../src/api/run-extract-methods.ts'
+import type { ProcessTracker } from '../../src/api/process-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { runLinkStatus, startRun, storedStatuses } from './helpers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: ExtractTracker`, () => {
@@ -45,7 +46,7 @@ for (const dialect of DIALECTS) {
         null,
       ])
       expect(await runLinkStatus(store, extract.extractId, run.processTrackingId)).toBe('initializing')
-      const history = await listExtractHistory(store.context, extract.extractId)
+      const history = await listExtractHistory(contextOf(store), extract.extractId)
       expect(history).toEqual([
         { processTrackingId: run.processTrackingId, status: 'initializing', eventDateTime: expect.any(Date) as Date, note: null },
       ])
@@ -86,7 +87,7 @@ for (const dialect of DIALECTS) {
       expect((await storedStatuses(store, [extract.extractId]))[extract.extractId]).toBe('ready')
       expect(await runLinkStatus(store, extract.extractId, reader.processTrackingId)).toBe('ready')
       // Linking is not a status change: the history still has the one entry.
-      expect((await listExtractHistory(store.context, extract.extractId)).map((h) => h.status)).toEqual(['ready'])
+      expect((await listExtractHistory(contextOf(store), extract.extractId)).map((h) => h.status)).toEqual(['ready'])
       await reader.complete()
     })
 
@@ -96,10 +97,10 @@ for (const dialect of DIALECTS) {
       const ids = new Set(extracts.map((e) => e.extractId))
       expect(ids.size).toBe(1)
       const [id] = [...ids]
-      const history = await listExtractHistory(store.context, id ?? 0)
+      const history = await listExtractHistory(contextOf(store), id ?? 0)
       expect(history.map((h) => h.status)).toEqual(['initializing'])
       for (const r of runs) expect(await runLinkStatus(store, id ?? 0, r.processTrackingId)).toBe('initializing')
-      const locations = await store.context.db.selectFrom('location_lkup').select('location_id').where('location_path', '=', '/raced/dir').execute()
+      const locations = await contextOf(store).db.selectFrom('location_lkup').select('location_id').where('location_path', '=', '/raced/dir').execute()
       expect(locations).toHaveLength(1)
       for (const r of runs) await r.complete()
     })
@@ -108,7 +109,7 @@ for (const dialect of DIALECTS) {
       const extract = await ExtractTracker.register(run, { filename: 'restatus.csv', locationPath })
       const again = await ExtractTracker.register(run, { filename: 'restatus.csv', locationPath, status: 'ready' })
       expect(again.status).toBe('ready')
-      expect((await listExtractHistory(store.context, extract.extractId)).map((h) => h.status)).toEqual(['initializing', 'ready'])
+      expect((await listExtractHistory(contextOf(store), extract.extractId)).map((h) => h.status)).toEqual(['initializing', 'ready'])
     })
 
     it('records every status change with its run and time; the extract has the latest', async () => {
@@ -120,7 +121,7 @@ for (const dialect of DIALECTS) {
       await loading.changeExtractStatus('loaded')
       await loading.changeExtractStatus('loaded')
       expect(loading.status).toBe('loaded')
-      const history = await listExtractHistory(store.context, extract.extractId)
+      const history = await listExtractHistory(contextOf(store), extract.extractId)
       expect(history.map((h) => [h.status, h.processTrackingId])).toEqual([
         ['initializing', run.processTrackingId],
         ['ready', run.processTrackingId],
@@ -138,7 +139,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('accepts a custom extract status created later', async () => {
-      await store.context.db
+      await contextOf(store).db
         .insertInto('extract_status_lkup')
         .values({ extract_status_name: 'quarantined', created_by: 'test', updated_by: 'test' })
         .execute()
@@ -219,7 +220,7 @@ for (const dialect of DIALECTS) {
         [child.extractId]: 'loading',
         [other.extractId]: 'loading',
       })
-      expect((await listExtractHistory(store.context, child.extractId)).map((h) => h.status)).toEqual(['ready', 'loading'])
+      expect((await listExtractHistory(contextOf(store), child.extractId)).map((h) => h.status)).toEqual(['ready', 'loading'])
       await changeExtractStatuses(run, [], 'loaded')
       await expect(changeExtractStatuses(run, [{ extractId: 1 }] as unknown as ExtractTracker[], 'loaded')).rejects.toThrow(ValidationError)
     })
@@ -242,7 +243,7 @@ for (const dialect of DIALECTS) {
       await expect(a.addDependency('sibling' as 'parent', b)).rejects.toThrow('sibling is an invalid extract dependency type.')
       await expect(a.addDependency('parent', { extractId: 1 } as unknown as ExtractTracker)).rejects.toThrow(ValidationError)
       expect(await rowCounts(store)).toEqual(before)
-      const edges = await store.context.db
+      const edges = await contextOf(store).db
         .selectFrom('extract_dependency')
         .select(['parent_extract_id', 'child_extract_id'])
         .where('parent_extract_id', 'in', [a.extractId, b.extractId, c.extractId])
@@ -364,7 +365,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('lists the history of an unknown extract as a NotFoundError', async () => {
-      await expect(listExtractHistory(store.context, 99_999_999)).rejects.toThrow(NotFoundError)
+      await expect(listExtractHistory(contextOf(store), 99_999_999)).rejects.toThrow(NotFoundError)
     })
   })
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
-import { LocationTracker } from '../../src/extract/location-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
+import { LocationTracker } from '../../src/api/location-tracker.ts'
 import { InvalidStatusError, NotFoundError, ProcessTracker, ValidationError, type DataStore } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { uniqueName } from './helpers.ts'

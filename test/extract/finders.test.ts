@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError, type DataStore } from '../../src/index.ts'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
-import { findExtractsByFilename, findExtractsByLocation, findExtractsByProcess } from '../../src/extract/run-extract-methods.ts'
-import { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
+import { findExtractsByFilename, findExtractsByLocation, findExtractsByProcess } from '../../src/api/run-extract-methods.ts'
+import { ProcessTracker } from '../../src/api/process-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { storedStatuses, uniqueName } from './helpers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 const names = (extracts: ExtractTracker[]) => extracts.map((extract) => extract.filename)
 
@@ -108,7 +109,7 @@ for (const dialect of DIALECTS) {
         tied.push(await ExtractTracker.register(run, { filename, locationPath: '/ties', status: 'ready' }))
       }
       const at = new Date('2021-06-01T00:00:00.000Z')
-      await store.context.db
+      await contextOf(store).db
         .updateTable('extract_tracking')
         .set({ extract_registration_date_time: at })
         .where('extract_id', 'in', tied.map((extract) => extract.extractId))

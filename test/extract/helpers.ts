@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { DataStore } from '../../src/index.ts'
-import { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import { ProcessTracker } from '../../src/api/process-tracker.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 /** A process name no other test in the file uses. */
 export function uniqueName(prefix: string): string {
@@ -15,7 +16,7 @@ export function startRun(store: DataStore, prefix = 'extract test', processType 
 /** The status name of every given extract id, read from the database. */
 export async function storedStatuses(store: DataStore, extractIds: number[]): Promise<Record<number, string>> {
   if (extractIds.length === 0) return {}
-  const rows = await store.context.db
+  const rows = await contextOf(store).db
     .selectFrom('extract_tracking as e')
     .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'e.extract_status_id')
     .select(['e.extract_id', 's.extract_status_name'])
@@ -26,7 +27,7 @@ export async function storedStatuses(store: DataStore, extractIds: number[]): Pr
 
 /** The (extract, run) link row's status, or undefined. */
 export async function runLinkStatus(store: DataStore, extractId: number, processTrackingId: number): Promise<string | undefined> {
-  const row = await store.context.db
+  const row = await contextOf(store).db
     .selectFrom('extract_process_tracking as ept')
     .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'ept.extract_process_status_id')
     .select('s.extract_status_name')

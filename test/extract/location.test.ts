@@ -2,7 +2,7 @@ import os from 'node:os'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ConflictError, ValidationError, type DataStore } from '../../src/index.ts'
 import { canonicalLocation, deriveLocationName, parseS3Url } from '../../src/extract/location-path.ts'
-import { LocationTracker } from '../../src/extract/location-tracker.ts'
+import { LocationTracker } from '../../src/api/location-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 

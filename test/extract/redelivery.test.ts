@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError, type DataStore } from '../../src/index.ts'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
-import { LocationTracker } from '../../src/extract/location-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
+import { LocationTracker } from '../../src/api/location-tracker.ts'
 import { NEW_DELIVERY_NOTE } from '../../src/extract/register-by-location.ts'
-import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import type { ProcessTracker } from '../../src/api/process-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startS3Server, type S3Server } from '../support/s3-server.ts'
 import { runLinkStatus, startRun } from './helpers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 /** registerExtractsByLocation since 0.2: include/exclude globs, recorded size and time, new deliveries. */
 async function recorded(store: DataStore, extractId: number) {
-  const row = await store.context.db
+  const row = await contextOf(store).db
     .selectFrom('extract_tracking')
     .select(['extract_file_size_bytes', 'extract_file_modified_date_time', 'extract_file_etag', 'extract_claim_process_tracking_id'])
     .where('extract_id', '=', extractId)

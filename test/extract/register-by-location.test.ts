@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NotFoundError, RunNotActiveError, ValidationError, type DataStore } from '../../src/index.ts'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
 import { listExtractHistory } from '../../src/extract/history.ts'
-import { LocationTracker } from '../../src/extract/location-tracker.ts'
-import { registerExtractsByLocation, type RegisterProgress } from '../../src/extract/run-extract-methods.ts'
-import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import { LocationTracker } from '../../src/api/location-tracker.ts'
+import { registerExtractsByLocation, type RegisterProgress } from '../../src/api/run-extract-methods.ts'
+import type { ProcessTracker } from '../../src/api/process-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { runLinkStatus, startRun, storedStatuses } from './helpers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: registering the files of a local folder`, () => {
@@ -57,7 +58,7 @@ for (const dialect of DIALECTS) {
       const ids = extracts.map((e) => e.extractId)
       expect(new Set(Object.values(await storedStatuses(store, ids)))).toEqual(new Set(['ready']))
       for (const id of ids) expect(await runLinkStatus(store, id, run.processTrackingId)).toBe('ready')
-      expect((await listExtractHistory(store.context, ids[0] ?? 0)).map((h) => h.status)).toEqual(['ready'])
+      expect((await listExtractHistory(contextOf(store), ids[0] ?? 0)).map((h) => h.status)).toEqual(['ready'])
     })
 
     it('links already registered files to the run with their status unchanged, and adds new ones', async () => {
@@ -72,7 +73,7 @@ for (const dialect of DIALECTS) {
       expect(byName.get('.hidden')?.extractId).toBe(loaded?.extractId)
       expect(byName.get('arrived_later.csv')?.status).toBe('ready')
       expect(await runLinkStatus(store, loaded?.extractId ?? 0, second.processTrackingId)).toBe('loaded')
-      expect((await listExtractHistory(store.context, loaded?.extractId ?? 0)).map((h) => h.status)).toEqual(['ready', 'loaded'])
+      expect((await listExtractHistory(contextOf(store), loaded?.extractId ?? 0)).map((h) => h.status)).toEqual(['ready', 'loaded'])
       expect((await LocationTracker.register(store, { locationPath: folder })).fileCount).toBe(6)
       await second.complete()
     })

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NotFoundError, ValidationError, type DataStore } from '../../src/index.ts'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
-import { LocationTracker } from '../../src/extract/location-tracker.ts'
-import { registerExtractsByLocation, type RegisterProgress } from '../../src/extract/run-extract-methods.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
+import { LocationTracker } from '../../src/api/location-tracker.ts'
+import { registerExtractsByLocation, type RegisterProgress } from '../../src/api/run-extract-methods.ts'
 import { listS3Filenames, readS3Object } from '../../src/extract/s3-client.ts'
-import type { ProcessTracker } from '../../src/tracker/process-tracker.ts'
+import type { ProcessTracker } from '../../src/api/process-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startS3Server, type S3Server } from '../support/s3-server.ts'
 import { startRun, storedStatuses } from './helpers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 // One S3-compatible server (s3rver) for the whole file, on loopback; the library finds it through
 // AWS_ENDPOINT_URL_S3 and the standard credential variables, as a user's program would.
@@ -126,9 +127,9 @@ for (const dialect of DIALECTS) {
     })
 
     it('says when the bucket does not exist, writing nothing', async () => {
-      const before = await store.context.db.selectFrom('location_lkup').select('location_id').execute()
+      const before = await contextOf(store).db.selectFrom('location_lkup').select('location_id').execute()
       await expect(registerExtractsByLocation(run, 's3://no-such-bucket/x')).rejects.toThrow(NotFoundError)
-      expect(await store.context.db.selectFrom('location_lkup').select('location_id').execute()).toEqual(before)
+      expect(await contextOf(store).db.selectFrom('location_lkup').select('location_id').execute()).toEqual(before)
     })
   })
 }

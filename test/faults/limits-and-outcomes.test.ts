@@ -8,6 +8,7 @@ import { INITIAL_TABLES } from '../../src/store/migrations/0001-initial-schema.t
 import { MIGRATION_TABLE, createTable } from '../../src/store/migrations/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { TcpProxy } from './support/tcp-proxy.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 async function rejection(promise: Promise<unknown>): Promise<ProcessTrackerError> {
   const error = await promise.then(
@@ -29,7 +30,7 @@ async function holdLock(
     const released = new Promise<void>((resolve) => (release = resolve))
     let locked!: () => void
     const isLocked = new Promise<void>((resolve) => (locked = resolve))
-    const done = holder.context.db.transaction().execute(async (trx) => {
+    const done = contextOf(holder).db.transaction().execute(async (trx) => {
       await sql`select 1`.execute(trx) // begin immediate has taken the write lock
       locked()
       await released
@@ -129,7 +130,7 @@ for (const dialect of DIALECTS) {
     // Guards fix 6: run times come from the database's clock. A client two hours fast (or slow)
     // made runs that ended before they started.
     it.each([2, -2])('stamps start and end with the database clock when the client clock is %i h off', async (hours) => {
-      const { rows } = await sql<{ now: Date | string }>`select ${store.context.adapter.now} as now`.execute(store.context.db)
+      const { rows } = await sql<{ now: Date | string }>`select ${contextOf(store).adapter.now} as now`.execute(contextOf(store).db)
       const dbNow = new Date(String(rows[0]?.now instanceof Date ? rows[0].now.toISOString() : `${String(rows[0]?.now)}Z`)).getTime()
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + hours * 3_600_000 })
       let info: RunInfo | undefined
@@ -174,7 +175,7 @@ for (const dialect of DIALECTS) {
       try {
         const bare = await fresh.open({ migrate: false })
         try {
-          const { db, adapter } = bare.context
+          const { db, adapter } = contextOf(bare)
           await db.schema
             .createTable(MIGRATION_TABLE)
             .ifNotExists()
@@ -224,7 +225,7 @@ for (const dialect of DIALECTS) {
           dialect === 'postgresql'
             ? sql<{ tls: unknown }>`select ssl as tls from pg_stat_ssl where pid = pg_backend_pid()`
             : sql<{ tls: unknown }>`select variable_value as tls from information_schema.session_status where variable_name = 'Ssl_cipher'`
-        const { rows } = await query.execute(opened.context.db)
+        const { rows } = await query.execute(contextOf(opened).db)
         expect(rows[0]?.tls === true || (typeof rows[0]?.tls === 'string' && rows[0].tls !== '')).toBe(true)
       } finally {
         await opened.close()
@@ -238,7 +239,7 @@ for (const dialect of DIALECTS) {
       const holder = await database.open()
       try {
         let waiting: Promise<unknown> | undefined
-        await holder.context.db.transaction().execute(async (trx) => {
+        await contextOf(holder).db.transaction().execute(async (trx) => {
           await sql`select 1`.execute(trx)
           waiting = ProcessTracker.start(waiter, { processName: 'event loop', processType: 'Extract' }).catch((error: unknown) => error)
           // Only fires (and lets the holder commit) if the waiter leaves the event loop free.

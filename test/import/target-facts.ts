@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely'
 import type { DataStore } from '../../src/index.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 type Row = Record<string, unknown>
 
@@ -22,7 +23,7 @@ export function manifestTime(text: string | null): string | null {
 }
 
 export async function rows(store: DataStore, query: string): Promise<Row[]> {
-  const result = await sql<Row>`${sql.raw(query)}`.execute(store.context.db)
+  const result = await sql<Row>`${sql.raw(query)}`.execute(contextOf(store).db)
   return result.rows
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataStore, ProcessTracker, flushLineage, lineageStatus } from '../../src/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { TestReceiver } from './receiver.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 const WORKER = fileURLToPath(new URL('./dispatch-worker.mjs', import.meta.url))
 
@@ -61,7 +62,7 @@ for (const dialect of DIALECTS) {
         if (i === 4) await run.fail()
         else await run.complete()
       }
-      const expected = await store.context.db
+      const expected = await contextOf(store).db
         .selectFrom('lineage_outbox as o')
         .innerJoin('process_tracking as t', 't.process_tracking_id', 'o.process_tracking_id')
         .select(['t.run_uuid', 'o.event_type'])
@@ -109,7 +110,7 @@ for (const dialect of DIALECTS) {
       await run.complete()
       const counts = await flushLineage(store, { policy: { backoffMs: 1 } })
       expect(counts).toEqual({ sent: 1, rejected: 1, failed: 0 })
-      const rejected = await store.context.db
+      const rejected = await contextOf(store).db
         .selectFrom('lineage_outbox')
         .select(['event_type', 'response', 'payload'])
         .where('outbox_status', '=', 'rejected')

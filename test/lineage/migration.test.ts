@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker } from '../../src/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -18,7 +19,7 @@ for (const dialect of DIALECTS) {
       const old = await database.open()
       for (let i = 0; i < 3; i++) await (await ProcessTracker.start(old, { processName: `Old ${i}`, processType: 'Load' })).complete()
       // Back to schema 4: what a store written by processtracker before migration 5 looks like.
-      const { db } = old.context
+      const { db } = contextOf(old)
       const dropIndex = db.schema.dropIndex('process_tracking_udx_run_uuid')
       await (dialect === 'mysql' ? dropIndex.on('process_tracking') : dropIndex).execute()
       await db.schema.alterTable('process_tracking').dropColumn('run_uuid').execute()
@@ -36,9 +37,9 @@ for (const dialect of DIALECTS) {
         // UNIQUE: a second run with the same uuid is refused by the database.
         const [first, second] = runs
         await expect(
-          store.context.db.updateTable('process_tracking').set({ run_uuid: first?.runUuid ?? '' }).where('process_tracking_id', '=', second?.processTrackingId ?? 0).execute(),
+          contextOf(store).db.updateTable('process_tracking').set({ run_uuid: first?.runUuid ?? '' }).where('process_tracking_id', '=', second?.processTrackingId ?? 0).execute(),
         ).rejects.toThrow()
-        expect(await store.context.db.selectFrom('lineage_outbox').select('outbox_id').execute()).toEqual([])
+        expect(await contextOf(store).db.selectFrom('lineage_outbox').select('outbox_id').execute()).toEqual([])
         const run = await ProcessTracker.start(store, { processName: 'New', processType: 'Load' })
         expect(run.runUuid).toMatch(UUID7)
       } finally {

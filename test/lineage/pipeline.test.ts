@@ -7,6 +7,7 @@ import { DataStore, ProcessHaltedError, ProcessOnHoldError, ProcessTracker, flus
 import { uuidv7 } from '../../src/lineage/uuid7.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { EventValidator, type OlEvent } from './schemas.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -71,7 +72,7 @@ for (const dialect of DIALECTS) {
 
       // A run reaped after its heartbeat stopped, and one failed by hand.
       const stale = await ProcessTracker.start(store, { processName: DEMO_EXTRACT, heartbeatTimeoutSeconds: 1 })
-      await store.context.db
+      await contextOf(store).db
         .updateTable('process_tracking')
         .set({ last_heartbeat_date_time: new Date(Date.now() - 3_600_000) })
         .where('process_tracking_id', '=', stale.processTrackingId)

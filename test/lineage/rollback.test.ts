@@ -7,6 +7,7 @@ import { transaction } from '../../src/store/transaction.ts'
 import { lockRun, moveRun } from '../../src/tracker/run-transitions.ts'
 import { COMPLETED, statusByName } from '../../src/tracker/statuses.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`the outbox follows the transaction (${dialect})`, () => {
@@ -47,9 +48,9 @@ for (const dialect of DIALECTS) {
 
       // A status change whose transaction fails after the change (and its COMPLETE) was written.
       await expect(
-        transaction(store.context, async (tx) => {
+        transaction(contextOf(store), async (tx) => {
           const locked = await lockRun(tx, run.processTrackingId)
-          await moveRun(tx, locked, await statusByName(store.context, tx.db, COMPLETED), new Date())
+          await moveRun(tx, locked, await statusByName(contextOf(store), tx.db, COMPLETED), new Date())
           throw new Error('failed after the change')
         }),
       ).rejects.toThrow('failed after the change')

@@ -16,6 +16,7 @@ import { serverDb } from '../../src/server/server-tables.ts'
 import { cleanEnv, cli, nodeCommand, requireBuild } from '../cli/cli.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startApi, type TestApi } from './support.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 async function bodyOf(message: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -39,7 +40,7 @@ describe.each(DIALECTS)('%s: run --server retries a start the server is still bu
     api = await startApi(isolated.store)
     const name = `retry-${String(process.pid)}-${String(Date.now())}`
     secret = (await createToken(isolated.store, name, 'admin')).secret
-    const row = await serverDb(isolated.store.context.db).selectFrom('api_token').select('token_id').where('token_name', '=', name).executeTakeFirstOrThrow()
+    const row = await serverDb(contextOf(isolated.store).db).selectFrom('api_token').select('token_id').where('token_name', '=', name).executeTakeFirstOrThrow()
     tokenId = Number(row.token_id)
     const target = new URL(api.base)
     proxy = createServer((incoming, outgoing) => {

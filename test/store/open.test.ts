@@ -6,6 +6,7 @@ import { ConfigError, DataStore, DatabaseUnavailableError, ProcessTracker } from
 import { MIGRATIONS, MIGRATION_TABLE } from '../../src/store/migrations/index.ts'
 import { DIALECTS, MYSQL_URL, POSTGRES_URL, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { startWorkers } from '../support/workers.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: opening a data store`, () => {
@@ -28,7 +29,7 @@ for (const dialect of DIALECTS) {
       }
       const store = await database.open()
       try {
-        const migrations = await store.context.db.selectFrom(MIGRATION_TABLE).selectAll().execute()
+        const migrations = await contextOf(store).db.selectFrom(MIGRATION_TABLE).selectAll().execute()
         expect(migrations).toHaveLength(MIGRATIONS.length)
         expect(await store.lookups.list('process status')).toEqual(['completed', 'failed', 'on hold', 'released', 'running'])
       } finally {
@@ -58,11 +59,11 @@ for (const dialect of DIALECTS) {
     it('refuses a schema written by a newer processtracker, changing nothing', async () => {
       const store = await database.open()
       try {
-        await store.context.db.insertInto(MIGRATION_TABLE).values({ version: 999, name: 'from the future' }).execute()
+        await contextOf(store).db.insertInto(MIGRATION_TABLE).values({ version: 999, name: 'from the future' }).execute()
         const error = await database.open().catch((e: unknown) => e)
         expect(error).toBeInstanceOf(ConfigError)
         expect((error as Error).message).toMatch(/^schema 999 is newer than processtracker/)
-        await store.context.db.deleteFrom(MIGRATION_TABLE).where('version', '=', 999).execute()
+        await contextOf(store).db.deleteFrom(MIGRATION_TABLE).where('version', '=', 999).execute()
       } finally {
         await store.close()
       }
@@ -81,12 +82,12 @@ for (const dialect of DIALECTS) {
     it('names tables processtracker did not create (a Python ProcessTracker schema) and changes nothing', async () => {
       const raw = await database.open({ migrate: false })
       try {
-        await raw.context.db.schema.createTable('process').addColumn('process_id', 'integer').execute()
-        await raw.context.db.schema.createTable('actor_lkup').addColumn('actor_id', 'integer').execute()
+        await contextOf(raw).db.schema.createTable('process').addColumn('process_id', 'integer').execute()
+        await contextOf(raw).db.schema.createTable('actor_lkup').addColumn('actor_id', 'integer').execute()
         const error = await database.open().catch((e: unknown) => e)
         expect(error).toBeInstanceOf(ConfigError)
         expect((error as Error).message).toContain('actor_lkup, process')
-        const tables = await raw.context.adapter.listTables(raw.context.db)
+        const tables = await contextOf(raw).adapter.listTables(contextOf(raw).db)
         expect(tables).not.toContain(MIGRATION_TABLE)
         expect(tables).not.toContain('process_tracking')
       } finally {
@@ -158,13 +159,13 @@ describe('where DataStore.open finds its connection', () => {
     const fromOption = join(home, 'from-option.db')
     try {
       const viaIni = await DataStore.open({ env: {}, homeDir: home })
-      expect(viaIni.context.maxConcurrentFailures).toBe(2)
+      expect(contextOf(viaIni).maxConcurrentFailures).toBe(2)
       await viaIni.close()
       expect(existsSync(join(home, 'from-ini.db'))).toBe(true)
 
       const viaEnv = await DataStore.open({ env: { PROCESS_TRACKER_DATABASE_URL: `sqlite:${fromEnv}` }, homeDir: home })
       // The ini file still supplies the other settings when the connection comes from a URL.
-      expect(viaEnv.context.maxConcurrentFailures).toBe(2)
+      expect(contextOf(viaEnv).maxConcurrentFailures).toBe(2)
       await viaEnv.close()
       expect(existsSync(fromEnv)).toBe(true)
 
@@ -174,7 +175,7 @@ describe('where DataStore.open finds its connection', () => {
         env: { PROCESS_TRACKER_DATABASE_URL: `sqlite:${fromEnv}`, PROCESS_TRACKER_MAX_CONCURRENT_FAILURES: '9' },
         homeDir: home,
       })
-      expect(viaOption.context.maxConcurrentFailures).toBe(0)
+      expect(contextOf(viaOption).maxConcurrentFailures).toBe(0)
       await viaOption.close()
       expect(existsSync(fromOption)).toBe(true)
     } finally {

@@ -4,10 +4,11 @@ import type { DataStore } from '../../src/index.ts'
 import { READ_INDEXES } from '../../src/store/migrations/0004-read-indexes.ts'
 import { MIGRATION_TABLE, SCHEMA_VERSION } from '../../src/store/migrations/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 /** The names of the indexes on process_tracking, as the database lists them. */
 async function indexNames(store: DataStore): Promise<string[]> {
-  const { db } = store.context
+  const { db } = contextOf(store)
   if (store.dialect === 'sqlite') {
     const { rows } = await sql<{ name: string }>`select name from pragma_index_list('process_tracking')`.execute(db)
     return rows.map((row) => row.name)
@@ -35,7 +36,7 @@ for (const dialect of DIALECTS) {
       try {
         expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(4)
         expect(await indexNames(store)).toEqual(expect.arrayContaining(READ_INDEXES.map(([, name]) => name)))
-        const versions = await store.context.db.selectFrom(MIGRATION_TABLE as never).select('version' as never).execute()
+        const versions = await contextOf(store).db.selectFrom(MIGRATION_TABLE as never).select('version' as never).execute()
         expect(versions.map((row) => Number((row as { version: number }).version))).toContain(4)
       } finally {
         await store.close()

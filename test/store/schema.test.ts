@@ -3,6 +3,7 @@ import type { DataStore } from '../../src/index.ts'
 import { OWN_TABLES } from '../../src/store/migrations/index.ts'
 import { SEEDS } from '../../src/store/migrations/seeds.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: schema and seeds`, () => {
@@ -17,14 +18,14 @@ for (const dialect of DIALECTS) {
     })
 
     it('creates every table of the data model', async () => {
-      const tables = await store.context.adapter.listTables(store.context.db)
+      const tables = await contextOf(store).adapter.listTables(contextOf(store).db)
       for (const table of OWN_TABLES) expect(tables).toContain(table)
       expect(tables).toContain('process_tracker_migration')
     })
 
     it('seeds every default row, protected', async () => {
       for (const set of SEEDS) {
-        const rows = (await store.context.db
+        const rows = (await contextOf(store).db
           .selectFrom(set.table as 'actor_lkup')
           .selectAll()
           .execute()) as unknown as Record<string, unknown>[]

@@ -9,6 +9,7 @@ import {
   type DataStore,
 } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 /**
  * 0.2 holds (api.md "Statuses", rules 1 and 4, `releaseHold`): a release becomes `released`, which
@@ -51,7 +52,7 @@ for (const dialect of DIALECTS) {
       ['store.failRun', (s, run) => s.failRun(run.processTrackingId, { reason: 'stuck' })],
       ['the reaper', async (s, run) => {
         // Make the run stale without waiting: its last beat is put an hour back.
-        await s.context.db
+        await contextOf(s).db
           .updateTable('process_tracking')
           .set({ last_heartbeat_date_time: new Date(Date.now() - 3_600_000) })
           .where('process_tracking_id', '=', run.processTrackingId)

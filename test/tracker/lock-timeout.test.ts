@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatabaseUnavailableError, ProcessTracker, type DataStore } from '../../src/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: waiting for the process lock`, () => {
@@ -23,7 +24,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('gives up after lockTimeoutMs with PT_LOCK_TIMEOUT, and leaves nothing behind', async () => {
-      const error = await holder.context.db.transaction().execute(async (trx) => {
+      const error = await contextOf(holder).db.transaction().execute(async (trx) => {
         // Hold what a start needs: the process row (servers) or the write lock (SQLite's
         // begin immediate already took it when this transaction opened).
         await sql`select process_id from process where process_name = 'contended' ${sql.raw(dialect === 'sqlite' ? '' : 'for update')}`.execute(trx)
@@ -42,7 +43,7 @@ for (const dialect of DIALECTS) {
     // is no "someone else is deciding this process" to notice. On the servers there is.
     it.skipIf(dialect === 'sqlite')('refuses at once from committed state while another start holds the lock', async () => {
       const running = await ProcessTracker.start(waiter, { processName: 'contended' })
-      const error = await holder.context.db.transaction().execute(async (trx) => {
+      const error = await contextOf(holder).db.transaction().execute(async (trx) => {
         await sql`select process_id from process where process_name = 'contended' for update`.execute(trx)
         return ProcessTracker.start(waiter, { processName: 'contended' }).catch((e: unknown) => e)
       })

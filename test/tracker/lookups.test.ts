@@ -7,6 +7,7 @@ import {
   type DataStore,
 } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
+import { contextOf } from '../../src/store/context.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: lookups, clusters and the process finders`, () => {
@@ -63,7 +64,7 @@ for (const dialect of DIALECTS) {
       await expect(store.addClusterProcess('spark-prod', 'nope')).rejects.toBeInstanceOf(NotFoundError)
       await store.removeClusterProcess('spark-prod', 'clustered')
       await expect(store.removeClusterProcess('spark-prod', 'clustered')).rejects.toBeInstanceOf(NotFoundError)
-      const row = await store.context.db.selectFrom('cluster_tracking_lkup').selectAll().where('cluster_name', '=', 'spark-prod').executeTakeFirstOrThrow()
+      const row = await contextOf(store).db.selectFrom('cluster_tracking_lkup').selectAll().where('cluster_name', '=', 'spark-prod').executeTakeFirstOrThrow()
       expect(row).toMatchObject({ cluster_max_memory: 512, cluster_max_memory_unit: 'GB', cluster_max_processing: 64 })
     })
 
@@ -75,7 +76,7 @@ for (const dialect of DIALECTS) {
         targetObjectAttributes: { Warehouse: { teams: ['team_id'] } },
         datasetTypes: 'Baseball',
       })
-      const db = store.context.db
+      const db = contextOf(store).db
       const attr = await db.selectFrom('source_object_attribute_lkup').select('source_object_attribute_id').where('source_object_attribute_name', '=', 'teamID').executeTakeFirstOrThrow()
       await db.updateTable('source_object_attribute_lkup').set({ is_key: true }).where('source_object_attribute_id', '=', attr.source_object_attribute_id).execute()
       const eq = await db.selectFrom('filter_type_lkup').select('filter_type_id').where('filter_type_code', '=', 'eq').executeTakeFirstOrThrow()

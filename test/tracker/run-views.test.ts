@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ExtractTracker } from '../../src/extract/extract-tracker.ts'
+import { ExtractTracker } from '../../src/api/extract-tracker.ts'
 import { InvalidStatusError, NotFoundError, ProcessTracker, ValidationError, type DataStore, type RunInfo } from '../../src/index.ts'
 import { uniqueName } from '../extract/helpers.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'

@@ -4,7 +4,7 @@
  * dependencies the file no longer names — then the changes written in one transaction.
  */
 import { NotFoundError, type DataStore, type ProcessView } from '../../index.ts'
-import type { StoreContext } from '../../store/context.ts'
+import { contextOf, type StoreContext } from '../../store/context.ts'
 import { transaction } from '../../store/transaction.ts'
 import { addClusterProcess, addProcessDependency, removeProcessDependency } from '../../tracker/admin.ts'
 import { defineProcess } from '../../tracker/define-process.ts'
@@ -35,7 +35,7 @@ export function dependencyName(parent: string, child: string): string {
 
 /** The contact and cluster names linked to a process (no public reader has them). */
 async function linkedNames(store: DataStore, processId: number): Promise<{ contacts: string[]; clusters: string[] }> {
-  const { db } = store.context
+  const { db } = contextOf(store)
   try {
     const contacts = await db
       .selectFrom('process_contact as pc')
@@ -51,7 +51,7 @@ async function linkedNames(store: DataStore, processId: number): Promise<{ conta
       .execute()
     return { contacts: contacts.map((row) => row.name), clusters: clusters.map((row) => row.name) }
   } catch (error) {
-    throw store.context.translate(error)
+    throw contextOf(store).translate(error)
   }
 }
 
@@ -146,7 +146,7 @@ async function linkContacts(ctx: StoreContext, processName: string, contacts: re
  * a cycle), then processes, their contacts and clusters, then the new and changed dependencies.
  */
 export async function applyPlan(store: DataStore, plan: Plan): Promise<void> {
-  await inOneTransaction(store.context, async (ctx) => {
+  await inOneTransaction(contextOf(store), async (ctx) => {
     for (const { parent, child } of plan.remove) await removeProcessDependency(ctx, parent, child)
     for (const { declared, missingContacts, joinCluster, define } of plan.processes) {
       if (define) {

@@ -5,6 +5,7 @@ import type { Act } from '../action.ts'
 import { requireDatabase } from '../local-only.ts'
 import { describeSource, maskedStore, withReadStore } from '../context.ts'
 import { settingSources } from '../setting-sources.ts'
+import { contextOf } from '../../store/context.ts'
 
 /** Adds `info` to the program. */
 export function addInfoCommand(program: Command, act: Act): void {
@@ -37,7 +38,7 @@ Examples:
             chosenBy: describeSource(store),
             configFile: store.connection.configFile,
           },
-          schemaVersion: await recordedVersion(store.context.db),
+          schemaVersion: await recordedVersion(contextOf(store).db),
           knownSchemaVersion: SCHEMA_VERSION,
           settings: await settingSources(store, context.env),
           counts: await store.counts(),

@@ -6,6 +6,7 @@ import { requireDatabase } from '../local-only.ts'
 import { withReadStore } from '../context.ts'
 import { integerIn } from '../parsers.ts'
 import { formatDuration, formatTime, statusText } from '../run-table.ts'
+import { contextOf } from '../../store/context.ts'
 
 /** Most extracts `show` lists; a run that touched more is summed up with a count. */
 const MAX_EXTRACTS = 500
@@ -25,7 +26,7 @@ async function readDetails(store: DataStore, trackingId: number): Promise<RunDet
   const run = await store.getRun(trackingId)
   const errors = await store.listRunErrors(trackingId)
   // The run's extracts are the ones linked to it: no public finder lists them by run (yet).
-  const links = await store.context.db
+  const links = await contextOf(store).db
     .selectFrom('extract_process_tracking')
     .select('extract_tracking_id')
     .distinct()
@@ -34,7 +35,7 @@ async function readDetails(store: DataStore, trackingId: number): Promise<RunDet
     .limit(MAX_EXTRACTS)
     .execute()
     .catch((error: unknown) => {
-      throw store.context.translate(error)
+      throw contextOf(store).translate(error)
     })
   const extracts: ShownExtract[] = []
   for (const { extract_tracking_id: id } of links) {

@@ -3,7 +3,7 @@
  * `fail`, `reap`, `update -t "process run"`), answered by a processtracker server instead of the
  * database. Any other use is a usage error naming the commands that work through `--server`.
  */
-import type { DataStore } from '../../store/data-store.ts'
+import type { DataStore } from '../../api/data-store.ts'
 import type { Explanation } from '../../tracker/admin.ts'
 import type { ListRunsOptions, ProcessInfo, RunInfo } from '../../tracker/reading.ts'
 import type { RunView } from '../../tracker/run-views.ts'

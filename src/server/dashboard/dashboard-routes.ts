@@ -8,10 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { DataStore } from '../../store/data-store.ts'
+import type { DataStore } from '../../api/data-store.ts'
 import type { Authenticator, Caller } from '../auth.ts'
 import { HttpError } from '../http-errors.ts'
 import { authorizationFor, clearedCookie, COOKIE_NAME, fromDashboard, readCookie, sessionCookie } from './session-cookie.ts'
+import { contextOf } from '../../store/context.ts'
 
 /** Options of {@link addDashboardRoutes}. */
 export interface DashboardOptions {
@@ -99,7 +100,7 @@ function requireDashboardHeader(request: FastifyRequest): void {
  */
 export function addDashboardRoutes(app: FastifyInstance, options: DashboardOptions): void {
   const assets = loadAssets(options.assetsDir ?? defaultAssetsDir())
-  const maxConcurrentFailures = options.store.context.maxConcurrentFailures
+  const maxConcurrentFailures = contextOf(options.store).maxConcurrentFailures
 
   if (options.authEnabled) {
     app.addHook('onRequest', (request, _reply, done) => {

@@ -1,6 +1,6 @@
 /** Administration (http.md "Administration", admin scope) and tokens. */
 import { z } from 'zod'
-import type { DataStore } from '../../store/data-store.ts'
+import type { DataStore } from '../../api/data-store.ts'
 import { addRoute, type RouteContext } from '../route.ts'
 import { dependencyBody, lookupCreateBody, lookupUpdateBody, runSchema, tokenBody, tokenSchema } from '../schemas.ts'
 import { createToken, listTokens, revokeToken } from '../token-store.ts'

@@ -1,7 +1,7 @@
 /** Operations (http.md "Operations"): health, readiness, metrics. */
 import { z } from 'zod'
 import { DatabaseUnavailableError } from '../../errors.ts'
-import type { DataStore } from '../../store/data-store.ts'
+import type { DataStore } from '../../api/data-store.ts'
 import type { ServerMetrics } from '../metrics.ts'
 import { addRoute, type RouteContext } from '../route.ts'
 

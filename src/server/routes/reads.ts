@@ -1,7 +1,7 @@
 /** Reading (http.md "Reading"): lists are newest first with a cursor (`next`), never offsets. */
 import { z } from 'zod'
 import { NotFoundError } from '../../errors.ts'
-import type { DataStore } from '../../store/data-store.ts'
+import type { DataStore } from '../../api/data-store.ts'
 import { LOOKUP_TOPICS } from '../../tracker/lookups.ts'
 import { addRoute, type RouteContext } from '../route.ts'
 import { dateInput, extractSchema, idParam, limitQuery, processSchema, runSchema } from '../schemas.ts'

@@ -1,8 +1,8 @@
 /** Extracts of a run (http.md "Extracts of a run"): every change goes through the run, as in the library. */
 import { z } from 'zod'
-import { ExtractTracker, type RegisterExtractOptions } from '../../extract/extract-tracker.ts'
-import type { DataStore } from '../../store/data-store.ts'
-import { ProcessTracker } from '../../tracker/process-tracker.ts'
+import { ExtractTracker, type RegisterExtractOptions } from '../../api/extract-tracker.ts'
+import type { DataStore } from '../../api/data-store.ts'
+import { ProcessTracker } from '../../api/process-tracker.ts'
 import { extractJson } from '../extract-json.ts'
 import { addRoute, type RouteContext } from '../route.ts'
 import { listRunExtracts } from '../run-extract-list.ts'

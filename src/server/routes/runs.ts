@@ -1,8 +1,8 @@
 /** What a worker does to its runs (http.md "Runs"). */
 import { z } from 'zod'
 import { ProcessHaltedError, ProcessTrackerError } from '../../errors.ts'
-import { ProcessTracker } from '../../tracker/process-tracker.ts'
-import type { DataStore } from '../../store/data-store.ts'
+import { ProcessTracker } from '../../api/process-tracker.ts'
+import type { DataStore } from '../../api/data-store.ts'
 import { checkIdempotencyKey, claimKey, completeKey, releaseKey, requestHash, type KeyClaim } from '../idempotency-store.ts'
 import type { ServerMetrics } from '../metrics.ts'
 import { addRoute, type RouteContext } from '../route.ts'
@@ -17,6 +17,7 @@ import {
   startBody,
   statusBody,
 } from '../schemas.ts'
+import { contextOf } from '../../store/context.ts'
 
 const runParams = z.strictObject({ id: idParam })
 const runResponse = z.object({ run: runSchema })
@@ -168,7 +169,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
         }
         const errors = await store.listRunErrors(params.id)
         const runError = errors[errors.length - 1] ?? null
-        if (claim) await completeKey(store.context.db, claim, { status: 201, processTrackingId: params.id, body: runError })
+        if (claim) await completeKey(contextOf(store).db, claim, { status: 201, processTrackingId: params.id, body: runError })
         reply.code(201)
         return { runError, ...(await view(params.id)) }
       } catch (error) {

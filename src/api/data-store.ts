@@ -5,16 +5,17 @@ import type { Dialect } from '../config/connection-spec.ts'
 import { resolveSettings, type ConnectionSource } from '../config/settings.ts'
 import { formatDatabaseUrl } from '../config/connection-spec.ts'
 import { ConfigError } from '../errors.ts'
-import type { StoreContext } from './context.ts'
-import { translateDbError } from './db-errors.ts'
-import type { Database } from './database.ts'
-import type { DialectAdapter } from './dialect/adapter.ts'
-import { InstrumentedDriver, type StatementCounts } from './dialect/instrumented-driver.ts'
-import { mysqlAdapter } from './dialect/mysql-adapter.ts'
-import { postgresAdapter } from './dialect/postgres-adapter.ts'
-import { sqliteAdapter } from './dialect/sqlite-adapter.ts'
-import { dropAll, migrate } from './migrator.ts'
-import { assertSchemaExists, assertStoreFileExists } from './must-exist.ts'
+import { bindContext, type StoreContext } from '../store/context.ts'
+import './internal.ts'
+import { translateDbError } from '../store/db-errors.ts'
+import type { Database } from '../store/database.ts'
+import type { DialectAdapter } from '../store/dialect/adapter.ts'
+import { InstrumentedDriver, type StatementCounts } from '../store/dialect/instrumented-driver.ts'
+import { mysqlAdapter } from '../store/dialect/mysql-adapter.ts'
+import { postgresAdapter } from '../store/dialect/postgres-adapter.ts'
+import { sqliteAdapter } from '../store/dialect/sqlite-adapter.ts'
+import { dropAll, migrate } from '../store/migrator.ts'
+import { assertSchemaExists, assertStoreFileExists } from '../store/must-exist.ts'
 import { listExtractHistory, type ExtractHistoryEntry } from '../extract/history.ts'
 import { readS3Object } from '../extract/s3-client.ts'
 import * as admin from '../tracker/admin.ts'
@@ -131,8 +132,8 @@ const PINO_LEVELS: Record<string, string> = {
 export class DataStore {
   /** Which database family this store talks to. */
   readonly dialect: Dialect
-  /** @internal What the trackers use. */
-  readonly context: StoreContext
+  /** What the trackers use: kept private (see `contextOf` for the package's own modules). */
+  readonly #ctx: StoreContext
   #closed = false
   #dispatcher: Dispatcher | undefined
   #lookups: Lookups | undefined
@@ -144,7 +145,8 @@ export class DataStore {
   readonly connection: ConnectionInfo
 
   private constructor(context: StoreContext, connection: ConnectionInfo) {
-    this.context = context
+    this.#ctx = context
+    bindContext(this, context)
     this.dialect = context.adapter.dialect
     this.connection = Object.freeze(connection)
   }
@@ -243,7 +245,7 @@ export class DataStore {
 
   /** Statements and commits sent so far (BEGIN and COMMIT included); what the benchmark reports. */
   get statementCounts(): Readonly<StatementCounts> {
-    return { ...this.context.counts }
+    return { ...this.#ctx.counts }
   }
 
   /**
@@ -251,24 +253,24 @@ export class DataStore {
    * drops every table processtracker owns — all tracking data is lost — and recreates them.
    */
   async setup(options: { overwrite?: boolean } = {}): Promise<void> {
-    const { db, adapter, lockTimeoutMs } = this.context
+    const { db, adapter, lockTimeoutMs } = this.#ctx
     try {
       if (options.overwrite) {
         await adapter.withMigrationLock(db, lockTimeoutMs, (locked) => dropAll(locked, adapter))
         // Cached ids point at rows that are gone: a custom status id would now be a foreign-key error.
-        this.context.ids.clear()
-        this.context.processStatuses.byName.clear()
-        this.context.processStatuses.byId.clear()
+        this.#ctx.ids.clear()
+        this.#ctx.processStatuses.byName.clear()
+        this.#ctx.processStatuses.byId.clear()
       }
       await migrate(db, adapter, lockTimeoutMs)
     } catch (error) {
-      throw this.context.translate(error)
+      throw this.#ctx.translate(error)
     }
   }
 
   /** Create, rename, delete and list lookup rows (actor, cluster, contact, error type, …). */
   get lookups(): Lookups {
-    return (this.#lookups ??= new Lookups(this.context))
+    return (this.#lookups ??= new Lookups(this.#ctx))
   }
 
   /**
@@ -276,19 +278,19 @@ export class DataStore {
    * existing dependency of another type gets the new type; the result says which happened.
    */
   addProcessDependency(parent: string, child: string, options: { type?: string } = {}): Promise<DependencyChange> {
-    return this.#call(() => admin.addProcessDependency(this.context, parent, child, options))
+    return this.#call(() => admin.addProcessDependency(this.#ctx, parent, child, options))
   }
 
   removeProcessDependency(parent: string, child: string): Promise<void> {
-    return this.#call(() => admin.removeProcessDependency(this.context, parent, child))
+    return this.#call(() => admin.removeProcessDependency(this.#ctx, parent, child))
   }
 
   addClusterProcess(cluster: string, process: string): Promise<void> {
-    return this.#call(() => admin.addClusterProcess(this.context, cluster, process))
+    return this.#call(() => admin.addClusterProcess(this.#ctx, cluster, process))
   }
 
   removeClusterProcess(cluster: string, process: string): Promise<void> {
-    return this.#call(() => admin.removeClusterProcess(this.context, cluster, process))
+    return this.#call(() => admin.removeClusterProcess(this.#ctx, cluster, process))
   }
 
   /**
@@ -299,17 +301,17 @@ export class DataStore {
    * @throws NotFoundError "The process NAME is not on hold."
    */
   releaseHold(processName: string): Promise<RunInfo> {
-    return this.#call(() => admin.releaseHold(this.context, processName))
+    return this.#call(() => admin.releaseHold(this.#ctx, processName))
   }
 
   /** Ends a stuck active run by hand: a `Process Error` with the reason, then `failed`. */
   failRun(processTrackingId: number, options: { reason?: string } = {}): Promise<RunInfo> {
-    return this.#call(() => admin.failRun(this.context, processTrackingId, options))
+    return this.#call(() => admin.failRun(this.#ctx, processTrackingId, options))
   }
 
   /** Fails every run that outlived its heartbeat timeout; returns them. */
   reapStaleRuns(): Promise<RunInfo[]> {
-    return this.#call(() => admin.reapStaleRuns(this.context))
+    return this.#call(() => admin.reapStaleRuns(this.#ctx))
   }
 
   /**
@@ -322,7 +324,7 @@ export class DataStore {
    * ```
    */
   explain(processName: string): Promise<Explanation> {
-    return this.#call(() => admin.explain(this.context, processName))
+    return this.#call(() => admin.explain(this.#ctx, processName))
   }
 
   /**
@@ -338,12 +340,12 @@ export class DataStore {
    * @throws ValidationError as `start` would, or for a new process without `processType`.
    */
   defineProcess(options: StartOptions): Promise<ProcessInfo> {
-    return this.#call(() => defineProcess(this.context, options))
+    return this.#call(() => defineProcess(this.#ctx, options))
   }
 
   /** A process and its totals, or null. */
   getProcess(processName: string): Promise<ProcessInfo | null> {
-    return this.#call(() => reading.getProcess(this.context, processName))
+    return this.#call(() => reading.getProcess(this.#ctx, processName))
   }
 
   /**
@@ -353,21 +355,21 @@ export class DataStore {
    * InvalidStatusError, so a typo never reads as "no runs".
    */
   listRuns(options: ListRunsOptions = {}): Promise<RunInfo[]> {
-    return this.#call(() => reading.listRuns(this.context, options))
+    return this.#call(() => reading.listRuns(this.#ctx, options))
   }
 
   /** The errors of a run in time order. */
   listRunErrors(processTrackingId: number): Promise<RunError[]> {
-    return this.#call(() => reading.listRunErrors(this.context, processTrackingId))
+    return this.#call(() => reading.listRunErrors(this.#ctx, processTrackingId))
   }
 
   /** Every status change of an extract, with its run and time, in time order. */
   listExtractHistory(extractId: number): Promise<ExtractHistoryEntry[]> {
-    return this.#call(() => listExtractHistory(this.context, extractId))
+    return this.#call(() => listExtractHistory(this.#ctx, extractId))
   }
 
   findProcessesByScheduleFrequency(scheduleFrequency: string): Promise<ProcessInfo[]> {
-    return this.#call(() => reading.findProcessesByScheduleFrequency(this.context, scheduleFrequency))
+    return this.#call(() => reading.findProcessesByScheduleFrequency(this.#ctx, scheduleFrequency))
   }
 
   // The read model: what the CLI's reading commands and the HTTP API show. Read-only, no locks.
@@ -383,17 +385,17 @@ export class DataStore {
    * ```
    */
   listRunViews(options: ListRunsOptions = {}): Promise<RunView[]> {
-    return this.#call(() => runViews.listRunViews(this.context, options))
+    return this.#call(() => runViews.listRunViews(this.#ctx, options))
   }
 
   /** One run by tracking id. @throws NotFoundError for an unknown id. */
   getRun(processTrackingId: number): Promise<RunView> {
-    return this.#call(() => runViews.getRun(this.context, processTrackingId))
+    return this.#call(() => runViews.getRun(this.#ctx, processTrackingId))
   }
 
   /** How many runs match the filters, counted up to `cap` (default 10,000): `{ total, capped }`. */
   countRuns(filters: RunFilters = {}, options: { cap?: number } = {}): Promise<RunCount> {
-    return this.#call(() => runViews.countRuns(this.context, filters, options))
+    return this.#call(() => runViews.countRuns(this.#ctx, filters, options))
   }
 
   /**
@@ -402,44 +404,44 @@ export class DataStore {
    * cursor `afterName` (the last name of the previous page).
    */
   listProcesses(options: ListProcessesOptions = {}): Promise<ProcessView[]> {
-    return this.#call(() => processViews.listProcesses(this.context, options))
+    return this.#call(() => processViews.listProcesses(this.#ctx, options))
   }
 
   /** One process as {@link DataStore.listProcesses} shows it. @throws NotFoundError for an unknown process. */
   getProcessView(processName: string): Promise<ProcessView> {
-    return this.#call(() => processViews.getProcessView(this.context, processName))
+    return this.#call(() => processViews.getProcessView(this.#ctx, processName))
   }
 
   /** Every process with its state and latest run, and every dependency (parent → child, with its type). */
   getDependencyGraph(): Promise<DependencyGraph> {
-    return this.#call(() => processViews.getDependencyGraph(this.context))
+    return this.#call(() => processViews.getDependencyGraph(this.#ctx))
   }
 
   /** Extracts newest first, filtered by location, filename substring, process and status. */
   listExtracts(options: ListExtractsOptions = {}): Promise<ExtractView[]> {
-    return this.#call(() => extractViews.listExtracts(this.context, options))
+    return this.#call(() => extractViews.listExtracts(this.#ctx, options))
   }
 
   /** One extract by id. @throws NotFoundError for an unknown id. */
   getExtract(extractId: number): Promise<ExtractView> {
-    return this.#call(() => extractViews.getExtract(this.context, extractId))
+    return this.#call(() => extractViews.getExtract(this.#ctx, extractId))
   }
 
   /** Locations newest first (limit 1–1000, default 50; cursor `beforeLocationId`). */
   listLocations(options: { limit?: number; beforeLocationId?: number } = {}): Promise<LocationView[]> {
-    return this.#call(() => listLocations(this.context, options))
+    return this.#call(() => listLocations(this.#ctx, options))
   }
 
   /** Processes, runs, active runs, processes on hold and extracts, in one statement. */
   counts(): Promise<StoreCounts> {
-    return this.#call(() => readCounts(this.context))
+    return this.#call(() => readCounts(this.#ctx))
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work()
     } catch (error) {
-      throw this.context.translate(error)
+      throw this.#ctx.translate(error)
     }
   }
 
@@ -448,7 +450,7 @@ export class DataStore {
     if (this.#closed) return
     this.#closed = true
     await this.#dispatcher?.stop()
-    await this.context.db.destroy()
+    await this.#ctx.db.destroy()
   }
 }
 

@@ -1,18 +1,19 @@
-import { sql } from 'kysely'
-import { InvalidStatusError, NotFoundError, ValidationError } from '../errors.ts'
-import { single, transaction } from '../store/transaction.ts'
-import { toDate } from '../store/values.ts'
-import { lockRun } from '../tracker/run-transitions.ts'
-import type { ProcessTracker } from '../tracker/process-tracker.ts'
+import { InvalidStatusError, ValidationError } from '../errors.ts'
+import type { ExtractRecord } from '../extract/extract-record.ts'
+import { joinFullFilename } from '../extract/extract-record.ts'
+import * as writes from '../extract/extract-writes.ts'
+import type { AuditType } from '../extract/extract-writes.ts'
+import { checkFilename } from '../extract/filename.ts'
+import { parseFileSize, type FileSize } from '../extract/file-size.ts'
+import { canonicalLocation } from '../extract/location-path.ts'
+import type { ValidRegistration } from '../extract/register-extract.ts'
+import type { RunRef } from '../extract/run-context.ts'
+import { contextOf } from '../store/context.ts'
 import { checkCount, checkId, checkOptionalDate, checkOptionalName, checkPlainObject, describe } from '../tracker/validation.ts'
-import { addExtractDependency } from './extract-dependency.ts'
-import { joinFullFilename, selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
-import { LOADING, checkLoadingAllowed, requireExtractStatus, writeStatusChange } from './extract-status.ts'
-import { parseFileSize, type FileSize } from './file-size.ts'
-import { canonicalLocation } from './location-path.ts'
 import { LocationTracker } from './location-tracker.ts'
-import { registerExtract, type ValidRegistration } from './register-extract.ts'
-import { runRef } from './run-context.ts'
+import { ProcessTracker } from './process-tracker.ts'
+
+export type { AuditType } from '../extract/extract-writes.ts'
 
 /** Options of {@link ExtractTracker.register}. */
 export interface RegisterExtractOptions {
@@ -33,9 +34,6 @@ export interface RegisterExtractOptions {
   /** Bytes as a number, or `'<n>[.<d>] B|KB|MB|GB|TB'`. */
   fileSize?: number | string
 }
-
-/** Which side of an extract's life a date range or record count describes. */
-export type AuditType = 'write' | 'load'
 
 /**
  * A file one process writes and another reads, tracked through its statuses (`initializing`,
@@ -90,10 +88,9 @@ export class ExtractTracker {
    *   refused `loading`; ConflictError for a location name owned by another path; RunNotActiveError.
    */
   static async register(run: ProcessTracker, options: RegisterExtractOptions): Promise<ExtractTracker> {
-    const { ctx, processTrackingId } = runRef(run)
-    const input = validateRegistration(options)
-    const record = await transaction(ctx, (tx) => registerExtract(tx, processTrackingId, input, new Date()))
-    return new ExtractTracker(run, record)
+    const ref = runRef(run)
+    const [record] = await writes.registerExtracts(ref, [validateRegistration(options)])
+    return new ExtractTracker(run, record as ExtractRecord)
   }
 
   /**
@@ -109,15 +106,10 @@ export class ExtractTracker {
    * ```
    */
   static async registerMany(run: ProcessTracker, options: readonly RegisterExtractOptions[]): Promise<ExtractTracker[]> {
-    const { ctx, processTrackingId } = runRef(run)
+    const ref = runRef(run)
     if (!Array.isArray(options)) throw new ValidationError(`options must be a list, not ${describe(options)}.`, { field: 'options' })
     const inputs = options.map((item) => validateRegistration(item))
-    const now = new Date()
-    const records = await transaction(ctx, async (tx) => {
-      const registered: ExtractRecord[] = []
-      for (const input of inputs) registered.push(await registerExtract(tx, processTrackingId, input, now))
-      return registered
-    })
+    const records = await writes.registerExtracts(ref, inputs)
     return records.map((record) => new ExtractTracker(run, record))
   }
 
@@ -131,11 +123,8 @@ export class ExtractTracker {
    * @throws NotFoundError when there is no such extract.
    */
   static async get(run: ProcessTracker, extractId: number): Promise<ExtractTracker> {
-    const { ctx } = runRef(run)
-    const id = checkId(extractId, 'extractId')
-    const row = await single(ctx, (db) => selectExtracts(db).where('e.extract_id', '=', id).executeTakeFirst())
-    if (!row) throw new NotFoundError(`There is no extract with extractId ${id}.`, { topic: 'extract', name: id })
-    return new ExtractTracker(run, toExtractRecord(row))
+    const ref = runRef(run)
+    return new ExtractTracker(run, await writes.readExtract(ref, checkId(extractId, 'extractId')))
   }
 
   /** @internal Wraps an extract read or written elsewhere (finders, claims, bulk registration). */
@@ -205,18 +194,7 @@ export class ExtractTracker {
    */
   async changeExtractStatus(status: string): Promise<void> {
     if (typeof status !== 'string') throw new InvalidStatusError(`${String(status)} is not a valid extract status type.`, { status })
-    const { ctx, processTrackingId } = runRef(this.run)
-    await transaction(ctx, async (tx) => {
-      const statusId = await requireExtractStatus(tx, status)
-      // `loading` claims the extract for the run: lock the run so that its failing is ordered with
-      // this. Any other status needs only the "run is active" guard carried by the update.
-      const loading = status === LOADING
-      if (loading) {
-        await lockRun(tx, processTrackingId)
-        await checkLoadingAllowed(tx, [{ extractId: this.extractId, fullFilename: this.fullFilename }])
-      }
-      await writeStatusChange(tx, processTrackingId, [this.extractId], { id: statusId, name: status }, new Date(), { guarded: !loading })
-    })
+    await writes.changeExtractStatuses(runRef(this.run), [{ extractId: this.extractId, fullFilename: this.fullFilename }], status, { batch: false })
     this.recordStatus(status)
   }
 
@@ -245,11 +223,7 @@ export class ExtractTracker {
       throw new ValidationError(`The extract ${this.fullFilename} cannot depend on itself.`, { extractId: this.extractId })
     }
     const [parentId, childId] = type === 'parent' ? [other.extractId, this.extractId] : [this.extractId, other.extractId]
-    const { ctx, processTrackingId } = runRef(this.run)
-    await transaction(ctx, async (tx) => {
-      await lockRun(tx, processTrackingId)
-      await addExtractDependency(tx, parentId, childId)
-    })
+    await writes.addDependency(runRef(this.run), parentId, childId)
   }
 
   /**
@@ -267,35 +241,11 @@ export class ExtractTracker {
     const low = checkOptionalDate(opts.low, 'low')
     const high = checkOptionalDate(opts.high, 'high')
     const auditType = checkAuditType(opts.auditType)
-    const lowColumn = auditType === 'write' ? 'extract_write_low_date_time' : 'extract_load_low_date_time'
-    const highColumn = auditType === 'write' ? 'extract_write_high_date_time' : 'extract_load_high_date_time'
-    const { ctx, processTrackingId } = runRef(this.run)
-    const row = await transaction(ctx, async (tx) => {
-      await lockRun(tx, processTrackingId)
-      if (low !== undefined || high !== undefined) {
-        const lowRef = sql.ref(lowColumn)
-        const highRef = sql.ref(highColumn)
-        await tx.db
-          .updateTable('extract_tracking')
-          .set({
-            ...(low ? { [lowColumn]: sql`case when ${lowRef} is null or ${lowRef} > ${low} then ${low} else ${lowRef} end` } : {}),
-            ...(high ? { [highColumn]: sql`case when ${highRef} is null or ${highRef} < ${high} then ${high} else ${highRef} end` } : {}),
-            update_date_time: new Date(),
-            updated_by: ctx.auditUser,
-          })
-          .where('extract_id', '=', this.extractId)
-          .execute()
-      }
-      return tx.db
-        .selectFrom('extract_tracking')
-        .select([`${lowColumn} as low`, `${highColumn} as high`])
-        .where('extract_id', '=', this.extractId)
-        .executeTakeFirstOrThrow()
-    })
+    const row = await writes.widenExtractDates(runRef(this.run), this.extractId, auditType, low, high)
     this.#record =
       auditType === 'write'
-        ? { ...this.#record, writeLowDateTime: toDate(row.low), writeHighDateTime: toDate(row.high) }
-        : { ...this.#record, loadLowDateTime: toDate(row.low), loadHighDateTime: toDate(row.high) }
+        ? { ...this.#record, writeLowDateTime: row.low, writeHighDateTime: row.high }
+        : { ...this.#record, loadLowDateTime: row.low, loadHighDateTime: row.high }
   }
 
   /**
@@ -311,16 +261,7 @@ export class ExtractTracker {
   async setRecordCount(count: number, options: { auditType?: AuditType } = {}): Promise<void> {
     const value = checkCount(count, 'count')
     const auditType = checkAuditType(checkPlainObject(options, 'options').auditType)
-    const column = auditType === 'write' ? 'extract_write_record_count' : 'extract_load_record_count'
-    const { ctx, processTrackingId } = runRef(this.run)
-    await transaction(ctx, async (tx) => {
-      await lockRun(tx, processTrackingId)
-      await tx.db
-        .updateTable('extract_tracking')
-        .set({ [column]: value, update_date_time: new Date(), updated_by: ctx.auditUser })
-        .where('extract_id', '=', this.extractId)
-        .execute()
-    })
+    await writes.setExtractRecordCount(runRef(this.run), this.extractId, auditType, value)
     this.#record =
       auditType === 'write' ? { ...this.#record, writeRecordCount: value } : { ...this.#record, loadRecordCount: value }
   }
@@ -330,31 +271,6 @@ function checkAuditType(value: unknown): AuditType {
   if (value === undefined) return 'load'
   if (value !== 'write' && value !== 'load') {
     throw new ValidationError(`${typeof value === 'string' ? value : describe(value)} is not a valid audit type. Use 'write' or 'load'.`, { field: 'auditType' })
-  }
-  return value
-}
-
-const MAX_FILENAME = 1024
-
-/**
- * Checks a filename: 1–1,024 characters, no `/` (the folder belongs in the location) and no NUL.
- *
- * @throws ValidationError otherwise.
- */
-export function checkFilename(value: unknown): string {
-  if (value === undefined) throw new ValidationError('Filename must be provided.', { field: 'filename' })
-  if (typeof value !== 'string') {
-    throw new ValidationError(`filename must be a string, not ${describe(value)}.`, { field: 'filename' })
-  }
-  const length = Array.from(value).length
-  if (length < 1 || length > MAX_FILENAME) {
-    throw new ValidationError(`filename must be 1 to ${MAX_FILENAME} characters long; it has ${length}.`, { field: 'filename' })
-  }
-  if (value.includes('/') || value.includes('\u0000')) {
-    throw new ValidationError(
-      `filename ${JSON.stringify(value)} must not contain '/' or NUL: put the folder in the location path and give the bare file name.`,
-      { field: 'filename' },
-    )
   }
   return value
 }
@@ -398,4 +314,16 @@ function validateRegistration(options: unknown): ValidRegistration {
     compressionType: checkOptionalName(opts.compressionType, 'compressionType'),
     fileSize: opts.fileSize === undefined || opts.fileSize === null ? undefined : parseFileSize(opts.fileSize),
   }
+}
+
+/**
+ * The run's context and id, after checking that `run` is a ProcessTracker.
+ *
+ * @throws ValidationError for anything else.
+ */
+export function runRef(run: unknown): RunRef {
+  if (!(run instanceof ProcessTracker)) {
+    throw new ValidationError('run must be a ProcessTracker (from ProcessTracker.start or ProcessTracker.resume).', { field: 'run' })
+  }
+  return { ctx: contextOf(run.store), processTrackingId: run.processTrackingId }
 }

@@ -1,10 +1,9 @@
-import { ValidationError } from '../errors.ts'
-import type { StoreContext } from '../store/context.ts'
-import type { DataStore } from '../store/data-store.ts'
+import { canonicalLocation, type LocationType } from '../extract/location-path.ts'
+import { readLocationById, resolveLocation, setLocationFileCount, type LocationRecord } from '../extract/location-store.ts'
+import { contextOf } from '../store/context.ts'
 import { single, transaction } from '../store/transaction.ts'
 import { checkCount, checkId, checkOptionalName, checkPlainObject } from '../tracker/validation.ts'
-import { canonicalLocation, type LocationType } from './location-path.ts'
-import { readLocationById, rememberFileCount, resolveLocation, type LocationRecord } from './location-store.ts'
+import type { DataStore } from './data-store.ts'
 
 /** Options of {@link LocationTracker.register}. */
 export interface RegisterLocationOptions {
@@ -61,7 +60,7 @@ export class LocationTracker {
    *   to another path.
    */
   static async register(store: DataStore, options: RegisterLocationOptions): Promise<LocationTracker> {
-    const ctx = storeContext(store)
+    const ctx = contextOf(store)
     const opts = checkPlainObject(options, 'options')
     const canonical = canonicalLocation(opts.locationPath as string)
     const name = checkOptionalName(opts.locationName, 'locationName')
@@ -79,7 +78,7 @@ export class LocationTracker {
    * @throws NotFoundError when there is no such location.
    */
   static async get(store: DataStore, locationId: number): Promise<LocationTracker> {
-    const ctx = storeContext(store)
+    const ctx = contextOf(store)
     const id = checkId(locationId, 'locationId')
     const record = await single(ctx, (db) => readLocationById(db, id))
     return new LocationTracker(store, record)
@@ -106,26 +105,7 @@ export class LocationTracker {
    */
   async setFileCount(count: number): Promise<void> {
     const value = checkCount(count, 'count')
-    const ctx = storeContext(this.store)
-    await single(ctx, async (db) => {
-      const result = await db
-        .updateTable('location_lkup')
-        .set({ location_file_count: value, update_date_time: new Date(), updated_by: ctx.auditUser })
-        .where('location_id', '=', this.locationId)
-        .executeTakeFirst()
-      // A location cannot be deleted through processtracker, but a rebuilt schema loses it.
-      if (Number(result.numUpdatedRows) === 0) await readLocationById(db, this.locationId)
-    })
+    await setLocationFileCount(contextOf(this.store), this.locationId, value)
     this.#fileCount = value
-    rememberFileCount(ctx, this.locationId, value)
   }
-}
-
-/** The store's internals, after checking that `store` is a DataStore. */
-export function storeContext(store: unknown): StoreContext {
-  const ctx = (store as { context?: StoreContext } | null | undefined)?.context
-  if (typeof store !== 'object' || store === null || ctx === undefined) {
-    throw new ValidationError('store must be a DataStore (from DataStore.open).', { field: 'store' })
-  }
-  return ctx
 }

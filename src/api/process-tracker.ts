@@ -1,8 +1,9 @@
 import { InvalidStatusError, ProcessHaltedError, RunNotActiveError, ValidationError } from '../errors.ts'
-import type { ExtractTracker } from '../extract/extract-tracker.ts'
-import * as extractMethods from '../extract/run-extract-methods.ts'
-import type { ClaimOptions, LocationFilter, RegisterByLocationOptions, StatusFilter } from '../extract/run-extract-methods.ts'
-import type { DataStore } from '../store/data-store.ts'
+import type { ExtractTracker } from './extract-tracker.ts'
+import * as extractMethods from './run-extract-methods.ts'
+import type { ClaimOptions, LocationFilter, RegisterByLocationOptions, StatusFilter } from './run-extract-methods.ts'
+import type { DataStore } from './data-store.ts'
+import { contextOf, type StoreContext } from '../store/context.ts'
 import { single } from '../store/transaction.ts'
 import {
   findProcessContacts,
@@ -13,13 +14,13 @@ import {
   type ProcessFilter,
   type SourceAttribute,
   type TargetAttribute,
-} from './process-finders.ts'
-import { readRunRecord, readSideNames, type RunRecord } from './run-record.ts'
-import * as writes from './run-writes.ts'
-import { startRun, type StartHooks } from './start.ts'
-import { validateStartOptions, type StartOptions } from './start-options.ts'
-import { COMPLETED, FAILED } from './statuses.ts'
-import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from './validation.ts'
+} from '../tracker/process-finders.ts'
+import { readRunRecord, readSideNames, type RunRecord } from '../tracker/run-record.ts'
+import * as writes from '../tracker/run-writes.ts'
+import { startRun, type StartHooks } from '../tracker/start.ts'
+import { validateStartOptions, type StartOptions } from '../tracker/start-options.ts'
+import { COMPLETED, FAILED } from '../tracker/statuses.ts'
+import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from '../tracker/validation.ts'
 
 
 /**
@@ -81,7 +82,7 @@ export class ProcessTracker {
    */
   static async start(store: DataStore, options: StartOptions, hooks?: StartHooks): Promise<ProcessTracker> {
     const valid = validateStartOptions(options)
-    const started = await startRun(store.context, valid, hooks)
+    const started = await startRun(contextOf(store), valid, hooks)
     return new ProcessTracker(
       store,
       { ...started, heartbeatTimeoutSeconds: valid.heartbeatTimeoutSeconds, recordCount: 0 },
@@ -95,7 +96,7 @@ export class ProcessTracker {
     if (typeof processTrackingId !== 'number' || !Number.isSafeInteger(processTrackingId) || processTrackingId < 1) {
       throw new ValidationError(`processTrackingId must be a positive whole number, not ${String(processTrackingId)}.`)
     }
-    const ctx = store.context
+    const ctx = contextOf(store)
     try {
       const record = await readRunRecord(ctx, ctx.db, processTrackingId)
       const [sources, targets] = await Promise.all([
@@ -122,12 +123,16 @@ export class ProcessTracker {
       const message = error instanceof Error ? error.message : String(error)
       // The caller's error is what matters: a failure to record it is logged, not thrown over it.
       await run.#failIfActive('Process Error', truncateCodePoints(message || 'Unspecified error.', 750)).catch((failure: unknown) => {
-        store.context.logger.error({ err: failure, processTrackingId: run.processTrackingId }, 'could not record the failure')
+        contextOf(store).logger.error({ err: failure, processTrackingId: run.processTrackingId }, 'could not record the failure')
       })
       throw error
     }
     await run.#completeIfActive()
     return value
+  }
+
+  get #ctx(): StoreContext {
+    return contextOf(this.store)
   }
 
   /** The status when last read or changed through this object; `refresh()` re-reads it. */
@@ -142,7 +147,7 @@ export class ProcessTracker {
 
   /** Re-reads the run's status. */
   async refresh(): Promise<string> {
-    const ctx = this.store.context
+    const ctx = this.#ctx
     const record = await single(ctx, (db) => readRunRecord(ctx, db, this.processTrackingId))
     this.#status = record.status
     this.#recordCount = record.recordCount
@@ -160,7 +165,7 @@ export class ProcessTracker {
     if (typeof status !== 'string') throw new InvalidStatusError(`The provided status type ${String(status)} is invalid.`)
     const endDate = checkOptionalDate(checkPlainObject(options, 'options').endDate, 'endDate')
     try {
-      const changed = await writes.changeRunStatus(this.store.context, this, status, endDate)
+      const changed = await writes.changeRunStatus(this.#ctx, this, status, endDate)
       this.#status = changed.status
       if (changed.ended) this.stopHeartbeat()
     } catch (error) {
@@ -195,7 +200,7 @@ export class ProcessTracker {
     if (opts.failRun !== undefined && typeof opts.failRun !== 'boolean') {
       throw new ValidationError('failRun must be true or false.', { field: 'failRun' })
     }
-    const ctx = this.store.context
+    const ctx = this.#ctx
     const failRun = opts.failRun === true
     await writes.raiseRunError(ctx, this, name, description, { failRun, at: checkOptionalDate(opts.endDate, 'endDate') })
     if (failRun) this.#status = FAILED
@@ -218,7 +223,7 @@ export class ProcessTracker {
     if (processingType !== undefined && processingType !== 'insert' && processingType !== 'update') {
       throw new ValidationError('Processing type not recognized.', { field: 'processingType' })
     }
-    await writes.setRecordCount(this.store.context, this, count, processingType, this.#recordCount)
+    await writes.setRecordCount(this.#ctx, this, count, processingType, this.#recordCount)
     this.#recordCount = count
   }
 
@@ -234,12 +239,12 @@ export class ProcessTracker {
     if (low && high && low.getTime() > high.getTime()) {
       throw new ValidationError(`low (${low.toISOString()}) is later than high (${high.toISOString()}): give low ≤ high.`, { field: 'low' })
     }
-    if (!(await writes.widenRunDates(this.store.context, this, low, high))) throw await this.#whyNotChanged()
+    if (!(await writes.widenRunDates(this.#ctx, this, low, high))) throw await this.#whyNotChanged()
   }
 
   /** Records a heartbeat now (database clock). Throws `RunNotActiveError` once the run is over. */
   async heartbeat(): Promise<void> {
-    if (!(await writes.beat(this.store.context, this))) {
+    if (!(await writes.beat(this.#ctx, this))) {
       const error = await this.#whyNotChanged()
       this.#abort.abort(error)
       this.stopHeartbeat()
@@ -268,7 +273,7 @@ export class ProcessTracker {
       this.heartbeat()
         .catch((error: unknown) => {
           if (!(error instanceof RunNotActiveError)) {
-            this.store.context.logger.warn({ err: error, processTrackingId: this.processTrackingId }, 'heartbeat failed')
+            this.#ctx.logger.warn({ err: error, processTrackingId: this.processTrackingId }, 'heartbeat failed')
           }
         })
         .finally(() => {
@@ -285,19 +290,19 @@ export class ProcessTracker {
 
   /** Contacts of the process: through its sources first, then its own. */
   findProcessContacts(): Promise<ProcessContact[]> {
-    return single(this.store.context, (db) => findProcessContacts(db, this.processId))
+    return single(this.#ctx, (db) => findProcessContacts(db, this.processId))
   }
 
   findProcessFilters(): Promise<ProcessFilter[]> {
-    return single(this.store.context, (db) => findProcessFilters(db, this.processId))
+    return single(this.#ctx, (db) => findProcessFilters(db, this.processId))
   }
 
   findProcessSourceAttributes(): Promise<SourceAttribute[]> {
-    return single(this.store.context, (db) => findProcessSourceAttributes(db, this.processId))
+    return single(this.#ctx, (db) => findProcessSourceAttributes(db, this.processId))
   }
 
   findProcessTargetAttributes(): Promise<TargetAttribute[]> {
-    return single(this.store.context, (db) => findProcessTargetAttributes(db, this.processId))
+    return single(this.#ctx, (db) => findProcessTargetAttributes(db, this.processId))
   }
 
   /** Moves several extracts to one status in one transaction; `loading` exempts parents in the batch. */
@@ -346,7 +351,7 @@ export class ProcessTracker {
 
   /** The error for a guarded single-statement change that matched no row. */
   async #whyNotChanged(): Promise<Error> {
-    const error = await writes.whyNotChanged(this.store.context, this)
+    const error = await writes.whyNotChanged(this.#ctx, this)
     this.#seen(error)
     return error
   }
@@ -357,12 +362,12 @@ export class ProcessTracker {
   }
 
   async #completeIfActive(): Promise<void> {
-    if (await writes.completeIfActive(this.store.context, this)) this.#status = COMPLETED
+    if (await writes.completeIfActive(this.#ctx, this)) this.#status = COMPLETED
     this.stopHeartbeat()
   }
 
   async #failIfActive(errorType: string, description: string): Promise<void> {
-    if (await writes.failIfActive(this.store.context, this, errorType, description)) this.#status = FAILED
+    if (await writes.failIfActive(this.#ctx, this, errorType, description)) this.#status = FAILED
     this.stopHeartbeat()
   }
 }
