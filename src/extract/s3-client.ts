@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { ConfigError, NotFoundError, ValidationError, type ProcessTrackerError } from '../errors.ts'
+import { loadDriver } from '../store/load-driver.ts'
 import { parseS3Url, s3EndpointFromEnv } from './location-path.ts'
 
 type S3Sdk = typeof import('@aws-sdk/client-s3')
@@ -8,12 +9,13 @@ let sdk: Promise<S3Sdk> | undefined
 const clients = new Map<string, Promise<S3Client>>()
 
 /**
- * The AWS SDK, loaded on first use: programs that never touch S3 never pay for loading it.
+ * The AWS SDK, loaded on first use: programs that never touch S3 never pay for loading it. It is an
+ * optional peer package: without it, S3 locations fail with a ConfigError that says what to install.
  */
 function loadSdk(): Promise<S3Sdk> {
-  sdk ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
+  sdk ??= loadDriver('@aws-sdk/client-s3', () => import('@aws-sdk/client-s3')).catch((error: unknown) => {
     sdk = undefined
-    throw new ConfigError('S3 support needs the package @aws-sdk/client-s3: npm install @aws-sdk/client-s3.', {}, { cause: error })
+    throw error
   })
   return sdk
 }

@@ -1,5 +1,6 @@
 import { resolveSsl, type ConnectionSpec } from '../config/connection-spec.ts'
 import { mysqlAdapter } from '../store/dialect/mysql-adapter.ts'
+import { loadDriver } from '../store/load-driver.ts'
 import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source.ts'
 
 type ServerSpec = Extract<ConnectionSpec, { dialect: 'postgresql' | 'mysql' }>
@@ -8,7 +9,7 @@ const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``
 
 /** Opens a MySQL/MariaDB source: a consistent-snapshot, read-only transaction in the URL's database. */
 export async function openMysqlSource(spec: ServerSpec, _options: OpenSourceOptions): Promise<SourceConnection> {
-  const { createConnection } = await import('mysql2/promise')
+  const { createConnection } = await loadDriver('mysql2', () => import('mysql2/promise'))
   const fail = (error: unknown) => sourceError(error, spec, mysqlAdapter)
   // The URL's ssl-mode/ssl is honoured as for a store: a dropped ssl-mode=REQUIRED would read in plain text.
   const ssl = resolveSsl(spec, undefined)

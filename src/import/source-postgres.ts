@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { resolveSsl, type ConnectionSpec } from '../config/connection-spec.ts'
 import { postgresAdapter } from '../store/dialect/postgres-adapter.ts'
+import { loadDriver } from '../store/load-driver.ts'
 import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source.ts'
 
 type ServerSpec = Extract<ConnectionSpec, { dialect: 'postgresql' | 'mysql' }>
@@ -24,7 +25,7 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 /** Opens a PostgreSQL source: REPEATABLE READ READ ONLY, in `fromSchema` or the search path. */
 export async function openPostgresSource(spec: ServerSpec, options: OpenSourceOptions): Promise<SourceConnection> {
-  const { default: pgModule } = await import('pg')
+  const { default: pgModule } = await loadDriver('pg', () => import('pg'))
   // The URL's sslmode/ssl is honoured as for a store: a dropped sslmode=require would read in plain text.
   const ssl = resolveSsl(spec, undefined)
   const client = new pgModule.Client({
