@@ -31,7 +31,7 @@ export function actFor(state: CliState): Act {
       // Commander passes the command itself last.
       const command = args[args.length - 1] as Command
       const globals = command.optsWithGlobals<GlobalOptions>()
-      const context = createContext(globals, outputFor(state.streams, globals), state.streams.env)
+      const context = createContext(globals, outputFor(state.streams, globals), state.streams)
       state.exitCode = (await handler(context, command)) ?? 0
     }
 }

@@ -79,7 +79,8 @@ export function signalNumber(signal: NodeJS.Signals): number {
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
 
 /**
- * Spawns `file args` and resolves when it has ended. While it runs, SIGINT and SIGTERM sent to this
+ * Spawns `file args` and resolves when it has ended; its stdout goes to `stdout` when given (an
+ * in-process caller's stream), else straight to this process's. While it runs, SIGINT and SIGTERM sent to this
  * process are forwarded to the child instead of ending the wrapper, so the run can still be recorded;
  * a child still alive `killAfterSeconds` after the first forwarded signal is sent SIGKILL, so one that
  * ignores SIGTERM cannot keep the wrapper (and its run) alive forever.
@@ -90,6 +91,7 @@ export function runChild(
   env: NodeJS.ProcessEnv,
   stderr: NodeJS.WritableStream,
   killAfterSeconds = 30,
+  stdout?: NodeJS.WritableStream,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const tail = new LineTail(KEPT_STDERR_LINES)
@@ -97,7 +99,9 @@ export function runChild(
     let spawnError: NodeJS.ErrnoException | null = null
     let killTimer: NodeJS.Timeout | undefined
     let killed = false
-    const child = spawn(file, args, { env, stdio: ['inherit', 'inherit', 'pipe'] })
+    // stdout is inherited (the command writes straight to the wrapper's), unless the caller gives its own.
+    const child = spawn(file, args, { env, stdio: ['inherit', stdout === undefined ? 'inherit' : 'pipe', 'pipe'] })
+    if (stdout !== undefined) child.stdout?.pipe(stdout, { end: false })
     const forward = (signal: NodeJS.Signals) => {
       interruptedBy ??= signal
       child.kill(signal)
@@ -107,7 +111,7 @@ export function runChild(
       }, killAfterSeconds * 1000)
     }
     for (const signal of FORWARDED) process.on(signal, forward)
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr.write(chunk)
       tail.push(chunk)
     })

@@ -7,7 +7,7 @@ import path from 'node:path'
 import pino, { type Logger } from 'pino'
 import { redactUrl } from '../config/connection-spec.ts'
 import { DataStore, type OpenOptions } from '../index.ts'
-import type { Output } from './output.ts'
+import type { Output, OutputStreams } from './output.ts'
 import { RemoteStore, remoteTarget } from './remote/remote-store.ts'
 import { addSuggestion } from './suggestions.ts'
 
@@ -34,6 +34,8 @@ export interface CliContext {
   readonly globals: GlobalOptions
   readonly output: Output
   readonly env: NodeJS.ProcessEnv
+  /** The streams the command was given: process.stdout and process.stderr, or an in-process caller's. */
+  readonly streams: OutputStreams
   /** Opens the store the global options name (`--url` > `--config` > env > home > default SQLite). */
   openStore(extra?: Partial<OpenOptions>): Promise<DataStore>
 }
@@ -96,11 +98,13 @@ export function cliLogger(output: Output, debug: boolean): Logger {
 }
 
 /** Builds a context; the store options come from the global options and the environment. */
-export function createContext(globals: GlobalOptions, output: Output, env: NodeJS.ProcessEnv): CliContext {
+export function createContext(globals: GlobalOptions, output: Output, streams: OutputStreams): CliContext {
+  const { env } = streams
   return {
     globals,
     output,
     env,
+    streams,
     openStore: async (extra = {}) => {
       const store = await DataStore.open({
         url: globals.url,

@@ -6,7 +6,8 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataStore, RunInfo } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
-import { cleanEnv, cli, nodeCommand, requireBuild, startCli, storeArgs, tempHome, waitForFile, type CliResult } from './cli.ts'
+import { cleanEnv, nodeCommand, startCli, storeArgs, tempHome, waitForFile, type CliResult } from './cli.ts'
+import { runInProcess } from './in-process.ts'
 
 /**
  * Holds the lock of one run row from another connection, so the wrapper's outcome write waits and
@@ -76,12 +77,13 @@ for (const dialect of DIALECTS) {
     let pt: (...args: string[]) => Promise<CliResult>
 
     beforeAll(() => {
-      requireBuild()
       database = isolated.database
       store = isolated.store
       home = tempHome()
       env = cleanEnv(home.path)
-      pt = (...args) => cli([...storeArgs(database), ...args], env)
+      // In-process through the program's entry; the other tests run the binary (startCli): a signal
+      // to the wrapper, and a lock held from this process that a synchronous SQLite write would wait on.
+      pt = (...args) => runInProcess([...storeArgs(database), ...args], { env })
     })
     afterAll(() => {
       home.dispose()

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProcessTracker, type DataStore, type RunInfo } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
-import { BIN, cleanEnv, cli, nodeCommand, requireBuild, stackLines, startCli, storeArgs, tempHome, waitForFile, type CliResult } from './cli.ts'
+import { BIN, cleanEnv, nodeCommand, requireBuild, stackLines, startCli, storeArgs, tempHome, waitForFile, type CliResult } from './cli.ts'
+import { runInProcess } from './in-process.ts'
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: processtracker run and report`, () => {
@@ -15,12 +16,13 @@ for (const dialect of DIALECTS) {
     let pt: (...args: string[]) => Promise<CliResult>
 
     beforeAll(() => {
-      requireBuild()
       database = isolated.database
       store = isolated.store
       home = tempHome()
       env = cleanEnv(home.path)
-      pt = (...args) => cli([...storeArgs(database), ...args], env)
+      // In-process through the program's entry; the SIGTERM tests run the binary, since the signal
+      // goes to the wrapper's own process.
+      pt = (...args) => runInProcess([...storeArgs(database), ...args], { env })
     })
     afterAll(() => {
       home.dispose()
@@ -143,6 +145,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('a child records counts, dates and an error with report', async () => {
+      requireBuild() // the child calls the binary
       const reporter = [
         `const { execFileSync } = require('child_process');`,
         `const pt = (...args) => execFileSync(process.execPath, [${JSON.stringify(BIN)}, ...args], { stdio: 'inherit' });`,

@@ -3,6 +3,7 @@
  * rules decide first (a refusal exits 3 and the command never runs); the command's exit decides the
  * outcome; the wrapper exits with the command's code so cron and CI see what they would have seen.
  */
+import { Writable } from 'node:stream'
 import { lineageChildEnvironment } from '../../lineage/child-environment.ts'
 import { Option, type Command } from 'commander'
 import { ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
@@ -14,6 +15,7 @@ import { recordOutcome, retryWindowSeconds } from '../outcome.ts'
 import { collect, integerIn } from '../parsers.ts'
 import { trackRemote } from '../remote/remote-run.ts'
 import { remoteTarget } from '../remote/remote-store.ts'
+import type { OutputStream } from '../output.ts'
 import { describeFailure } from '../stderr-summary.ts'
 
 interface RunOptions {
@@ -136,7 +138,8 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
     PROCESS_TRACKER_PROCESS_NAME: run.processName,
     ...lineageChildEnvironment(store, run), // PROCESS_TRACKER_RUN_UUID, OPENLINEAGE_PARENT_ID
   }
-  const outcome = await runChild(file, args, env, process.stderr, options.killAfter)
+  const { stdout, stderr } = childStreams(context)
+  const outcome = await runChild(file, args, env, stderr, options.killAfter, stdout)
   const { exitCode, summary } = describe(outcome, file)
   try {
     // The heartbeat goes on while the outcome is recorded (and retried), so the reaper does not
@@ -146,6 +149,29 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
   } finally {
     run.stopHeartbeat()
   }
+}
+
+/**
+ * Where the command's output goes: straight to this process's stdout and stderr when the CLI runs as
+ * the binary; into the given streams when it runs in-process (tests, embedding).
+ */
+function childStreams(context: CliContext): { stdout?: NodeJS.WritableStream; stderr: NodeJS.WritableStream } {
+  const { streams } = context
+  return {
+    ...(streams.stdout === process.stdout ? {} : { stdout: textSink(streams.stdout) }),
+    stderr: streams.stderr === process.stderr ? process.stderr : textSink(streams.stderr),
+  }
+}
+
+/** A byte stream that writes its text, decoded as UTF-8 across chunk boundaries, to an output stream. */
+function textSink(stream: OutputStream): NodeJS.WritableStream {
+  const decoder = new TextDecoder()
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      stream.write(decoder.decode(chunk, { stream: true }))
+      done()
+    },
+  })
 }
 
 /** The start options the command line asks for. */
