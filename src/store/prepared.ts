@@ -71,7 +71,7 @@ export class Prepared<P extends object, R = unknown> {
       const name = names[i]
       parameters[i] = name === undefined ? compiled.parameters[i] : (values as Record<string, unknown>)[name]
     }
-    return { sql: compiled.sql, parameters, query: compiled.query, queryId: compiled.queryId } as CompiledQuery<R>
+    return { sql: compiled.sql, parameters, query: compiled.query, queryId: compiled.queryId }
   }
 
   /** Runs the statement with `values`, in the transaction or on the store (then it commits by itself). */

@@ -8,11 +8,12 @@ import { InvalidStatusError, type RunNotActiveError } from '../errors.ts'
 import { recordRunning, runningDue } from '../lineage/record.ts'
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
+import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
 import { single, transaction } from '../store/transaction.ts'
 import { activeStatusIds, widenHigh, widenLow } from './predicates.ts'
 import { readRunRecord } from './run-record.ts'
 import { lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
-import { COMPLETED, FAILED, statusByName } from './statuses.ts'
+import { COMPLETED, FAILED, statusByName } from '../store/process-statuses.ts'
 
 /** The ids of a run that its writes need. */
 export interface RunIds {
@@ -35,6 +36,12 @@ export async function changeRunStatus(ctx: StoreContext, run: RunIds, status: st
       `A run cannot be changed to ${target.name}: only a hold is released, by store.releaseHold (processtracker release).`,
       { status: target.name },
     )
+  }
+  // The common end of a run — a succeeded status (completed), lineage off — runs built-once
+  // statements (one on PostgreSQL). Rare paths (a run no longer active, failures with their claims
+  // and holds, lineage events, custom active statuses) take the transaction below.
+  if (target.category === 'succeeded' && !ctx.lineage && (await completeFast(ctx, run, target.id, endDate))) {
+    return { status: target.name, ended: true }
   }
   const stored = await transaction(ctx, async (tx) => {
     if (await moveRun(tx, run, target, endDate ?? ctx.adapter.now, { onlyIfActive: true })) return target.name
@@ -76,6 +83,7 @@ export async function setRecordCount(
   processingType: 'insert' | 'update' | undefined,
   previous: number,
 ): Promise<void> {
+  if (!runningDue(ctx, run.processTrackingId) && (await setRecordCountFast(ctx, run, count, processingType, previous))) return
   await transaction(ctx, async (tx) => {
     const now = ctx.adapter.now
     let before = previous
@@ -120,40 +128,58 @@ export async function setRecordCount(
  * one transaction when lineage wants a RUNNING event). Returns whether the run was still active.
  */
 export async function widenRunDates(ctx: StoreContext, run: RunIds, low: Date | undefined, high: Date | undefined): Promise<boolean> {
-  const update = (db: Db) =>
-    db
-      .updateTable('process_tracking')
-      .set({
-        ...(low ? { process_run_low_date_time: widenLow('process_run_low_date_time', low) } : {}),
-        ...(high ? { process_run_high_date_time: widenHigh('process_run_high_date_time', high) } : {}),
-        update_date_time: ctx.adapter.now,
-        updated_by: ctx.auditUser,
-      })
-      .where('process_tracking_id', '=', run.processTrackingId)
-      .where('process_status_id', 'in', activeStatusIds(db))
-      .executeTakeFirst()
-  const result = runningDue(ctx, run.processTrackingId)
+  const statement = WIDEN_DATES[low ? (high ? 'both' : 'low') : high ? 'high' : 'none']
+  const values: DateValues = { processTrackingId: run.processTrackingId, low: low ?? null, high: high ?? null, auditUser: ctx.auditUser }
+  const changed = runningDue(ctx, run.processTrackingId)
     ? await transaction(ctx, async (tx) => {
-        const updated = await update(tx.db)
-        if (Number(updated.numUpdatedRows) > 0) await recordRunning(tx, run.processTrackingId)
+        const updated = await statement.affected(tx, values)
+        if (updated > 0) await recordRunning(tx, run.processTrackingId)
         return updated
       })
-    : await single(ctx, update)
-  return Number(result.numUpdatedRows) > 0
+    : await single(ctx, () => statement.affected(ctx, values))
+  return changed > 0
 }
 
 /** Records a heartbeat now (database clock). Returns whether the run was still active. */
 export async function beat(ctx: StoreContext, run: RunIds): Promise<boolean> {
-  const result = await single(ctx, (db) =>
+  return (await single(ctx, () => BEAT.affected(ctx, { processTrackingId: run.processTrackingId }))) > 0
+}
+
+interface DateValues {
+  processTrackingId: number
+  low: Date | null
+  high: Date | null
+  auditUser: string
+}
+
+const widenDates = (low: boolean, high: boolean) =>
+  prepare((db: Db, p: Slots<DateValues>, adapter) =>
     db
       .updateTable('process_tracking')
-      .set({ last_heartbeat_date_time: ctx.adapter.now })
-      .where('process_tracking_id', '=', run.processTrackingId)
-      .where('process_status_id', 'in', activeStatusIds(db))
-      .executeTakeFirst(),
+      .set({
+        ...(low ? { process_run_low_date_time: widenLow('process_run_low_date_time', p.low as Date) } : {}),
+        ...(high ? { process_run_high_date_time: widenHigh('process_run_high_date_time', p.high as Date) } : {}),
+        update_date_time: adapter.now,
+        updated_by: p.auditUser,
+      })
+      .where('process_tracking_id', '=', p.processTrackingId)
+      .where('process_status_id', 'in', activeStatusIds(db)),
   )
-  return Number(result.numUpdatedRows) > 0
+/** Widening an active run's low/high dates, by which ends are given (none: only the update stamps). */
+const WIDEN_DATES = {
+  both: widenDates(true, true),
+  low: widenDates(true, false),
+  high: widenDates(false, true),
+  none: widenDates(false, false),
 }
+
+const BEAT = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) =>
+  db
+    .updateTable('process_tracking')
+    .set({ last_heartbeat_date_time: adapter.now })
+    .where('process_tracking_id', '=', p.processTrackingId)
+    .where('process_status_id', 'in', activeStatusIds(db)),
+)
 
 /** The error for a guarded single-statement change that matched no row (`details.status`: the status now). */
 export async function whyNotChanged(ctx: StoreContext, run: RunIds): Promise<RunNotActiveError> {
@@ -179,6 +205,205 @@ export async function failIfActive(ctx: StoreContext, run: RunIds, errorType: st
     const now = ctx.adapter.now
     await recordError(tx, locked, errorType, description, now)
     await moveRun(tx, locked, await statusByName(ctx, tx.db, FAILED), now)
+    return true
+  })
+}
+
+// ---- The hot path, built once per store (src/store/prepared.ts) ----
+
+interface CompleteValues {
+  processTrackingId: number
+  statusId: number
+  auditUser: string
+  /** The caller's end date, or null for the database clock. */
+  at: Date | null
+}
+
+/**
+ * PostgreSQL: the guarded status change and the process's last completed time in one statement (a
+ * data-modifying CTE: both rows change atomically, the run's row lock first as in moveRun). `n` is 0
+ * when the run was no longer active.
+ */
+const completeCte = (withDate: boolean) =>
+  prepare((db, p: Slots<CompleteValues>, adapter) => {
+    const at = withDate ? sql<Date>`${p.at}` : adapter.now
+    return db
+      .with('r', (qb) =>
+        qb
+          .updateTable('process_tracking')
+          .set({ process_status_id: p.statusId, process_run_end_date_time: at, update_date_time: at, updated_by: p.auditUser })
+          .where('process_tracking_id', '=', p.processTrackingId)
+          .where('process_status_id', 'in', activeStatusIds(db))
+          .returning(['process_id', 'process_run_end_date_time']),
+      )
+      .with('p', (qb) =>
+        qb
+          .updateTable('process')
+          .from('r')
+          .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
+          .whereRef('process.process_id', '=', 'r.process_id')
+          .returning('process.process_id'),
+      )
+      .selectFrom('r')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+  })
+const COMPLETE_CTE_NOW = completeCte(false)
+const COMPLETE_CTE_AT = completeCte(true)
+
+/** Elsewhere: the same two writes as moveRun, built once, in one transaction. */
+const completeRun = (withDate: boolean) =>
+  prepare((db, p: Slots<CompleteValues>, adapter) => {
+    const at = withDate ? sql<Date>`${p.at}` : adapter.now
+    return db
+      .updateTable('process_tracking')
+      .set({ process_status_id: p.statusId, process_run_end_date_time: at, update_date_time: at, updated_by: p.auditUser })
+      .where('process_tracking_id', '=', p.processTrackingId)
+      .where('process_status_id', 'in', activeStatusIds(db))
+  })
+const COMPLETE_RUN_NOW = completeRun(false)
+const COMPLETE_RUN_AT = completeRun(true)
+
+// The database clock is read per statement on MySQL and SQLite: copy the run's end time, so the
+// process's last completed time equals it exactly (as moveRun does).
+const STAMP_COMPLETED = prepare((db, p: Slots<{ processId: number; processTrackingId: number; auditUser: string }>, adapter) =>
+  db
+    .updateTable('process')
+    .set({
+      last_completed_run_date_time: db
+        .selectFrom('process_tracking')
+        .select('process_run_end_date_time')
+        .where('process_tracking_id', '=', p.processTrackingId) as never,
+      update_date_time: adapter.now,
+      updated_by: p.auditUser,
+    })
+    .where('process_id', '=', p.processId),
+)
+const STAMP_COMPLETED_AT = prepare((db, p: Slots<{ processId: number; at: Date; auditUser: string }>) =>
+  db
+    .updateTable('process')
+    .set({ last_completed_run_date_time: p.at, update_date_time: p.at, updated_by: p.auditUser })
+    .where('process_id', '=', p.processId),
+)
+
+/** Completes an active run; false (nothing written) when it was not active. */
+async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, endDate: Date | undefined): Promise<boolean> {
+  const values: CompleteValues = { processTrackingId: run.processTrackingId, statusId, auditUser: ctx.auditUser, at: endDate ?? null }
+  if (ctx.adapter.dialect === 'postgresql') {
+    const [row] = await single(ctx, () => (endDate ? COMPLETE_CTE_AT : COMPLETE_CTE_NOW).rows(ctx, values))
+    return Number(row?.n ?? 0) > 0
+  }
+  return transaction(ctx, async (tx) => {
+    if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false
+    if (endDate) await STAMP_COMPLETED_AT.execute(tx, { processId: run.processId, at: endDate, auditUser: ctx.auditUser })
+    else await STAMP_COMPLETED.execute(tx, { processId: run.processId, processTrackingId: run.processTrackingId, auditUser: ctx.auditUser })
+    return true
+  })
+}
+
+interface CountValues {
+  processTrackingId: number
+  processId: number
+  count: number
+  previous: number
+  difference: number
+  auditUser: string
+}
+
+type ProcessingType = 'insert' | 'update' | undefined
+const countVariants = new Map<string, Prepared<CountValues, { n: number }> | Prepared<CountValues>>()
+
+/** The run's count columns for a processing type. */
+const countColumns = (p: Slots<CountValues>, processingType: ProcessingType) => ({
+  process_run_record_count: p.count,
+  ...(processingType === 'insert' ? { process_run_insert_count: p.count } : {}),
+  ...(processingType === 'update' ? { process_run_update_count: p.count } : {}),
+})
+
+/** PostgreSQL: the compare-and-set on the run and the process total, one statement; `n` 0 on a miss. */
+function countCte(processingType: ProcessingType, addsToTotal: boolean): Prepared<CountValues, { n: number }> {
+  const key = `cte ${processingType ?? ''} ${String(addsToTotal)}`
+  let statement = countVariants.get(key) as Prepared<CountValues, { n: number }> | undefined
+  if (statement) return statement
+  statement = prepare((db, p: Slots<CountValues>, adapter) => {
+    const r = db.with('r', (qb) =>
+      qb
+        .updateTable('process_tracking')
+        .set({ ...countColumns(p, processingType), update_date_time: adapter.now, updated_by: p.auditUser })
+        .where('process_tracking_id', '=', p.processTrackingId)
+        .where('process_status_id', 'in', activeStatusIds(db))
+        .where('process_run_record_count', '=', p.previous)
+        .returning('process_id'),
+    )
+    const withTotal = addsToTotal
+      ? r.with('p', (qb) =>
+          qb
+            .updateTable('process')
+            .set({
+              total_record_count: sql`total_record_count + ${p.difference}`,
+              update_date_time: adapter.now,
+              updated_by: p.auditUser,
+            })
+            .where('process_id', 'in', qb.selectFrom('r').select('r.process_id'))
+            .returning('process_id'),
+        )
+      : r
+    return withTotal.selectFrom('r').select((eb) => eb.fn.countAll<number>().as('n'))
+  })
+  countVariants.set(key, statement)
+  return statement
+}
+
+/** Elsewhere: the compare-and-set, built once. */
+function countCas(processingType: ProcessingType): Prepared<CountValues> {
+  const key = `cas ${processingType ?? ''}`
+  let statement = countVariants.get(key)
+  if (statement) return statement
+  statement = prepare((db, p: Slots<CountValues>, adapter) =>
+    db
+      .updateTable('process_tracking')
+      .set({ ...countColumns(p, processingType), update_date_time: adapter.now, updated_by: p.auditUser })
+      .where('process_tracking_id', '=', p.processTrackingId)
+      .where('process_status_id', 'in', activeStatusIds(db))
+      .where('process_run_record_count', '=', p.previous),
+  )
+  countVariants.set(key, statement)
+  return statement
+}
+
+const ADD_TO_TOTAL = prepare((db, p: Slots<CountValues>, adapter) =>
+  db
+    .updateTable('process')
+    .set({ total_record_count: sql`total_record_count + ${p.difference}`, update_date_time: adapter.now, updated_by: p.auditUser })
+    .where('process_id', '=', p.processId),
+)
+
+/**
+ * The record count when the count this object last wrote is still stored (compare-and-set): built
+ * once, one statement on PostgreSQL. False, with nothing written, on a miss: the caller then takes
+ * the locking path.
+ */
+async function setRecordCountFast(
+  ctx: StoreContext,
+  run: RunIds,
+  count: number,
+  processingType: ProcessingType,
+  previous: number,
+): Promise<boolean> {
+  const values: CountValues = {
+    processTrackingId: run.processTrackingId,
+    processId: run.processId,
+    count,
+    previous,
+    difference: count - previous,
+    auditUser: ctx.auditUser,
+  }
+  if (ctx.adapter.dialect === 'postgresql') {
+    const [row] = await single(ctx, () => countCte(processingType, count !== previous).rows(ctx, values))
+    return Number(row?.n ?? 0) > 0
+  }
+  return transaction(ctx, async (tx) => {
+    if ((await countCas(processingType).affected(tx, values)) === 0) return false
+    if (count !== previous) await ADD_TO_TOTAL.execute(tx, values)
     return true
   })
 }

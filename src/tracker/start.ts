@@ -3,12 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ConflictError, DatabaseUnavailableError, ProcessTrackerError, ValidationError } from '../errors.ts'
 import { idKey, type StoreContext } from '../store/context.ts'
 import { transaction, type Tx } from '../store/transaction.ts'
-import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
+import { sql } from 'kysely'
+import { prepare } from '../store/prepared.ts'
+import type { Runner, Slots } from '../store/prepared.ts'
+import type { StatusCategory } from '../store/context.ts'
+import { failureStreak, type LatestRun } from './latest-runs.ts'
 import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
 import { reapRun } from './reaper.ts'
 import type { SideLinks, ValidStart } from './start-options.ts'
 import { decide } from './start-rules.ts'
-import { ON_HOLD, RUNNING, statusByName } from './statuses.ts'
+import { ON_HOLD, RUNNING, statusByName } from '../store/process-statuses.ts'
 import { recordMarkerRun, recordStart } from '../lineage/record.ts'
 import { uuidv7 } from '../lineage/uuid7.ts'
 
@@ -149,7 +153,7 @@ async function refuseFromSnapshot(ctx: StoreContext, processName: string): Promi
     processId = Number(row.process_id)
     ctx.ids.set(key, processId) // committed, so safe to remember
   }
-  const latest = await readLatestRuns(ctx, ctx.db, processId)
+  const latest = await latestRuns(ctx, processId)
   if (latest.some((run) => run.stale)) return
   const decision = await decide(processName, latest, ctx.maxConcurrentFailures, () => Promise.resolve(0))
   if (!decision.allowed) throw decision.error
@@ -160,7 +164,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
   const process = await lockProcess(tx, options, wait)
   await linkSides(tx, process.processId, options)
 
-  const latest = await readLatestRuns(tx.ctx, tx.db, process.processId)
+  const latest = await latestRuns(tx, process.processId)
   const stale = latest.filter((run) => run.stale)
   if (stale.length > 0) return { kind: 'stale', runs: stale }
 
@@ -171,36 +175,22 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
 
   const held = !decision.allowed
   if (!held && options.processRunName !== undefined) await assertRunNameFree(tx, options.processRunName)
-  const status = await statusByName(tx.ctx, tx.db, held ? ON_HOLD : RUNNING)
   // The database's clock, as for heartbeats: a client whose clock is off cannot end a run before it began.
-  const now = tx.ctx.adapter.now
   const processRunId = (previous?.processRunId ?? 0) + 1
   const runUuid = uuidv7()
-  const processTrackingId = await tx.ctx.adapter.insertReturningId(
-    tx.db.insertInto('process_tracking').values({
-      process_id: process.processId,
-      process_status_id: status.id,
-      process_run_id: processRunId,
-      process_run_start_date_time: now,
-      process_run_end_date_time: held ? now : null,
-      process_run_actor_id: actorId,
-      is_latest_run: true,
-      run_uuid: runUuid,
-      process_run_name: held ? null : (options.processRunName ?? null),
-      heartbeat_timeout_seconds: held ? null : options.heartbeatTimeoutSeconds,
-      last_heartbeat_date_time: held || options.heartbeatTimeoutSeconds === null ? null : tx.ctx.adapter.now,
-      created_by: tx.ctx.auditUser,
-      updated_by: tx.ctx.auditUser,
-    }),
-    'process_tracking_id',
-  )
-  if (previous) {
-    await tx.db
-      .updateTable('process_tracking')
-      .set({ is_latest_run: false })
-      .where('process_tracking_id', '=', previous.processTrackingId)
-      .execute()
-  }
+  const processTrackingId = held
+    ? await insertHeldRun(tx, process.processId, processRunId, runUuid, actorId)
+    : await insertRunningRun(tx, {
+        processId: process.processId,
+        statusId: (await statusByName(tx.ctx, tx.db, RUNNING)).id,
+        processRunId,
+        actorId,
+        runUuid,
+        processRunName: options.processRunName ?? null,
+        heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+        auditUser: tx.ctx.auditUser,
+      })
+  if (previous) await CLEAR_LATEST.execute(tx, { processTrackingId: previous.processTrackingId })
   // Lineage (when on): the run's START, or START then ABORT for the hold, in this transaction.
   if (held) await recordMarkerRun(tx, processTrackingId)
   else await recordStart(tx, processTrackingId, options)
@@ -213,10 +203,34 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
       processId: process.processId,
       processName: options.processName,
       processRunName: options.processRunName ?? null,
-      status: status.name,
+      status: RUNNING,
       runUuid,
     },
   }
+}
+
+/** The `on hold` run the failure-threshold rule records (rare: built per call). */
+async function insertHeldRun(tx: Tx, processId: number, processRunId: number, runUuid: string, actorId: number): Promise<number> {
+  const status = await statusByName(tx.ctx, tx.db, ON_HOLD)
+  const now = tx.ctx.adapter.now
+  return tx.ctx.adapter.insertReturningId(
+    tx.db.insertInto('process_tracking').values({
+      process_id: processId,
+      process_status_id: status.id,
+      process_run_id: processRunId,
+      process_run_start_date_time: now,
+      process_run_end_date_time: now,
+      process_run_actor_id: actorId,
+      is_latest_run: true,
+      run_uuid: runUuid,
+      process_run_name: null,
+      heartbeat_timeout_seconds: null,
+      last_heartbeat_date_time: null,
+      created_by: tx.ctx.auditUser,
+      updated_by: tx.ctx.auditUser,
+    }),
+    'process_tracking_id',
+  )
 }
 
 /**
@@ -225,15 +239,12 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
  */
 export async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): Promise<{ processId: number }> {
   const { adapter } = tx.ctx
-  const query = tx.db
-    .selectFrom('process')
-    .select(['process_id', 'process_type_id', 'process_tool_id', 'schedule_frequency_id'])
-    .where('process_name', '=', options.processName)
+  const key = { processName: options.processName }
   // The first attempt does not queue for the lock (NOWAIT): see startRun.
   const select = async () => {
-    if (wait) return adapter.forUpdate(query).executeTakeFirst()
+    if (wait) return (await LOCK_PROCESS.rows(tx, key))[0]
     try {
-      return await adapter.forUpdateNoWait(query).executeTakeFirst()
+      return (await LOCK_PROCESS_NOWAIT.rows(tx, key))[0]
     } catch (error) {
       if (adapter.classifyError(error) === 'lock-timeout') throw new ProcessLockBusy()
       throw error
@@ -333,11 +344,7 @@ async function linkSide(tx: Tx, processId: number, side: SideLinks, datasetTypeI
 }
 
 async function assertRunNameFree(tx: Tx, processRunName: string): Promise<void> {
-  const taken = await tx.db
-    .selectFrom('process_tracking')
-    .select('process_tracking_id')
-    .where('process_run_name', '=', processRunName)
-    .executeTakeFirst()
+  const [taken] = await RUN_NAME_TAKEN.rows(tx, { processRunName })
   if (taken) {
     throw new ConflictError(`The run name ${processRunName} is already used by run ${taken.process_tracking_id}; run names are unique.`, {
       processRunName,
@@ -353,3 +360,125 @@ export function osUserName(): string {
     return 'unknown'
   }
 }
+
+// ---- Statements of the hot path, built once per store (src/store/prepared.ts) ----
+
+const selectProcess = (mode: 'forUpdate' | 'forUpdateNoWait') =>
+  prepare((db, p: Slots<{ processName: string }>, adapter) =>
+    adapter[mode](
+      db
+        .selectFrom('process')
+        .select(['process_id', 'process_type_id', 'process_tool_id', 'schedule_frequency_id'])
+        .where('process_name', '=', p.processName),
+    ),
+  )
+/** The process row, locked: waiting for the lock, or failing at once when it is held (NOWAIT). */
+const LOCK_PROCESS = selectProcess('forUpdate')
+const LOCK_PROCESS_NOWAIT = selectProcess('forUpdateNoWait')
+
+/**
+ * The latest runs of a process and of its direct parents (dependencies of any type but Soft), in one
+ * statement; staleness by the database clock, so machines with skewed clocks agree. The same query
+ * as `readLatestRuns` (latest-runs.ts), built once.
+ */
+const LATEST_RUNS = prepare((db, p: Slots<{ processId: number }>, adapter) =>
+  db
+    .selectFrom('process_tracking as t')
+    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
+    .innerJoin('process as p', 'p.process_id', 't.process_id')
+    .select([
+      't.process_tracking_id',
+      't.process_id',
+      'p.process_name',
+      't.process_run_id',
+      's.process_status_name',
+      's.process_status_category',
+      sql<number>`case when t.heartbeat_timeout_seconds is not null and ${adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end`.as(
+        'stale',
+      ),
+    ])
+    .where('t.is_latest_run', '=', true)
+    .where((eb) =>
+      eb.or([
+        eb('t.process_id', '=', p.processId),
+        eb(
+          't.process_id',
+          'in',
+          eb
+            .selectFrom('process_dependency as d')
+            .innerJoin('dependency_type_lkup as dt', 'dt.dependency_type_id', 'd.dependency_type_id')
+            .select('d.parent_process_id')
+            .where('d.child_process_id', '=', p.processId)
+            .where('dt.dependency_type_name', '<>', 'Soft'),
+        ),
+      ]),
+    )
+    .orderBy('p.process_name'),
+)
+
+async function latestRuns(on: Runner, processId: number): Promise<LatestRun[]> {
+  const rows = await LATEST_RUNS.rows(on, { processId })
+  return rows.map((row) => {
+    const category = row.process_status_category as StatusCategory
+    return {
+      processTrackingId: Number(row.process_tracking_id),
+      processId: Number(row.process_id),
+      processName: row.process_name,
+      processRunId: Number(row.process_run_id),
+      status: row.process_status_name,
+      category,
+      stale: category === 'active' && Number(row.stale) === 1,
+      isParent: Number(row.process_id) !== processId,
+    }
+  })
+}
+
+interface RunningRun {
+  processId: number
+  statusId: number
+  processRunId: number
+  actorId: number
+  runUuid: string
+  processRunName: string | null
+  heartbeatTimeoutSeconds: number | null
+  auditUser: string
+}
+
+const insertRun = (heartbeat: boolean) =>
+  prepare((db, p: Slots<RunningRun>, adapter) => {
+    const insert = db.insertInto('process_tracking').values({
+      process_id: p.processId,
+      process_status_id: p.statusId,
+      process_run_id: p.processRunId,
+      process_run_start_date_time: adapter.now,
+      process_run_end_date_time: null,
+      process_run_actor_id: p.actorId,
+      is_latest_run: true,
+      run_uuid: p.runUuid,
+      process_run_name: p.processRunName,
+      heartbeat_timeout_seconds: p.heartbeatTimeoutSeconds,
+      last_heartbeat_date_time: heartbeat ? adapter.now : null,
+      created_by: p.auditUser,
+      updated_by: p.auditUser,
+    })
+    // RETURNING where the driver has no insert id (PostgreSQL); insertId elsewhere.
+    return adapter.dialect === 'postgresql' ? insert.returning('process_tracking_id') : insert
+  })
+/** A new `running` run, with or without a first heartbeat (the database clock). */
+const INSERT_RUN = insertRun(false)
+const INSERT_RUN_BEATING = insertRun(true)
+
+async function insertRunningRun(tx: Tx, run: RunningRun): Promise<number> {
+  const result = await (run.heartbeatTimeoutSeconds === null ? INSERT_RUN : INSERT_RUN_BEATING).execute(tx, run)
+  const row = result.rows[0] as { process_tracking_id: number } | undefined
+  return Number(row ? row.process_tracking_id : result.insertId)
+}
+
+/** The previous latest run stops being the latest. */
+const CLEAR_LATEST = prepare((db, p: Slots<{ processTrackingId: number }>) =>
+  db.updateTable('process_tracking').set({ is_latest_run: false }).where('process_tracking_id', '=', p.processTrackingId),
+)
+
+const RUN_NAME_TAKEN = prepare((db, p: Slots<{ processRunName: string }>) =>
+  db.selectFrom('process_tracking').select('process_tracking_id').where('process_run_name', '=', p.processRunName),
+)
