@@ -3,7 +3,7 @@ import type { DataStore } from './api.ts'
 import { contextOf } from '../src/store/context.ts'
 
 /** The store's Kysely instance (internal to the package; the bench uses it for bulk SQL only). */
-export type BenchDb = DataStore['context']['db']
+export type BenchDb = ReturnType<typeof contextOf>['db']
 
 /** Rows per multi-row INSERT: ≤ 12 columns × 1,000 stays under every driver's parameter limit. */
 export const ROWS_PER_INSERT = 1_000

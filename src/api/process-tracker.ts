@@ -19,7 +19,7 @@ import { readRunRecord, readSideNames, type RunRecord } from '../tracker/run-rec
 import * as writes from '../tracker/run-writes.ts'
 import { startRun, type StartHooks } from '../tracker/start.ts'
 import { validateStartOptions, type StartOptions } from '../tracker/start-options.ts'
-import { COMPLETED, FAILED } from '../tracker/statuses.ts'
+import { COMPLETED, FAILED } from '../store/process-statuses.ts'
 import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from '../tracker/validation.ts'
 
 

@@ -6,7 +6,7 @@ import { checkIntegerInRange, checkOptionalName, checkPlainObject } from '../tra
 import { extractIdsOfProcess, checkNeedle } from './extract-finders.ts'
 import { selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
 import { LOADING, READY, holdingStatusIds, requireExtractStatus, writeStatusChange } from './extract-status.ts'
-import { containsLiteral } from './like-pattern.ts'
+import { containsLiteral } from '../store/like-pattern.ts'
 import { canonicalLocation } from './location-path.ts'
 import { findLocationIdByName, findLocationIdByPath } from './location-store.ts'
 import type { RunRef } from './run-context.ts'

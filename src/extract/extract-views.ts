@@ -9,7 +9,7 @@ import { checkId, checkName, checkPlainObject } from '../tracker/validation.ts'
 import { checkNeedle, extractIdsOfProcess } from './extract-finders.ts'
 import { joinFullFilename, selectExtracts, toExtractRecord, type ExtractQuery } from './extract-record.ts'
 import type { FileSize } from './file-size.ts'
-import { containsLiteral } from './like-pattern.ts'
+import { containsLiteral } from '../store/like-pattern.ts'
 import { canonicalLocation, type LocationType } from './location-path.ts'
 import { findLocationIdByName, findLocationIdByPath } from './location-store.ts'
 

@@ -5,7 +5,7 @@ import { single, type Tx } from '../store/transaction.ts'
 import { toNumberOrNull } from '../store/values.ts'
 import { LOOKUP, ensureId } from '../tracker/lookup-ids.ts'
 import { deriveLocationName, type CanonicalLocation, type LocationType } from './location-path.ts'
-import { escapeLike, likeEscaped } from './like-pattern.ts'
+import { escapeLike, likeEscaped } from '../store/like-pattern.ts'
 import { sha256Hex } from './sha256.ts'
 
 /** A location row as the trackers use it. */

@@ -7,7 +7,7 @@
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { toDate, toDateOrThrow } from '../store/values.ts'
-import { statusById } from '../tracker/statuses.ts'
+import { statusById } from '../store/process-statuses.ts'
 import type { DependencyFact, EventFacts, ExtractFact, SideFact } from './event-builder.ts'
 import type { EventType, ParentRun } from './record.ts'
 import { uuidv7 } from './uuid7.ts'

@@ -1,6 +1,6 @@
 import { InvalidStatusError } from '../errors.ts'
-import type { ProcessStatus, StatusCategory, StoreContext } from '../store/context.ts'
-import type { Db } from '../store/dialect/adapter.ts'
+import type { ProcessStatus, StatusCategory, StoreContext } from './context.ts'
+import type { Db } from './dialect/adapter.ts'
 
 const CATEGORIES = new Set<StatusCategory>(['active', 'succeeded', 'failed', 'held', 'released'])
 

@@ -9,7 +9,7 @@ import { getRunInfo, type RunInfo } from './reading.ts'
 import { lockRun, moveRun, recordError } from './run-transitions.ts'
 import { decide, type StartRule } from './start-rules.ts'
 import { osUserName } from './start.ts'
-import { FAILED, RELEASED, statusByName } from './statuses.ts'
+import { FAILED, RELEASED, statusByName } from '../store/process-statuses.ts'
 import { checkId, checkName, checkPlainObject, checkText } from './validation.ts'
 
 /** What `start` would decide now (see `store.explain`). */

@@ -1,7 +1,7 @@
 import type { ProcessStatus } from '../store/context.ts'
 import type { Tx } from '../store/transaction.ts'
 import { countFailures, newestRuns, type StreakRun } from './latest-runs.ts'
-import { ON_HOLD, statusByName } from './statuses.ts'
+import { ON_HOLD, statusByName } from '../store/process-statuses.ts'
 import { recordMarkerRun } from '../lineage/record.ts'
 import { uuidv7 } from '../lineage/uuid7.ts'
 

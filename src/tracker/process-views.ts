@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { NotFoundError, ValidationError } from '../errors.ts'
-import { containsLiteral } from '../extract/like-pattern.ts'
+import { containsLiteral } from '../store/like-pattern.ts'
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { single } from '../store/transaction.ts'

@@ -1,7 +1,7 @@
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { toDate, toDateOrThrow } from '../store/values.ts'
-import { selectRunErrors } from './run-views.ts'
+import { selectRunErrors } from './run-record.ts'
 import { checkId, checkName } from './validation.ts'
 
 /** A process as `store.getProcess` returns it. */
@@ -17,26 +17,7 @@ export interface ProcessInfo {
   lastErroredRunDateTime: Date | null
 }
 
-/** A run as `store.listRuns` returns it. */
-export interface RunInfo {
-  processTrackingId: number
-  processRunId: number
-  processName: string
-  processRunName: string | null
-  /** The run's OpenLineage runId, a UUIDv7 made at start (since 0.2); '' only for a run inserted by hand without one. */
-  runUuid: string
-  status: string
-  actorName: string | null
-  startDateTime: Date
-  endDateTime: Date | null
-  recordCount: number
-  insertCount: number
-  updateCount: number
-  lowDateTime: Date | null
-  highDateTime: Date | null
-  isLatestRun: boolean
-  lastError: { errorType: string; description: string | null } | null
-}
+export type { RunInfo } from './run-record.ts'
 
 export interface RunError {
   errorType: string

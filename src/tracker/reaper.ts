@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { StoreContext } from '../store/context.ts'
 import { transaction } from '../store/transaction.ts'
 import { lockRun, moveRun, recordError } from './run-transitions.ts'
-import { FAILED, statusByName } from './statuses.ts'
+import { FAILED, statusByName } from '../store/process-statuses.ts'
 import { toDate } from '../store/values.ts'
 
 /**

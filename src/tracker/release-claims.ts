@@ -1,6 +1,6 @@
-import type { Stamp } from '../tracker/run-transitions.ts'
+import type { Stamp } from './run-record.ts'
 import type { Tx } from '../store/transaction.ts'
-import { requireId, LOOKUP } from '../tracker/lookup-ids.ts'
+import { requireId, LOOKUP } from './lookup-ids.ts'
 
 /**
  * When a run that claimed extracts ends failed (reaped included), the extracts it still holds in

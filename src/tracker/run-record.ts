@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely'
 import { NotFoundError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
@@ -71,4 +72,42 @@ export async function readSideNames(db: Db, processId: number, side: 'source' | 
           .orderBy('s.source_name')
           .execute()
   return rows.map((row) => row.name)
+}
+
+/**
+ * A time the tracker stamps on a run: a caller's explicit date, or `ctx.adapter.now` — the
+ * database's clock, evaluated inside the statement (no extra round trip), so clients whose clocks
+ * disagree still write times in one order.
+ */
+export type Stamp = Date | RawBuilder<Date>
+
+/** A run as `store.listRuns` returns it. */
+export interface RunInfo {
+  processTrackingId: number
+  processRunId: number
+  processName: string
+  processRunName: string | null
+  /** The run's OpenLineage runId, a UUIDv7 made at start (since 0.2); '' only for a run inserted by hand without one. */
+  runUuid: string
+  status: string
+  actorName: string | null
+  startDateTime: Date
+  endDateTime: Date | null
+  recordCount: number
+  insertCount: number
+  updateCount: number
+  lowDateTime: Date | null
+  highDateTime: Date | null
+  isLatestRun: boolean
+  lastError: { errorType: string; description: string | null } | null
+}
+
+/** Run errors with their type names, in time order (ties by id): filter on `e.process_tracking_id`. */
+export function selectRunErrors(db: Db) {
+  return db
+    .selectFrom('error_tracking as e')
+    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
+    .select(['e.process_tracking_id', 'et.error_type_name', 'e.error_description', 'e.error_occurrence_date_time'])
+    .orderBy('e.error_occurrence_date_time')
+    .orderBy('e.error_tracking_id')
 }

@@ -1,20 +1,15 @@
 import { NotFoundError, RunNotActiveError } from '../errors.ts'
-import { releaseClaims } from '../extract/release-claims.ts'
-import type { RawBuilder } from 'kysely'
+import { releaseClaims } from './release-claims.ts'
 import type { ProcessStatus, StatusCategory } from '../store/context.ts'
+import type { Stamp } from './run-record.ts'
 import type { Tx } from '../store/transaction.ts'
 import { recordHoldIfStreakReached } from './hold.ts'
 import { recordStatusChange } from '../lineage/record.ts'
 import { LOOKUP, requireId } from './lookup-ids.ts'
-import { statusById } from './statuses.ts'
+import { statusById } from '../store/process-statuses.ts'
 import { activeStatusIds } from './predicates.ts'
 
-/**
- * A time the tracker stamps on a run: a caller's explicit date, or `ctx.adapter.now` — the
- * database's clock, evaluated inside the statement (no extra round trip), so clients whose clocks
- * disagree still write times in one order.
- */
-export type Stamp = Date | RawBuilder<Date>
+export type { Stamp } from './run-record.ts'
 
 /** A run row locked for a change. */
 export interface LockedRun {

@@ -5,10 +5,10 @@ import type { Db } from '../store/dialect/adapter.ts'
 import { single, Tx } from '../store/transaction.ts'
 import { toBool, toDate, toDateOrThrow, toNumberOrNull } from '../store/values.ts'
 import { LOOKUP, findRowId, requireId } from './lookup-ids.ts'
-import type { RunInfo } from './reading.ts'
+import { selectRunErrors, type RunInfo } from './run-record.ts'
 import { CHUNK, checkPageLimit } from './paging.ts'
 import { activeStatusIds } from './predicates.ts'
-import { statusByName } from './statuses.ts'
+import { statusByName } from '../store/process-statuses.ts'
 import { checkId, checkIntegerInRange, checkName, checkOptionalDate, checkPlainObject, describe } from './validation.ts'
 
 /** The filters of `listRuns`, `listRunViews` and `countRuns`; all given ones must hold (AND). */
@@ -238,15 +238,6 @@ async function readRuns<T>(
   return rows.map((row) => build(row, lastErrors.get(Number(row.process_tracking_id)) ?? null))
 }
 
-/** Run errors with their type names, in time order (ties by id): filter on `e.process_tracking_id`. */
-export function selectRunErrors(db: Db) {
-  return db
-    .selectFrom('error_tracking as e')
-    .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
-    .select(['e.process_tracking_id', 'et.error_type_name', 'e.error_description', 'e.error_occurrence_date_time'])
-    .orderBy('e.error_occurrence_date_time')
-    .orderBy('e.error_tracking_id')
-}
 
 /** The newest error of each run, in one query. */
 async function readLastErrors(db: Db, runIds: number[]): Promise<Map<number, NonNullable<LastError>>> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataStore, ProcessRunningError, ProcessTracker, lineageStatus } from '../../src/index.ts'
 import { transaction } from '../../src/store/transaction.ts'
 import { lockRun, moveRun } from '../../src/tracker/run-transitions.ts'
-import { COMPLETED, statusByName } from '../../src/tracker/statuses.ts'
+import { COMPLETED, statusByName } from '../../src/store/process-statuses.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { contextOf } from '../../src/store/context.ts'
 
