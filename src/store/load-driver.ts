@@ -32,7 +32,11 @@ export async function loadDriver<M>(name: OptionalDriver, load: () => Promise<M>
     return await load()
   } catch (error) {
     if (!isModuleNotFound(error)) throw error
-    throw new ConfigError(`${OPTIONAL_DRIVERS[name]} needs the '${name}' package: run npm install ${name}`, { package: name }, { cause: error })
+    throw new ConfigError(
+      `${OPTIONAL_DRIVERS[name]} needs the '${name}' package: run npm install ${name}`,
+      { package: name },
+      { cause: error },
+    )
   }
 }
 

@@ -36,7 +36,8 @@ describe('frozen migrations', () => {
       'migration table': Object.fromEntries(DIALECT_NAMES.map((d) => [d, checksum(MIGRATION_TABLE_SQL[d])])),
     }
     for (const migration of MIGRATIONS) {
-      if (migration.frozen) actual[migration.version] = Object.fromEntries(DIALECT_NAMES.map((d) => [d, checksum(migration.frozen?.[d] ?? [])]))
+      if (migration.frozen)
+        actual[migration.version] = Object.fromEntries(DIALECT_NAMES.map((d) => [d, checksum(migration.frozen?.[d] ?? [])]))
     }
     expect(actual).toEqual(FROZEN_CHECKSUMS)
   })

@@ -35,11 +35,20 @@ describe('optional peer drivers', () => {
     // A child process in which the three packages do not resolve (a loader hook, nothing uninstalled).
     const output = execFileSync(
       process.execPath,
-      ['--import', 'tsx', '--import', fileURLToPath(new URL('fixtures/hide-packages.mjs', import.meta.url)), fileURLToPath(new URL('fixtures/optional-drivers-probe.ts', import.meta.url))],
+      [
+        '--import',
+        'tsx',
+        '--import',
+        fileURLToPath(new URL('fixtures/hide-packages.mjs', import.meta.url)),
+        fileURLToPath(new URL('fixtures/optional-drivers-probe.ts', import.meta.url)),
+      ],
       { env: { ...process.env, PT_HIDE_PACKAGES: 'pg,mysql2,@aws-sdk/client-s3' }, encoding: 'utf8' },
     )
     const results = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Record<string, { code?: string; message: string }>
-    const missing = (name: OptionalDriver) => ({ code: 'PT_CONFIG', message: `${OPTIONAL_DRIVERS[name]} needs the '${name}' package: run npm install ${name}` })
+    const missing = (name: OptionalDriver) => ({
+      code: 'PT_CONFIG',
+      message: `${OPTIONAL_DRIVERS[name]} needs the '${name}' package: run npm install ${name}`,
+    })
     expect(results).toEqual({
       postgresStore: { name: 'ConfigError', ...missing('pg') },
       mysqlStore: { name: 'ConfigError', ...missing('mysql2') },

@@ -9,15 +9,7 @@ import type {
 } from 'kysely'
 import type { ConnectionSpec, Dialect } from '../../config/connection-spec.ts'
 import type { ColumnKind, ColumnSpec } from '../migrations/table-spec.ts'
-import type {
-  AdapterOptions,
-  AnyInsert,
-  AnySelect,
-  DataTypeExpression,
-  Db,
-  DbErrorKind,
-  DialectAdapter,
-} from './adapter.ts'
+import type { AdapterOptions, AnyInsert, AnySelect, DataTypeExpression, Db, DbErrorKind, DialectAdapter } from './adapter.ts'
 import type { LockWaiter, ParameterMapper } from './instrumented-driver.ts'
 
 /** The column types most databases agree on; an adapter overrides the kinds it spells otherwise. */
@@ -123,7 +115,9 @@ export abstract class AdapterBase implements DialectAdapter {
 
   async listColumns(db: Db, table: string): Promise<string[]> {
     const { rows } = await sql<{ name: string }>`
-      select column_name as name from information_schema.columns where table_schema = ${this.namespace} and table_name = ${table}`.execute(db)
+      select column_name as name from information_schema.columns where table_schema = ${this.namespace} and table_name = ${table}`.execute(
+      db,
+    )
     return rows.map((row) => row.name)
   }
 }

@@ -3,15 +3,15 @@ import type { FrozenSql } from './frozen-sql.ts'
 
 export const SQL_0004: FrozenSql = {
   sqlite: [
-    "create index if not exists \"process_tracking_idx_process_run\" on \"process_tracking\" (\"process_id\", \"process_tracking_id\")",
-    "create index if not exists \"process_tracking_idx_actor_run\" on \"process_tracking\" (\"process_run_actor_id\", \"process_tracking_id\")",
+    'create index if not exists "process_tracking_idx_process_run" on "process_tracking" ("process_id", "process_tracking_id")',
+    'create index if not exists "process_tracking_idx_actor_run" on "process_tracking" ("process_run_actor_id", "process_tracking_id")',
   ],
   postgresql: [
-    "create index if not exists \"process_tracking_idx_process_run\" on \"process_tracking\" (\"process_id\", \"process_tracking_id\")",
-    "create index if not exists \"process_tracking_idx_actor_run\" on \"process_tracking\" (\"process_run_actor_id\", \"process_tracking_id\")",
+    'create index if not exists "process_tracking_idx_process_run" on "process_tracking" ("process_id", "process_tracking_id")',
+    'create index if not exists "process_tracking_idx_actor_run" on "process_tracking" ("process_run_actor_id", "process_tracking_id")',
   ],
   mysql: [
-    "create index `process_tracking_idx_process_run` on `process_tracking` (`process_id`, `process_tracking_id`)",
-    "create index `process_tracking_idx_actor_run` on `process_tracking` (`process_run_actor_id`, `process_tracking_id`)",
+    'create index `process_tracking_idx_process_run` on `process_tracking` (`process_id`, `process_tracking_id`)',
+    'create index `process_tracking_idx_actor_run` on `process_tracking` (`process_run_actor_id`, `process_tracking_id`)',
   ],
 }

@@ -3,12 +3,12 @@ import type { FrozenSql } from './frozen-sql.ts'
 
 export const MIGRATION_TABLE_SQL: FrozenSql = {
   sqlite: [
-    "create table if not exists \"process_tracker_migration\" (\"version\" integer primary key, \"name\" varchar(250) not null, \"applied_date_time\" text default (strftime('%Y-%m-%d %H:%M:%f', 'now')) not null)",
+    'create table if not exists "process_tracker_migration" ("version" integer primary key, "name" varchar(250) not null, "applied_date_time" text default (strftime(\'%Y-%m-%d %H:%M:%f\', \'now\')) not null)',
   ],
   postgresql: [
-    "create table if not exists \"process_tracker_migration\" (\"version\" integer primary key, \"name\" varchar(250) not null, \"applied_date_time\" timestamptz(3) default now() not null)",
+    'create table if not exists "process_tracker_migration" ("version" integer primary key, "name" varchar(250) not null, "applied_date_time" timestamptz(3) default now() not null)',
   ],
   mysql: [
-    "create table if not exists `process_tracker_migration` (`version` integer primary key, `name` varchar(250) not null, `applied_date_time` datetime(3) default (utc_timestamp(3)) not null)",
+    'create table if not exists `process_tracker_migration` (`version` integer primary key, `name` varchar(250) not null, `applied_date_time` datetime(3) default (utc_timestamp(3)) not null)',
   ],
 }
