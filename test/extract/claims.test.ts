@@ -196,23 +196,27 @@ for (const dialect of DIALECTS) {
       for (const worker of workers) worker.go()
       const results = await Promise.all(workers.map((worker) => worker.result()))
 
-      const all = results.flatMap((result) => result.claimed)
-      expect(all).toHaveLength(pool.length)
-      expect(new Set(all)).toEqual(new Set(pool.map((e) => e.extractId)))
+      // What each worker was told it holds: every extract in exactly one worker's hands. The claim
+      // column holds one id whatever happens, so only the workers' own answers can show a double claim.
       const ids = pool.map((e) => e.extractId)
+      const toldHolders = new Map<number, number[]>(ids.map((id) => [id, []]))
+      for (const result of results) for (const id of result.claimed) toldHolders.get(id)?.push(result.processTrackingId)
+      expect([...toldHolders].filter(([, holders]) => holders.length !== 1), 'extracts not claimed by exactly one worker').toEqual([])
+      expect(results.flatMap((result) => result.claimed)).toHaveLength(pool.length) // nothing outside the pool
       expect(new Set(Object.values(await storedStatuses(store, ids)))).toEqual(new Set(['loading']))
       const holders = await claimers(store, ids)
-      for (const result of results) {
-        for (const id of result.claimed) expect(holders[id]).toBe(result.processTrackingId)
-      }
+      for (const [id, [worker]] of toldHolders) expect(holders[id], `extract ${id}`).toBe(worker)
+      // One move to loading per extract, by the run that holds it: no claim was overwritten.
       const loadingEvents = await contextOf(store).db
         .selectFrom('extract_status_history as h')
         .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'h.extract_status_id')
-        .select(['h.extract_id'])
+        .select(['h.extract_id', 'h.process_tracking_id'])
         .where('h.extract_id', 'in', ids)
         .where('s.extract_status_name', '=', 'loading')
         .execute()
-      expect(loadingEvents).toHaveLength(pool.length)
+      expect(loadingEvents.map((event) => [Number(event.extract_id), Number(event.process_tracking_id)]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))).toEqual(
+        ids.map((id) => [id, toldHolders.get(id)?.[0]]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+      )
     })
   })
 }
