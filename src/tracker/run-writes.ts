@@ -221,8 +221,9 @@ interface CompleteValues {
 
 /**
  * PostgreSQL: the guarded status change and the process's last completed time in one statement (a
- * data-modifying CTE: both rows change atomically, the run's row lock first as in moveRun). `n` is 0
- * when the run was no longer active.
+ * data-modifying CTE: both rows change atomically, the run's row lock first as in moveRun). The
+ * outer statement is the UPDATE of the process, so it changes a row exactly when the run was still
+ * active (and counts as the commit it is).
  */
 const completeCte = (withDate: boolean) =>
   prepare((db, p: Slots<CompleteValues>, adapter) => {
@@ -236,16 +237,10 @@ const completeCte = (withDate: boolean) =>
           .where('process_status_id', 'in', activeStatusIds(db))
           .returning(['process_id', 'process_run_end_date_time']),
       )
-      .with('p', (qb) =>
-        qb
-          .updateTable('process')
-          .from('r')
-          .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
-          .whereRef('process.process_id', '=', 'r.process_id')
-          .returning('process.process_id'),
-      )
-      .selectFrom('r')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .updateTable('process')
+      .from('r')
+      .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
+      .whereRef('process.process_id', '=', 'r.process_id')
   })
 const COMPLETE_CTE_NOW = completeCte(false)
 const COMPLETE_CTE_AT = completeCte(true)
@@ -289,8 +284,7 @@ const STAMP_COMPLETED_AT = prepare((db, p: Slots<{ processId: number; at: Date; 
 async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, endDate: Date | undefined): Promise<boolean> {
   const values: CompleteValues = { processTrackingId: run.processTrackingId, statusId, auditUser: ctx.auditUser, at: endDate ?? null }
   if (ctx.adapter.dialect === 'postgresql') {
-    const [row] = await single(ctx, () => (endDate ? COMPLETE_CTE_AT : COMPLETE_CTE_NOW).rows(ctx, values))
-    return Number(row?.n ?? 0) > 0
+    return (await single(ctx, () => (endDate ? COMPLETE_CTE_AT : COMPLETE_CTE_NOW).affected(ctx, values))) > 0
   }
   return transaction(ctx, async (tx) => {
     if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false
@@ -310,7 +304,7 @@ interface CountValues {
 }
 
 type ProcessingType = 'insert' | 'update' | undefined
-const countVariants = new Map<string, Prepared<CountValues, { n: number }> | Prepared<CountValues>>()
+const countVariants = new Map<string, Prepared<CountValues>>()
 
 /** The run's count columns for a processing type. */
 const countColumns = (p: Slots<CountValues>, processingType: ProcessingType) => ({
@@ -319,38 +313,32 @@ const countColumns = (p: Slots<CountValues>, processingType: ProcessingType) => 
   ...(processingType === 'update' ? { process_run_update_count: p.count } : {}),
 })
 
-/** PostgreSQL: the compare-and-set on the run and the process total, one statement; `n` 0 on a miss. */
-function countCte(processingType: ProcessingType, addsToTotal: boolean): Prepared<CountValues, { n: number }> {
-  const key = `cte ${processingType ?? ''} ${String(addsToTotal)}`
-  let statement = countVariants.get(key) as Prepared<CountValues, { n: number }> | undefined
-  if (statement) return statement
-  statement = prepare((db, p: Slots<CountValues>, adapter) => {
-    const r = db.with('r', (qb) =>
-      qb
-        .updateTable('process_tracking')
-        .set({ ...countColumns(p, processingType), update_date_time: adapter.now, updated_by: p.auditUser })
-        .where('process_tracking_id', '=', p.processTrackingId)
-        .where('process_status_id', 'in', activeStatusIds(db))
-        .where('process_run_record_count', '=', p.previous)
-        .returning('process_id'),
-    )
-    const withTotal = addsToTotal
-      ? r.with('p', (qb) =>
-          qb
-            .updateTable('process')
-            .set({
-              total_record_count: sql`total_record_count + ${p.difference}`,
-              update_date_time: adapter.now,
-              updated_by: p.auditUser,
-            })
-            .where('process_id', 'in', qb.selectFrom('r').select('r.process_id'))
-            .returning('process_id'),
-        )
-      : r
-    return withTotal.selectFrom('r').select((eb) => eb.fn.countAll<number>().as('n'))
-  })
-  countVariants.set(key, statement)
-  return statement
+/**
+ * PostgreSQL: the compare-and-set on the run and the addition to the process total in one statement
+ * (the outer UPDATE changes the process row exactly when the compare-and-set matched).
+ */
+const COUNT_CTE = {
+  none: countCte(undefined),
+  insert: countCte('insert'),
+  update: countCte('update'),
+}
+
+function countCte(processingType: ProcessingType) {
+  return prepare((db, p: Slots<CountValues>, adapter) =>
+    db
+      .with('r', (qb) =>
+        qb
+          .updateTable('process_tracking')
+          .set({ ...countColumns(p, processingType), update_date_time: adapter.now, updated_by: p.auditUser })
+          .where('process_tracking_id', '=', p.processTrackingId)
+          .where('process_status_id', 'in', activeStatusIds(db))
+          .where('process_run_record_count', '=', p.previous)
+          .returning('process_id'),
+      )
+      .updateTable('process')
+      .set({ total_record_count: sql`total_record_count + ${p.difference}`, update_date_time: adapter.now, updated_by: p.auditUser })
+      .where('process_id', 'in', (eb) => eb.selectFrom('r').select('r.process_id')),
+  )
 }
 
 /** Elsewhere: the compare-and-set, built once. */
@@ -397,10 +385,11 @@ async function setRecordCountFast(
     difference: count - previous,
     auditUser: ctx.auditUser,
   }
-  if (ctx.adapter.dialect === 'postgresql') {
-    const [row] = await single(ctx, () => countCte(processingType, count !== previous).rows(ctx, values))
-    return Number(row?.n ?? 0) > 0
+  if (ctx.adapter.dialect === 'postgresql' && count !== previous) {
+    return (await single(ctx, () => COUNT_CTE[processingType ?? 'none'].affected(ctx, values))) > 0
   }
+  // An unchanged count needs no addition: the compare-and-set alone, one statement everywhere.
+  if (count === previous) return (await single(ctx, () => countCas(processingType).affected(ctx, values))) > 0
   return transaction(ctx, async (tx) => {
     if ((await countCas(processingType).affected(tx, values)) === 0) return false
     if (count !== previous) await ADD_TO_TOTAL.execute(tx, values)
