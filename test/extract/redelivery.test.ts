@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError, type DataStore } from '../../src/index.ts'
 import { ExtractTracker } from '../../src/api/extract-tracker.ts'
 import { LocationTracker } from '../../src/api/location-tracker.ts'
-import { NEW_DELIVERY_NOTE } from '../../src/extract/register-by-location.ts'
+import { NEW_DELIVERY_NOTE, registrationBatchSize } from '../../src/extract/register-by-location.ts'
 import type { ProcessTracker } from '../../src/api/process-tracker.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startS3Server, type S3Server } from '../support/s3-server.ts'
@@ -14,8 +14,8 @@ import { contextOf } from '../../src/store/context.ts'
 
 /** registerExtractsByLocation since 0.2: include/exclude globs, recorded size and time, new deliveries. */
 async function recorded(store: DataStore, extractId: number) {
-  const row = await contextOf(store).db
-    .selectFrom('extract_tracking')
+  const row = await contextOf(store)
+    .db.selectFrom('extract_tracking')
     .select(['extract_file_size_bytes', 'extract_file_modified_date_time', 'extract_file_etag', 'extract_claim_process_tracking_id'])
     .where('extract_id', '=', extractId)
     .executeTakeFirstOrThrow()
@@ -52,7 +52,10 @@ for (const dialect of DIALECTS) {
       for (const name of ['Teams.csv', 'Teams.csv.part', 'People.csv', 'load.tmp', 'notes.txt', 'file1.dat', 'fileA.dat', '.hidden']) {
         writeFileSync(join(dir, name), name)
       }
-      const some = await run.registerExtractsByLocation(dir, { include: ['*.csv', '*.txt', 'file[0-9].dat'], exclude: ['*.part', 'n?tes.*'] })
+      const some = await run.registerExtractsByLocation(dir, {
+        include: ['*.csv', '*.txt', 'file[0-9].dat'],
+        exclude: ['*.part', 'n?tes.*'],
+      })
       expect(some.map((e) => e.filename)).toEqual(['People.csv', 'Teams.csv', 'file1.dat'])
       expect((await LocationTracker.register(store, { locationPath: dir })).fileCount).toBe(3)
       const rest = await run.registerExtractsByLocation(dir, { exclude: ['*.part', '*.tmp', '.*', '[!A-Z]*.csv'] })
@@ -78,14 +81,23 @@ for (const dialect of DIALECTS) {
       const [same] = await loader.registerExtractsByLocation(dir)
       expect(same).toMatchObject({ extractId: id, status: 'loaded' })
       expect(await runLinkStatus(store, id, loader.processTrackingId)).toBe('loaded')
-      expect(await history(store, id)).toEqual([['ready', null], ['loading', null], ['loaded', null]])
+      expect(await history(store, id)).toEqual([
+        ['ready', null],
+        ['loading', null],
+        ['loaded', null],
+      ])
 
       // Overwritten in place the next day: a new delivery, ready again, with the new size and time.
       writeFileSync(file, 'yearID,teamID\n2026,BOS\n')
       utimesSync(file, new Date('2026-01-02T00:00:00.000Z'), new Date('2026-01-02T06:00:00.000Z'))
       const [again] = await loader.registerExtractsByLocation(dir)
       expect(again).toMatchObject({ extractId: id, status: 'ready' })
-      expect(await history(store, id)).toEqual([['ready', null], ['loading', null], ['loaded', null], ['ready', NEW_DELIVERY_NOTE]])
+      expect(await history(store, id)).toEqual([
+        ['ready', null],
+        ['loading', null],
+        ['loaded', null],
+        ['ready', NEW_DELIVERY_NOTE],
+      ])
       expect((await store.listExtractHistory(id)).at(-1)?.processTrackingId).toBe(loader.processTrackingId)
       expect(await recorded(store, id)).toMatchObject({ size: 23, modified: new Date('2026-01-02T06:00:00.000Z') })
 
@@ -117,17 +129,20 @@ for (const dialect of DIALECTS) {
 
     it('registers and redelivers thousands of files in batches, each file once', async () => {
       const dir = mkdtempSync(join(folder, 'bulk-'))
-      const count = 1203
+      const batch = registrationBatchSize(dialect)
+      const count = batch + 203 // two batches
+      const changed = batch + 100 // in the second batch
+      const claimed = batch + 150 // the first `claimed` files are loading: across both batches
       for (let i = 0; i < count; i++) writeFileSync(join(dir, `part_${String(i).padStart(5, '0')}.csv`), 'x')
       const first = await run.registerExtractsByLocation(dir)
       expect(first).toHaveLength(count)
       expect(new Set(first.map((e) => e.extractId)).size).toBe(count)
-      for (const i of [0, 600, 1202]) writeFileSync(join(dir, `part_${String(i).padStart(5, '0')}.csv`), 'xy')
-      await run.changeExtractStatuses(first.slice(0, 700), 'loading')
+      for (const i of [0, changed, count - 1]) writeFileSync(join(dir, `part_${String(i).padStart(5, '0')}.csv`), 'xy')
+      await run.changeExtractStatuses(first.slice(0, claimed), 'loading')
       const second = await run.registerExtractsByLocation(dir)
       expect(second.map((e) => e.extractId)).toEqual(first.map((e) => e.extractId))
       const statusOf = (i: number) => second[i]?.status
-      expect([statusOf(0), statusOf(1), statusOf(600), statusOf(699), statusOf(700), statusOf(1202)]).toEqual([
+      expect([statusOf(0), statusOf(1), statusOf(changed), statusOf(claimed - 1), statusOf(claimed), statusOf(count - 1)]).toEqual([
         'ready',
         'loading',
         'ready',
@@ -135,8 +150,10 @@ for (const dialect of DIALECTS) {
         'ready',
         'ready',
       ])
-      expect((await history(store, second[1202]?.extractId ?? 0)).at(-1)).toEqual(['ready', NEW_DELIVERY_NOTE])
-      expect(await history(store, second[1201]?.extractId ?? 0)).toEqual([['ready', null]])
+      expect(await runLinkStatus(store, second[1]?.extractId ?? 0, run.processTrackingId)).toBe('loading')
+      expect((await history(store, second[changed]?.extractId ?? 0)).at(-1)).toEqual(['ready', NEW_DELIVERY_NOTE])
+      expect((await history(store, second[count - 1]?.extractId ?? 0)).at(-1)).toEqual(['ready', NEW_DELIVERY_NOTE])
+      expect(await history(store, second[count - 2]?.extractId ?? 0)).toEqual([['ready', null]])
     })
   })
 }

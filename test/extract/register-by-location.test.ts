@@ -8,6 +8,7 @@ import { listExtractHistory } from '../../src/extract/history.ts'
 import { LocationTracker } from '../../src/api/location-tracker.ts'
 import { registerExtractsByLocation, type RegisterProgress } from '../../src/api/run-extract-methods.ts'
 import type { ProcessTracker } from '../../src/api/process-tracker.ts'
+import { registrationBatchSize } from '../../src/extract/register-by-location.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { runLinkStatus, startRun, storedStatuses } from './helpers.ts'
@@ -40,7 +41,13 @@ for (const dialect of DIALECTS) {
     it('registers the regular files (dotfiles included, folders not) as ready, and counts them', async () => {
       const progress: RegisterProgress[] = []
       const extracts = await registerExtractsByLocation(run, `${folder}/`, { onProgress: (p) => progress.push(p) })
-      expect(extracts.map((e) => e.filename)).toEqual(['.hidden', 'link.csv', 'notes.unknownext', 'test_local_dir_1.csv', 'test_local_dir_2.csv.gz'])
+      expect(extracts.map((e) => e.filename)).toEqual([
+        '.hidden',
+        'link.csv',
+        'notes.unknownext',
+        'test_local_dir_1.csv',
+        'test_local_dir_2.csv.gz',
+      ])
       expect(extracts.every((e) => e.status === 'ready' && e instanceof ExtractTracker)).toBe(true)
       expect(extracts.map((e) => [e.filetype, e.compressionType])).toEqual([
         [null, null],
@@ -81,20 +88,27 @@ for (const dialect of DIALECTS) {
     it('commits thousands of files in batches, reporting progress after each', async () => {
       const big = mkdtempSync(join(tmpdir(), 'pt-many-'))
       try {
-        for (let i = 0; i < 1201; i++) writeFileSync(join(big, `file_${String(i).padStart(4, '0')}.csv`), '')
+        const batch = registrationBatchSize(dialect)
+        const count = batch + 201
+        for (let i = 0; i < count; i++) writeFileSync(join(big, `file_${String(i).padStart(4, '0')}.csv`), '')
         const progress: RegisterProgress[] = []
         const extracts = await registerExtractsByLocation(run, big, { locationName: 'many files', onProgress: (p) => progress.push(p) })
-        expect(extracts).toHaveLength(1201)
-        expect(new Set(extracts.map((e) => e.extractId)).size).toBe(1201)
+        expect(extracts).toHaveLength(count)
+        expect(new Set(extracts.map((e) => e.extractId)).size).toBe(count)
         expect(progress).toEqual([
-          { done: 500, total: 1201 },
-          { done: 1000, total: 1201 },
-          { done: 1201, total: 1201 },
+          { done: batch, total: count },
+          { done: count, total: count },
         ])
         const location = await LocationTracker.register(store, { locationPath: big })
-        expect([location.locationName, location.fileCount]).toEqual(['many files', 1201])
+        expect([location.locationName, location.fileCount]).toEqual(['many files', count])
+        const ids = extracts.map((e) => e.extractId)
+        for (const id of [ids[0], ids[batch], ids[count - 1]]) {
+          expect(await runLinkStatus(store, id ?? 0, run.processTrackingId)).toBe('ready')
+          expect((await listExtractHistory(contextOf(store), id ?? 0)).map((h) => h.status)).toEqual(['ready'])
+        }
         const again = await registerExtractsByLocation(run, big)
-        expect(again.map((e) => e.extractId)).toEqual(extracts.map((e) => e.extractId))
+        expect(again.map((e) => e.extractId)).toEqual(ids)
+        expect((await listExtractHistory(contextOf(store), ids[batch] ?? 0)).map((h) => h.status)).toEqual(['ready'])
       } finally {
         rmSync(big, { recursive: true, force: true })
       }
