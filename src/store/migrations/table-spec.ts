@@ -1,6 +1,7 @@
 /**
- * A portable description of a table. The initial migration is written as data so that one list
- * builds the schema on every dialect (the adapter picks the column types) and documents it.
+ * A portable description of a table. Migrations are written as data so that one list builds the
+ * schema on every dialect (the adapter picks the column types) and documents it. Once a migration is
+ * released its SQL is frozen (`sql/`), so changing these helpers changes only unreleased migrations.
  */
 export type ColumnKind = 'id' | 'str' | 'int' | 'bigint' | 'bool' | 'timestamp' | 'decimal'
 
