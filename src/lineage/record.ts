@@ -3,13 +3,15 @@
  * inserts its outbox row in the change's own transaction, so a rollback leaves no event and a
  * commit always has one. With lineage off every function here returns before any statement.
  *
- * One statement per event: an INSERT … SELECT from the run's row, which also snapshots what can
+ * One statement per event, compiled once per store: an INSERT … SELECT from the run's row, which also snapshots what can
  * change later (status, record count, low/high dates). The rest of the event (job facets, datasets,
  * dependencies, the last error) is read by the dispatcher from data that does not change once the
  * event is written, or only grows (sources and targets are never removed).
  */
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type QueryCreator, type RawBuilder } from 'kysely'
 import type { StatusCategory, StoreContext } from '../store/context.ts'
+import type { Database, ProcessTrackingTable } from '../store/database.ts'
+import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
 import type { Tx } from '../store/transaction.ts'
 
 /** A run of an orchestrator that launched this run (the `parent` run facet). */
@@ -36,19 +38,19 @@ export async function recordStart(tx: Tx, processTrackingId: number, start: Star
   const lineage = tx.ctx.lineage
   if (!lineage) return
   const parent = start.openlineageParent ?? lineage.defaultParent ?? undefined
-  await insertEvent(tx, processTrackingId, 'START', 'start', {
-    nominal_start_time: start.nominalStartTime?.toISOString(),
-    parent_namespace: parent?.namespace,
-    parent_name: parent?.name,
-    parent_run_id: parent?.runId,
+  await insertEvent(tx, processTrackingId, 'START', {
+    nominal: start.nominalStartTime?.toISOString() ?? null,
+    parentNamespace: parent?.namespace ?? null,
+    parentName: parent?.name ?? null,
+    parentRunId: parent?.runId ?? null,
   })
 }
 
 /** A run recorded `on hold` (or another run that did no work): START then ABORT, at its one time. */
 export async function recordMarkerRun(tx: Tx, processTrackingId: number): Promise<void> {
   if (!tx.ctx.lineage) return
-  await insertEvent(tx, processTrackingId, 'START', 'start')
-  await insertEvent(tx, processTrackingId, 'ABORT', 'start')
+  await insertEvent(tx, processTrackingId, 'START')
+  await insertEvent(tx, processTrackingId, 'ABORT')
 }
 
 /** A status change: COMPLETE, FAIL, or (a custom active status) a throttled RUNNING. */
@@ -58,7 +60,7 @@ export async function recordStatusChange(tx: Tx, processTrackingId: number, cate
   if (category === 'active') return recordRunning(tx, processTrackingId)
   if (category !== 'succeeded' && category !== 'failed') return
   lineage.lastRunning.delete(processTrackingId)
-  await insertEvent(tx, processTrackingId, category === 'succeeded' ? 'COMPLETE' : 'FAIL', 'end')
+  await insertEvent(tx, processTrackingId, category === 'succeeded' ? 'COMPLETE' : 'FAIL')
 }
 
 /**
@@ -79,67 +81,147 @@ export function runningDue(ctx: StoreContext, processTrackingId: number): boolea
 export async function recordRunning(tx: Tx, processTrackingId: number): Promise<void> {
   const lineage = tx.ctx.lineage
   if (!lineage || !runningDue(tx.ctx, processTrackingId)) return
-  const inserted = await insertEvent(tx, processTrackingId, 'RUNNING', 'now', {}, true)
+  const inserted = await insertEvent(tx, processTrackingId, 'RUNNING')
   if (!inserted) return
   if (lineage.lastRunning.size >= REMEMBERED_RUNS) lineage.lastRunning.clear()
   lineage.lastRunning.set(processTrackingId, Date.now())
 }
 
-type TextColumn = 'nominal_start_time' | 'parent_namespace' | 'parent_name' | 'parent_run_id'
+/** What one outbox row binds; the START-only texts are null for every other event. */
+interface EventValues {
+  id: number
+  eventType: EventType
+  namespace: string
+  nominal: string | null
+  parentNamespace: string | null
+  parentName: string | null
+  parentRunId: string | null
+}
 
-async function insertEvent(
-  tx: Tx,
-  processTrackingId: number,
-  eventType: EventType,
-  time: 'start' | 'end' | 'now',
-  texts: Partial<Record<TextColumn, string | undefined>> = {},
-  throttled = false,
-): Promise<boolean> {
-  const { ctx, db } = tx
-  const lineage = ctx.lineage
-  if (!lineage) return false
-  // PostgreSQL cannot type a bare parameter in a SELECT list; the other two take it as it is.
-  const text = (value: string): RawBuilder<string> =>
-    ctx.adapter.dialect === 'postgresql' ? sql<string>`cast(${value} as text)` : sql<string>`${value}`
-  const eventTime =
-    time === 'start'
-      ? sql<Date>`t.process_run_start_date_time`
-      : time === 'end'
-        ? sql<Date>`coalesce(t.process_run_end_date_time, ${ctx.adapter.now})`
-        : ctx.adapter.now
-  const columns: [string, RawBuilder<unknown>][] = [
-    ['process_tracking_id', sql`t.process_tracking_id`],
-    ['event_type', text(eventType)],
-    ['event_time', eventTime],
-    ['job_namespace', text(lineage.config.namespace)],
-    ['run_status_id', sql`t.process_status_id`],
-    ['run_record_count', sql`t.process_run_record_count`],
-    ['run_low_date_time', sql`t.process_run_low_date_time`],
-    ['run_high_date_time', sql`t.process_run_high_date_time`],
-  ]
-  for (const [column, value] of Object.entries(texts) as [string, string | undefined][]) if (value !== undefined) columns.push([column, text(value)])
-  let select = db
-    .selectFrom('process_tracking as t')
-    .select(columns.map(([name, value]) => value.as(name)))
-    .where('t.process_tracking_id', '=', processTrackingId)
-  if (throttled) {
-    select = select.where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('lineage_outbox as r')
-            .select('r.outbox_id')
-            .where('r.process_tracking_id', '=', processTrackingId)
-            .where('r.event_type', '=', 'RUNNING')
-            .where(sql<boolean>`${ctx.adapter.secondsSince('r.event_time')} < ${RUNNING_INTERVAL_SECONDS}`),
+/**
+ * The outbox INSERT … SELECT of one kind of event time, built and compiled once per store and only
+ * bound afterwards (store/prepared.ts): building it with Kysely on every event cost more client CPU
+ * than the database spent running it. It reads the run's row by its key, so the event's time and
+ * the run's changing values are the committed ones, with no extra round trip.
+ */
+function outboxInsert(time: 'start' | 'end' | 'now', throttled: boolean): Prepared<EventValues> {
+  return prepare((db, p: Slots<EventValues>, adapter) => {
+    // PostgreSQL cannot type a bare parameter in a SELECT list; the other two take it as it is.
+    const text = (value: string | null): RawBuilder<string> =>
+      adapter.dialect === 'postgresql' ? sql<string>`cast(${value} as text)` : sql<string>`${value}`
+    const eventTime =
+      time === 'start'
+        ? sql<Date>`t.process_run_start_date_time`
+        : time === 'end'
+          ? sql<Date>`coalesce(t.process_run_end_date_time, ${adapter.now})`
+          : adapter.now
+    const columns: [string, RawBuilder<unknown>][] = [
+      ['process_tracking_id', sql`t.process_tracking_id`],
+      ['event_type', text(p.eventType)],
+      ['event_time', eventTime],
+      ['job_namespace', text(p.namespace)],
+      ['run_status_id', sql`t.process_status_id`],
+      ['run_record_count', sql`t.process_run_record_count`],
+      ['run_low_date_time', sql`t.process_run_low_date_time`],
+      ['run_high_date_time', sql`t.process_run_high_date_time`],
+    ]
+    if (time === 'start') {
+      columns.push(
+        ['nominal_start_time', text(p.nominal)],
+        ['parent_namespace', text(p.parentNamespace)],
+        ['parent_name', text(p.parentName)],
+        ['parent_run_id', text(p.parentRunId)],
+      )
+    }
+    let select = db
+      .selectFrom('process_tracking as t')
+      .select(columns.map(([name, value]) => value.as(name)))
+      .where('t.process_tracking_id', '=', p.id)
+    if (throttled) {
+      // Another process may have written this run's RUNNING lately: the 10 s hold across processes.
+      select = select.where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('lineage_outbox as r')
+              .select('r.outbox_id')
+              .where('r.process_tracking_id', '=', p.id)
+              .where('r.event_type', '=', 'RUNNING')
+              .where(sql<boolean>`${adapter.secondsSince('r.event_time')} < ${RUNNING_INTERVAL_SECONDS}`),
+          ),
         ),
-      ),
-    )
-  }
-  const result = await db
+      )
+    }
+    return db
+      .insertInto('lineage_outbox')
+      .columns(columns.map(([name]) => name) as never)
+      .expression(select as never)
+  })
+}
+
+const INSERT_AT_START = outboxInsert('start', false)
+const INSERT_AT_END = outboxInsert('end', false)
+const INSERT_RUNNING = outboxInsert('now', true)
+
+const NO_TEXTS = { nominal: null, parentNamespace: null, parentName: null, parentRunId: null } as const
+
+/** Writes one outbox row; false when the RUNNING hold (or a vanished run) left nothing to write. */
+async function insertEvent(tx: Tx, processTrackingId: number, eventType: EventType, texts: Partial<EventValues> = {}): Promise<boolean> {
+  const lineage = tx.ctx.lineage
+  if (!lineage) return false
+  const statement = eventType === 'START' || eventType === 'ABORT' ? INSERT_AT_START : eventType === 'RUNNING' ? INSERT_RUNNING : INSERT_AT_END
+  const inserted = await statement.affected(tx, { ...NO_TEXTS, ...texts, id: processTrackingId, eventType, namespace: lineage.config.namespace })
+  return inserted > 0
+}
+
+/**
+ * The columns a data-modifying CTE named `r` must RETURN from the run's row for
+ * {@link insertEndEventFromCte}: the same values the end event's INSERT … SELECT reads.
+ */
+export const END_EVENT_RUN_COLUMNS = [
+  'process_tracking_id',
+  'process_status_id',
+  'process_run_end_date_time',
+  'process_run_record_count',
+  'process_run_low_date_time',
+  'process_run_high_date_time',
+] as const
+
+/** The run's row as the CTE `r` returns it. */
+type EndEventRun = Pick<ProcessTrackingTable, (typeof END_EVENT_RUN_COLUMNS)[number]>
+
+/**
+ * PostgreSQL's one-statement end of a run (a data-modifying CTE whose `r` RETURNs
+ * {@link END_EVENT_RUN_COLUMNS}): the outbox row of its COMPLETE or FAIL as one more CTE, so the
+ * event is written by the very statement that ends the run — no transaction, no extra round trip.
+ * Use only when lineage is on; `namespace` is a bound value (the store's `lineage.config.namespace`).
+ * Call {@link endedRun} after the statement ran.
+ */
+export function insertEndEventFromCte<DB extends Database & { r: EndEventRun }>(
+  qb: QueryCreator<DB>, eventType: 'COMPLETE' | 'FAIL',
+  namespace: string,
+) {
+  const creator = qb as unknown as QueryCreator<Database & { r: EndEventRun }>
+  return creator
     .insertInto('lineage_outbox')
-    .columns(columns.map(([name]) => name) as never)
-    .expression(select as never)
-    .executeTakeFirst()
-  return Number(result.numInsertedOrUpdatedRows ?? 1) > 0
+    .columns(['process_tracking_id', 'event_type', 'event_time', 'job_namespace', 'run_status_id', 'run_record_count', 'run_low_date_time', 'run_high_date_time'])
+    .expression((eb) =>
+      eb
+        .selectFrom('r')
+        .select([
+          'r.process_tracking_id',
+          sql<string>`cast(${eventType} as text)`.as('event_type'),
+          'r.process_run_end_date_time',
+          sql<string>`cast(${namespace} as text)`.as('job_namespace'),
+          'r.process_status_id',
+          'r.process_run_record_count',
+          'r.process_run_low_date_time',
+          'r.process_run_high_date_time',
+        ]),
+    )
+}
+
+/** What a CTE-written end event leaves to do in memory: the run's RUNNING hold is over. */
+export function endedRun(ctx: StoreContext, processTrackingId: number): void {
+  ctx.lineage?.lastRunning.delete(processTrackingId)
 }

@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
       expect(await pending()).toBe(afterStart + 1)
     })
 
-    it('with lineage off the outbox gets nothing, and lineage on costs one statement per event', async () => {
+    it('with lineage off the outbox gets nothing, and lineage on costs at most one statement per event', async () => {
       const off = await database.open()
       try {
         const lifecycle = async (on: DataStore, name: string) => {
@@ -78,7 +78,9 @@ for (const dialect of DIALECTS) {
         expect(await pending()).toBe(rows)
         const onStatements = await lifecycle(store, 'On')
         expect(await pending()).toBe(rows + 2)
-        expect(onStatements - offStatements).toBe(2)
+        // One INSERT per event at most: on PostgreSQL the COMPLETE rides in the completion's own statement.
+        expect(onStatements - offStatements).toBeGreaterThanOrEqual(1)
+        expect(onStatements - offStatements).toBeLessThanOrEqual(2)
       } finally {
         await off.close()
       }
