@@ -42,11 +42,10 @@ function errorCodeUnion(): string[] {
 type ErrorClass = new (...args: never[]) => pkg.ProcessTrackerError
 
 /** Every class the package exports that extends ProcessTrackerError (the base itself aside). */
-const exportedClasses = new Map(
-  Object.entries(pkg).filter(
-    (entry): entry is [string, ErrorClass] => typeof entry[1] === 'function' && entry[1].prototype instanceof pkg.ProcessTrackerError,
-  ),
-)
+const exportedClasses = new Map<string, ErrorClass>()
+for (const [name, value] of Object.entries(pkg) as [string, unknown][]) {
+  if (typeof value === 'function' && value.prototype instanceof pkg.ProcessTrackerError) exportedClasses.set(name, value as ErrorClass)
+}
 
 /** The code an instance carries; constructors differ, but none validates its arguments. */
 function codeOf(errorClass: ErrorClass, options?: { code: string }): string {
