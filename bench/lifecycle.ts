@@ -13,6 +13,8 @@ export interface StepFigures {
 
 interface LifecycleReply extends WorkerMessage {
   count: number
+  /** Warm-up lifecycles actually run (at least the configured warm-up, until the rate is steady). */
+  warmedUp: number
   wallMs: number
   cpuMs: number
   statements: number
@@ -22,6 +24,8 @@ interface LifecycleReply extends WorkerMessage {
 
 export interface OneClientResult {
   warmup: number
+  /** Warm-up lifecycles run until the rate was steady (see lifecycle-worker.mjs). */
+  warmedUp: number
   count: number
   lifecyclesPerSecond: number
   statementsPerLifecycle: number
@@ -36,6 +40,8 @@ export interface OneClientResult {
 export interface ClientsResult {
   workers: number
   warmupPerWorker: number
+  /** Warm-up lifecycles each worker ran until its rate was steady. */
+  warmedUpPerWorker: number[]
   countPerWorker: number
   /** Total lifecycles ÷ the slowest worker's wall time. */
   lifecyclesPerSecond: number
@@ -85,6 +91,7 @@ export async function measureOneClient(target: OpenTarget, tag: string, scale: S
   ) as Record<Step, StepFigures>
   return {
     warmup,
+    warmedUp: reply.warmedUp,
     count,
     lifecyclesPerSecond: count / (reply.wallMs / 1000),
     statementsPerLifecycle: reply.statements / count,
@@ -105,6 +112,7 @@ export async function measureClients(target: OpenTarget, tag: string, scale: Sca
   return {
     workers,
     warmupPerWorker: warmup,
+    warmedUpPerWorker: replies.map((reply) => reply.warmedUp),
     countPerWorker,
     lifecyclesPerSecond: total / slowest,
     slowestWallSeconds: slowest,
