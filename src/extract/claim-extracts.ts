@@ -1,6 +1,8 @@
+import { sql } from 'kysely'
 import { ValidationError } from '../errors.ts'
 import { transaction } from '../store/transaction.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
+import { blockingParents } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { checkIntegerInRange, checkOptionalName, checkPlainObject } from '../tracker/validation.ts'
 import { extractIdsOfProcess, checkNeedle } from './extract-finders.ts'
@@ -80,18 +82,8 @@ export async function claimExtracts(run: RunRef, options: ClaimOptions): Promise
     if (filename !== undefined) query = query.where(containsLiteral('e.extract_filename', filename))
     if (processName !== undefined) query = query.where('e.extract_id', 'in', extractIdsOfProcess(tx, processName))
     if (holding.length > 0) {
-      query = query.where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('extract_dependency as d')
-              .innerJoin('extract_tracking as p', 'p.extract_id', 'd.parent_extract_id')
-              .select('d.parent_extract_id')
-              .whereRef('d.child_extract_id', '=', 'e.extract_id')
-              .where('p.extract_status_id', 'in', holding),
-          ),
-        ),
-      )
+      const blocking = blockingParents(tx.db, holding).select('d.parent_extract_id').where('d.child_extract_id', '=', sql.ref<number>('e.extract_id'))
+      query = query.where((eb) => eb.not(eb.exists(blocking)))
     }
     // Concurrent claimers must never take the same extract:
     // - PostgreSQL and MySQL: FOR UPDATE SKIP LOCKED. Each claimer locks the rows it returns and

@@ -1,6 +1,7 @@
 import { ExtractDependencyError, InvalidStatusError, NotFoundError } from '../errors.ts'
 import type { Tx } from '../store/transaction.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
+import { blockingParents } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { runIsActive } from './run-guard.ts'
 import { recordRunning } from '../lineage/record.ts'
@@ -68,12 +69,9 @@ export async function checkLoadingAllowed(
   if (holding.length === 0) return
   const blockers = new Map<number, number[]>()
   for (const chunk of chunks(candidates.map((candidate) => candidate.extractId))) {
-    const rows = await tx.db
-      .selectFrom('extract_dependency as d')
-      .innerJoin('extract_tracking as p', 'p.extract_id', 'd.parent_extract_id')
+    const rows = await blockingParents(tx.db, holding)
       .select(['d.child_extract_id', 'd.parent_extract_id'])
       .where('d.child_extract_id', 'in', chunk)
-      .where('p.extract_status_id', 'in', holding)
       .execute()
     for (const row of rows) {
       const parent = Number(row.parent_extract_id)

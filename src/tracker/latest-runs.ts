@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
 import type { StatusCategory, StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
+import { runIsStaleFlag } from './predicates.ts'
 
 /** The latest run of a process, as the start rules see it. */
 export interface LatestRun {
@@ -32,7 +32,7 @@ export async function readLatestRuns(ctx: StoreContext, db: Db, processId: numbe
       't.process_run_id',
       's.process_status_name',
       's.process_status_category',
-      sql<number>`case when t.heartbeat_timeout_seconds is not null and ${adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end`.as(
+      runIsStaleFlag(adapter).as(
         'stale',
       ),
     ])

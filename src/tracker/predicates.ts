@@ -35,3 +35,14 @@ export function widenHigh(column: string, high: Date): RawBuilder<Date> {
   const ref = sql.ref(column)
   return sql<Date>`case when ${ref} is null or ${ref} < ${high} then ${high} else ${ref} end`
 }
+
+/**
+ * The dependencies whose parent blocks its child's `loading`: the parent is in one of `holding`
+ * (the ids of `initializing`, `ready` and `loading`). Select from it, and narrow by child.
+ */
+export function blockingParents(db: Db, holding: readonly number[]) {
+  return db
+    .selectFrom('extract_dependency as d')
+    .innerJoin('extract_tracking as p', 'p.extract_id', 'd.parent_extract_id')
+    .where('p.extract_status_id', 'in', holding)
+}

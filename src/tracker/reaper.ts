@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
 import type { StoreContext } from '../store/context.ts'
 import { transaction } from '../store/transaction.ts'
+import { runIsStale, runIsStaleFlag } from './predicates.ts'
 import { lockRun, moveRun, recordError } from './run-transitions.ts'
 import { FAILED, statusByName } from '../store/process-statuses.ts'
 import { toDate } from '../store/values.ts'
@@ -19,7 +19,7 @@ export async function reapRun(ctx: StoreContext, processTrackingId: number): Pro
       .select([
         't.heartbeat_timeout_seconds',
         't.last_heartbeat_date_time',
-        sql<number>`case when t.heartbeat_timeout_seconds is not null and ${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end`.as(
+        runIsStaleFlag(ctx.adapter).as(
           'stale',
         ),
       ])
@@ -48,8 +48,7 @@ export async function findStaleRunIds(ctx: StoreContext): Promise<number[]> {
     .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
     .select('t.process_tracking_id')
     .where('s.process_status_category', '=', 'active')
-    .where('t.heartbeat_timeout_seconds', 'is not', null)
-    .where(sql<boolean>`${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds`)
+    .where(runIsStale(ctx.adapter))
     .orderBy('t.process_tracking_id')
     .execute()
   return rows.map((row) => Number(row.process_tracking_id))

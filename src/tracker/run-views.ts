@@ -7,7 +7,7 @@ import { toBool, toDate, toDateOrThrow, toNumberOrNull } from '../store/values.t
 import { LOOKUP, findRowId, requireId } from './lookup-ids.ts'
 import { selectRunErrors, type RunInfo } from './run-record.ts'
 import { CHUNK, checkPageLimit } from './paging.ts'
-import { activeStatusIds } from './predicates.ts'
+import { activeStatusIds, runIsStale } from './predicates.ts'
 import { statusByName } from '../store/process-statuses.ts'
 import { checkId, checkIntegerInRange, checkName, checkOptionalDate, checkPlainObject, describe } from './validation.ts'
 
@@ -108,8 +108,7 @@ export async function requireProcessId(tx: Tx, processName: string): Promise<num
  * that by the database's clock (the reaper's definition; machines with skewed clocks agree).
  */
 function staleFlag(ctx: StoreContext): RawBuilder<number> {
-  const silentFor = ctx.adapter.secondsSince('t.last_heartbeat_date_time')
-  return sql<number>`case when s.process_status_category = 'active' and t.heartbeat_timeout_seconds is not null and ${silentFor} > t.heartbeat_timeout_seconds then 1 else 0 end`
+  return sql<number>`case when s.process_status_category = 'active' and ${runIsStale(ctx.adapter)} then 1 else 0 end`
 }
 
 /**
@@ -128,10 +127,9 @@ function filteredRuns(ctx: StoreContext, db: Db, filters: ResolvedFilters) {
     // The active status ids as values, not a subquery: the (status, tracking id) index then finds
     // the few active runs (with a subquery, SQLite walks every run newest first).
     const active = filters.activeStatusIds ?? []
-    const silent = sql<boolean>`${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds`
     query = stale
-      ? query.where('t.process_status_id', 'in', active).where('t.heartbeat_timeout_seconds', 'is not', null).where(silent)
-      : query.where(sql<boolean>`case when ${sql.ref('t.process_status_id')} in (${sql.join(active)}) and t.heartbeat_timeout_seconds is not null and ${silent} then 1 else 0 end = 0`)
+      ? query.where('t.process_status_id', 'in', active).where(runIsStale(ctx.adapter))
+      : query.where(sql<boolean>`case when ${sql.ref('t.process_status_id')} in (${sql.join(active)}) and ${runIsStale(ctx.adapter)} then 1 else 0 end = 0`)
   }
   if (beforeTrackingId !== undefined) query = query.where('t.process_tracking_id', '<', beforeTrackingId)
   if (trackingIds !== undefined) query = query.where('t.process_tracking_id', 'in', trackingIds)
