@@ -6,6 +6,7 @@ import { transaction, type Tx } from '../store/transaction.ts'
 import { sql } from 'kysely'
 import { prepare } from '../store/prepared.ts'
 import type { Runner, Slots } from '../store/prepared.ts'
+import type { DialectAdapter } from '../store/dialect/adapter.ts'
 import type { StatusCategory } from '../store/context.ts'
 import { failureStreak, type LatestRun } from './latest-runs.ts'
 import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
@@ -189,8 +190,8 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
         processRunName: options.processRunName ?? null,
         heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
         auditUser: tx.ctx.auditUser,
-      })
-  if (previous) await CLEAR_LATEST.execute(tx, { processTrackingId: previous.processTrackingId })
+      }, previous?.processTrackingId)
+  if (held && previous) await CLEAR_LATEST.execute(tx, { processTrackingId: previous.processTrackingId })
   // Lineage (when on): the run's START, or START then ABORT for the hold, in this transaction.
   if (held) await recordMarkerRun(tx, processTrackingId)
   else await recordStart(tx, processTrackingId, options)
@@ -444,23 +445,32 @@ interface RunningRun {
   auditUser: string
 }
 
+interface NextRun extends RunningRun {
+  /** The run that stops being the latest. */
+  previousId: number
+}
+
+function runValues(p: Slots<RunningRun>, adapter: DialectAdapter, heartbeat: boolean) {
+  return {
+    process_id: p.processId,
+    process_status_id: p.statusId,
+    process_run_id: p.processRunId,
+    process_run_start_date_time: adapter.now,
+    process_run_end_date_time: null,
+    process_run_actor_id: p.actorId,
+    is_latest_run: true,
+    run_uuid: p.runUuid,
+    process_run_name: p.processRunName,
+    heartbeat_timeout_seconds: p.heartbeatTimeoutSeconds,
+    last_heartbeat_date_time: heartbeat ? adapter.now : null,
+    created_by: p.auditUser,
+    updated_by: p.auditUser,
+  }
+}
+
 const insertRun = (heartbeat: boolean) =>
   prepare((db, p: Slots<RunningRun>, adapter) => {
-    const insert = db.insertInto('process_tracking').values({
-      process_id: p.processId,
-      process_status_id: p.statusId,
-      process_run_id: p.processRunId,
-      process_run_start_date_time: adapter.now,
-      process_run_end_date_time: null,
-      process_run_actor_id: p.actorId,
-      is_latest_run: true,
-      run_uuid: p.runUuid,
-      process_run_name: p.processRunName,
-      heartbeat_timeout_seconds: p.heartbeatTimeoutSeconds,
-      last_heartbeat_date_time: heartbeat ? adapter.now : null,
-      created_by: p.auditUser,
-      updated_by: p.auditUser,
-    })
+    const insert = db.insertInto('process_tracking').values(runValues(p, adapter, heartbeat))
     // RETURNING where the driver has no insert id (PostgreSQL); insertId elsewhere.
     return adapter.dialect === 'postgresql' ? insert.returning('process_tracking_id') : insert
   })
@@ -468,10 +478,35 @@ const insertRun = (heartbeat: boolean) =>
 const INSERT_RUN = insertRun(false)
 const INSERT_RUN_BEATING = insertRun(true)
 
-async function insertRunningRun(tx: Tx, run: RunningRun): Promise<number> {
-  const result = await (run.heartbeatTimeoutSeconds === null ? INSERT_RUN : INSERT_RUN_BEATING).execute(tx, run)
+/**
+ * PostgreSQL: the new run and the latest-flag move in one statement (a data-modifying CTE; the
+ * previous run's row is not in the insert's way, as there is no unique key on the flag).
+ */
+const insertNextRun = (heartbeat: boolean) =>
+  prepare((db, p: Slots<NextRun>, adapter) =>
+    db
+      .with('previous', (qb) =>
+        qb.updateTable('process_tracking').set({ is_latest_run: false }).where('process_tracking_id', '=', p.previousId),
+      )
+      .insertInto('process_tracking')
+      .values(runValues(p, adapter, heartbeat))
+      .returning('process_tracking_id'),
+  )
+const INSERT_NEXT_RUN = insertNextRun(false)
+const INSERT_NEXT_RUN_BEATING = insertNextRun(true)
+
+/** Inserts the run and, when there is one, moves the latest flag off the previous run. */
+async function insertRunningRun(tx: Tx, run: RunningRun, previousId: number | undefined): Promise<number> {
+  const beating = run.heartbeatTimeoutSeconds !== null
+  if (previousId !== undefined && tx.ctx.adapter.dialect === 'postgresql') {
+    const [row] = await (beating ? INSERT_NEXT_RUN_BEATING : INSERT_NEXT_RUN).rows(tx, { ...run, previousId })
+    return Number(row?.process_tracking_id)
+  }
+  const result = await (beating ? INSERT_RUN_BEATING : INSERT_RUN).execute(tx, run)
   const row = result.rows[0] as { process_tracking_id: number } | undefined
-  return Number(row ? row.process_tracking_id : result.insertId)
+  const processTrackingId = Number(row ? row.process_tracking_id : result.insertId)
+  if (previousId !== undefined) await CLEAR_LATEST.execute(tx, { processTrackingId: previousId })
+  return processTrackingId
 }
 
 /** The previous latest run stops being the latest. */
