@@ -81,8 +81,11 @@ export class Dispatcher {
   #loop: Promise<void> | undefined
   #stop = new AbortController()
   #lastPurge = 0
-  /** The receiver was down at the last pass: claim one row to probe it, not a whole batch. */
-  #probing = false
+  /**
+   * Claim one row to probe the receiver, not a whole batch: at first (a dispatcher that starts while
+   * the receiver is down leases and releases nothing more) and after a pass that could not send.
+   */
+  #probing = true
 
   constructor(ctx: StoreContext, config: LineageConfig, policy: Partial<DispatchPolicy> = {}) {
     this.#ctx = ctx
@@ -156,32 +159,34 @@ export class Dispatcher {
     this.#loop = undefined
   }
 
-  /** Deletes sent rows older than the retention, at most `purgeBatch` per statement; once a minute at most. */
+  /**
+   * Deletes sent rows older than the retention, at most `purgeBatch` per statement; once a minute at
+   * most. Walks the oldest sent rows by id (the status index every claim uses), not by sent time:
+   * rows are sent about in id order, so the walk stops at the first batch with nothing old enough,
+   * and the outbox needs no index of its own on `sent_date_time` (one index fewer for every event
+   * written). A row sent long after it was written is passed over, not waited for.
+   */
   async purge(force = false): Promise<number> {
     if (!force && Date.now() - this.#lastPurge < 60_000) return 0
     this.#lastPurge = Date.now()
     const { db } = this.#ctx
-    const before = new Date(Date.now() - this.#policy.retentionMs)
+    const before = Date.now() - this.#policy.retentionMs
     let deleted = 0
+    let after = 0
     for (;;) {
-      const ids = await db
+      const rows = await db
         .selectFrom('lineage_outbox')
-        .select('outbox_id')
+        .select(['outbox_id', 'sent_date_time'])
         .where('outbox_status', '=', 'sent')
-        .where('sent_date_time', '<', before)
-        .orderBy('sent_date_time')
+        .where('outbox_id', '>', after)
+        .orderBy('outbox_id')
         .limit(this.#policy.purgeBatch)
         .execute()
-      if (ids.length === 0) return deleted
-      const result = await db
-        .deleteFrom('lineage_outbox')
-        .where(
-          'outbox_id',
-          'in',
-          ids.map((row) => row.outbox_id),
-        )
-        .executeTakeFirst()
+      const old = rows.filter((row) => (toDate(row.sent_date_time)?.getTime() ?? Infinity) < before).map((row) => Number(row.outbox_id))
+      if (old.length === 0) return deleted
+      const result = await db.deleteFrom('lineage_outbox').where('outbox_id', 'in', old).executeTakeFirst()
       deleted += Number(result.numDeletedRows)
+      after = Number(rows.at(-1)?.outbox_id ?? after)
     }
   }
 
