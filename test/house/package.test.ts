@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { OPTIONAL_DRIVERS } from '../../src/store/load-driver.ts'
 import { requireBuild } from '../support/build.ts'
@@ -98,6 +99,32 @@ describe('dependencies', () => {
     // The embedded default stays a dependency: `npm install processtracker` works on SQLite as is.
     expect(manifest.dependencies['better-sqlite3']).toBeDefined()
   })
+
+  it('publishes types that compile in a strict program that checks libraries (skipLibCheck off)', () => {
+    requireBuild()
+    const roots = Object.values(manifest.exports).flatMap((target) =>
+      typeof target === 'object' && target.types ? [path.join(ROOT, target.types)] : [],
+    )
+    const program = ts.createProgram(roots, {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2023,
+      types: ['node'],
+    })
+    // Our declarations only (checking every library's would take long, and their quirks are not ours).
+    const ours = program.getSourceFiles().filter((file) => file.fileName.startsWith(path.join(ROOT, 'dist')))
+    expect(ours.length).toBeGreaterThan(roots.length)
+    const problems = ours
+      .flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)])
+      .map(
+        (diagnostic) =>
+          `${path.relative(ROOT, diagnostic.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
+      )
+    expect(problems).toEqual([])
+  }, 60_000)
 
   it('lets the public types import only Node and the dependencies, never an optional peer', () => {
     requireBuild()
