@@ -1,6 +1,21 @@
 /**
  * ProcessTracker for TypeScript: audit and guard data-integration processes.
  *
+ * Glossary (also in docs/locking.md, with the locks that keep each idea true):
+ * - **process**: a named, repeatable piece of data work; **run**: one execution of it (a
+ *   `ProcessTracker`), with a status, times, counts and errors.
+ * - **tracking id** (`processTrackingId`): a run's global id, what `resume` takes; **run number**
+ *   (`processRunId`): 1, 2, 3 … per process.
+ * - **active run**: its status has the category `active`, so it can still be changed; **stale run**:
+ *   active, with a heartbeat timeout it has outlived (by the database's clock).
+ * - **streak**: failed runs in a row; at `max_concurrent_failures` the process goes on **hold** (an
+ *   `on hold` run, starts refused) until a **release** (`releaseHold`), which is not a success.
+ * - **dependency**: parent → child between processes (starts wait for parents) or extracts (a parent
+ *   that is `initializing`, `ready` or `loading` **blocks loading** of its children).
+ * - **extract**: a file one process writes and another reads (`ExtractTracker`); **location**: the
+ *   folder or S3 prefix it lives in (`LocationTracker`); **claim**: moving `ready` extracts to
+ *   `loading` for a run, atomically, given back if the run fails.
+ *
  * @packageDocumentation
  */
 export * from './errors.ts'

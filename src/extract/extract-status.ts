@@ -149,9 +149,12 @@ export async function writeStatusChange(
 
 /**
  * Sets the (extract, run) rows to a status, creating the missing ones. The update comes first
- * because the row usually exists; the run's row lock (held by every caller) keeps another
- * transaction from inserting the same pair in between. MySQL may count an update that changed
- * nothing as zero rows; the insert then skips the row that exists, so the result is the same.
+ * because the row usually exists. Not every caller holds the run's row lock: a guarded change (a
+ * status other than `loading`, docs/locking.md) does not. What orders two writers of one pair is
+ * the extract's own row, which `writeStatusChange` updated just before in the same transaction
+ * (a row lock on PostgreSQL and MySQL, the write lock on SQLite); and the insert skips a pair that
+ * exists, so even a race would leave one row. MySQL may count an update that changed nothing as
+ * zero rows; the insert then skips the row that exists, so the result is the same.
  */
 async function upsertRunLinks(tx: Tx, processTrackingId: number, extractIds: number[], statusId: number, at: Date): Promise<void> {
   const user = tx.ctx.auditUser

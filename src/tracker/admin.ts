@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
 import { transaction, type Tx } from '../store/transaction.ts'
+import { lockDependencyChanges, reaches } from './dependency-graph.ts'
 import { failureStreak, readLatestRuns } from './latest-runs.ts'
 import { insertMarkerRun } from './hold.ts'
 import { LOOKUP, ensureId, ensureLink, requireId } from './lookup-ids.ts'
@@ -23,6 +24,7 @@ export interface Explanation {
 }
 
 async function lockProcessByName(tx: Tx, name: string): Promise<number> {
+  // The row every start of the process locks first: a release or dependency change is seen by a start whole or not at all.
   const row = await tx.ctx.adapter
     .forUpdate(tx.db.selectFrom('process').select('process_id').where('process_name', '=', name))
     .executeTakeFirst()
@@ -142,16 +144,12 @@ export async function addProcessDependency(
   }
   return transaction(ctx, async (tx) => {
     const typeId = await requireId(tx, LOOKUP.dependencyType, typeName)
-    // Two transactions adding the halves of a cycle (A→B and B→A, or longer rings) at once would
-    // each miss the other's edge. Every dependency change therefore first locks one shared row — the
-    // 'Undefined' dependency type, as extract dependencies do (SQLite's write lock already
-    // serialises writers). Adding dependencies is rare; the serialisation costs nothing that matters.
-    await ctx.adapter
-      .forUpdate(tx.db.selectFrom('dependency_type_lkup').select('dependency_type_id').where('dependency_type_name', '=', 'Undefined'))
-      .execute()
+    // The shared lock of every dependency change: two transactions adding the halves of a cycle
+    // at once would each miss the other's edge.
+    await lockDependencyChanges(tx)
     const parentId = await lockProcessByName(tx, parentName)
     const childId = await lockProcessByName(tx, childName)
-    if (await isDescendant(tx, childId, parentId)) {
+    if (await reaches(tx, 'process', childId, parentId)) {
       throw new ValidationError(
         `Making ${childName} depend on ${parentName} would create a cycle: ${parentName} already depends on ${childName}.`,
         { parent: parentName, child: childName },
@@ -185,29 +183,6 @@ export async function addProcessDependency(
       .execute()
     return { created: false, updated: true }
   })
-}
-
-/** Is `target` reachable from `from` by following parent → child edges? */
-async function isDescendant(tx: Tx, from: number, target: number): Promise<boolean> {
-  const seen = new Set<number>([from])
-  let frontier = [from]
-  while (frontier.length > 0) {
-    const rows = await tx.db
-      .selectFrom('process_dependency')
-      .select('child_process_id')
-      .where('parent_process_id', 'in', frontier)
-      .execute()
-    frontier = []
-    for (const row of rows) {
-      const id = Number(row.child_process_id)
-      if (id === target) return true
-      if (!seen.has(id)) {
-        seen.add(id)
-        frontier.push(id)
-      }
-    }
-  }
-  return false
 }
 
 export async function removeProcessDependency(ctx: StoreContext, parent: string, child: string): Promise<void> {
