@@ -6,12 +6,16 @@ import { blockingParents } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { checkIntegerInRange, checkOptionalName, checkPlainObject } from '../tracker/validation.ts'
 import { extractIdsOfProcess, checkNeedle } from './extract-finders.ts'
-import { selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
-import { LOADING, READY, holdingStatusIds, requireExtractStatus, writeStatusChange } from './extract-status.ts'
+import { selectExtracts, toExtractRecord, type ExtractRecord, type ExtractRow } from './extract-record.ts'
+import type { Db } from '../store/dialect/adapter.ts'
+import { HOLDING_STATUSES, LOADING, READY, holdingStatusIds, requireExtractStatus, writeStatusChange } from './extract-status.ts'
 import { containsLiteral } from '../store/like-pattern.ts'
 import { canonicalLocation } from './location-path.ts'
 import { findLocationIdByName, findLocationIdByPath } from './location-store.ts'
 import type { RunRef } from './run-context.ts'
+import { recordRunning } from '../lineage/record.ts'
+import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
+import { sha256Hex } from './sha256.ts'
 
 /** Options of {@link claimExtracts}: filters (ANDed, at least one) and how many to take. */
 export interface ClaimOptions {
@@ -66,6 +70,23 @@ export async function claimExtracts(run: RunRef, options: ClaimOptions): Promise
     const loadingId = await requireExtractStatus(tx, LOADING)
     const holding = await holdingStatusIds(tx)
     if (readyId === undefined) return []
+    if (tx.ctx.adapter.dialect === 'postgresql' && filename === undefined) {
+      const values: ClaimValues = {
+        processTrackingId,
+        readyId,
+        loadingId,
+        locationHash: locationPath === undefined ? '' : sha256Hex(locationPath),
+        locationName: locationName ?? '',
+        processName: processName ?? '',
+        limit,
+        at: new Date(),
+        auditUser: tx.ctx.auditUser,
+      }
+      const statement = claimStatement({ path: locationPath !== undefined, name: locationName !== undefined, process: processName !== undefined })
+      const rows = await statement.rows(tx, values)
+      if (rows.length > 0) await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
+      return rows.map(toExtractRecord)
+    }
 
     let query = tx.db.selectFrom('extract_tracking as e').select('e.extract_id').where('e.extract_status_id', '=', readyId)
     // Locations are resolved to an id first, so the locking query reads extract_tracking alone.
@@ -108,4 +129,145 @@ export async function claimExtracts(run: RunRef, options: ClaimOptions): Promise
     return rows.map(toExtractRecord)
   })
   return records
+}
+
+interface ClaimValues {
+  processTrackingId: number
+  readyId: number
+  loadingId: number
+  /** SHA-256 of the canonical location path ('' when not filtered by path). */
+  locationHash: string
+  locationName: string
+  processName: string
+  limit: number
+  at: Date
+  auditUser: string
+}
+
+type ClaimFilters = { path: boolean; name: boolean; process: boolean }
+const claimStatements = new Map<string, Prepared<ClaimValues, ExtractRow>>()
+
+/**
+ * PostgreSQL: the whole claim after the run lock in ONE statement, built once per filter set. The
+ * candidates are locked with FOR UPDATE SKIP LOCKED as on the other path (extract_tracking alone in
+ * FROM; the location, process and parent filters are subqueries), then moved to `loading` for the
+ * run, linked to it (ON CONFLICT … DO UPDATE: the run lock keeps the pair from being inserted in
+ * between, as in upsertRunLinks), given their history rows, and read back with their names. The
+ * location is found by its path hash inside the statement, so an uncached location costs nothing.
+ */
+function claimStatement(filters: ClaimFilters): Prepared<ClaimValues, ExtractRow> {
+  const key = `${String(filters.path)} ${String(filters.name)} ${String(filters.process)}`
+  let statement = claimStatements.get(key)
+  if (statement) return statement
+  statement = prepare((db, p: Slots<ClaimValues>) => {
+    const holding = db
+      .selectFrom('extract_status_lkup')
+      .select('extract_status_id')
+      .where('extract_status_name', 'in', [...HOLDING_STATUSES])
+    let candidates = db.selectFrom('extract_tracking as e').select('e.extract_id').where('e.extract_status_id', '=', p.readyId)
+    if (filters.path) {
+      candidates = candidates.where('e.extract_location_id', '=', (eb) =>
+        eb.selectFrom('location_lkup').select('location_id').where('location_path_hash', '=', p.locationHash),
+      )
+    }
+    if (filters.name) {
+      candidates = candidates.where('e.extract_location_id', '=', (eb) =>
+        eb.selectFrom('location_lkup').select('location_id').where('location_name', '=', p.locationName),
+      )
+    }
+    if (filters.process) {
+      candidates = candidates.where('e.extract_id', 'in', (eb) =>
+        eb
+          .selectFrom('extract_process_tracking as ept')
+          .innerJoin('process_tracking as pt', 'pt.process_tracking_id', 'ept.process_tracking_id')
+          .innerJoin('process as pr', 'pr.process_id', 'pt.process_id')
+          .select('ept.extract_tracking_id')
+          .where('pr.process_name', '=', p.processName),
+      )
+    }
+    candidates = candidates.where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('extract_dependency as d')
+            .innerJoin('extract_tracking as pe', 'pe.extract_id', 'd.parent_extract_id')
+            .select('d.parent_extract_id')
+            .whereRef('d.child_extract_id', '=', 'e.extract_id')
+            .where('pe.extract_status_id', 'in', holding),
+        ),
+      ),
+    )
+    const locked = candidates.orderBy('e.extract_registration_date_time').orderBy('e.extract_id').limit(p.limit).forUpdate().skipLocked()
+    const claim = db
+      .with('c', () => locked)
+      .with('u', (qb) =>
+        qb
+          .updateTable('extract_tracking')
+          .set({
+            extract_status_id: p.loadingId,
+            extract_claim_process_tracking_id: p.processTrackingId,
+            update_date_time: p.at,
+            updated_by: p.auditUser,
+          })
+          .where('extract_id', 'in', (eb) => eb.selectFrom('c').select('c.extract_id'))
+          .returningAll(),
+      )
+      .with('l', (qb) =>
+        qb
+          .insertInto('extract_process_tracking')
+          .columns([
+            'extract_tracking_id',
+            'process_tracking_id',
+            'extract_process_status_id',
+            'extract_process_event_date_time',
+            'created_by',
+            'updated_by',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('u')
+              .select([
+                'u.extract_id',
+                sql<number>`${p.processTrackingId}::int`.as('process_tracking_id'),
+                sql<number>`${p.loadingId}::int`.as('status_id'),
+                sql<Date>`${p.at}::timestamptz`.as('at'),
+                sql<string>`${p.auditUser}::text`.as('created_by'),
+                sql<string>`${p.auditUser}::text`.as('updated_by'),
+              ]),
+          )
+          .onConflict((oc) =>
+            oc.columns(['extract_tracking_id', 'process_tracking_id']).doUpdateSet({
+              extract_process_status_id: (eb) => eb.ref('excluded.extract_process_status_id'),
+              extract_process_event_date_time: (eb) => eb.ref('excluded.extract_process_event_date_time'),
+              update_date_time: (eb) => eb.ref('excluded.extract_process_event_date_time'),
+              updated_by: (eb) => eb.ref('excluded.updated_by'),
+            }),
+          ),
+      )
+      .with('h', (qb) =>
+        qb
+          .insertInto('extract_status_history')
+          .columns(['extract_id', 'process_tracking_id', 'extract_status_id', 'event_date_time', 'created_by', 'updated_by'])
+          .expression((eb) =>
+            eb
+              .selectFrom('u')
+              .select([
+                'u.extract_id',
+                sql<number>`${p.processTrackingId}::int`.as('process_tracking_id'),
+                sql<number>`${p.loadingId}::int`.as('status_id'),
+                sql<Date>`${p.at}::timestamptz`.as('at'),
+                sql<string>`${p.auditUser}::text`.as('created_by'),
+                sql<string>`${p.auditUser}::text`.as('updated_by'),
+              ]),
+          ),
+      )
+    // The extracts as the UPDATE left them (its RETURNING rows: the statement's own snapshot predates
+    // the update), with their names: selectExtracts, reading `u` where it reads extract_tracking.
+    const fromClaimed = { selectFrom: (from: string) => claim.selectFrom((from === 'extract_tracking as e' ? 'u as e' : from) as never) }
+    return selectExtracts(fromClaimed as unknown as Db)
+      .orderBy('e.extract_registration_date_time')
+      .orderBy('e.extract_id')
+  })
+  claimStatements.set(key, statement)
+  return statement
 }
