@@ -32,7 +32,8 @@ for (const dialect of DIALECTS) {
       return result
     }
 
-    it('apply, processes, graph, info, show, release and extracts work end to end', async () => {
+    // A dozen starts of the binary, a second or more each on a loaded machine: give it room.
+    it('apply, processes, graph, info, show, release and extracts work end to end', { timeout: 180_000 }, async () => {
       const file = join(home.path, 'pipeline.yaml')
       writeFileSync(file, 'processes:\n  - { name: Sub Extract, type: Extract }\n  - { name: Sub Load, type: Load }\ndependencies:\n  - { parent: Sub Extract, child: Sub Load }\n')
       expect(ok(await pt('apply', '-f', file)).stdout).toMatch(/^create\s+process\s+Sub Extract$/m)
