@@ -14,7 +14,7 @@ import type { FileSizeUnit } from './file-size.ts'
 import { recordRunning } from '../lineage/record.ts'
 import { READY, chunks, linkToRun, requireExtractStatus } from './extract-status.ts'
 import { checkFilename } from './filename.ts'
-import { deriveType, findFileTypeByCode } from './file-type.ts'
+import { deriveType, findFileTypeByCode, type DerivedType } from './file-type.ts'
 import { fileFilter } from './glob.ts'
 import { canonicalLocation } from './location-path.ts'
 import { rememberFileCount, resolveLocation, type LocationRecord } from './location-store.ts'
@@ -116,15 +116,22 @@ export async function registerExtractsByLocation(
   let names: LookupNames | undefined
   const types: TypeIds = new Map()
   const batches = total === 0 ? [[]] : chunks(files, registrationBatchSize(ctx.adapter.dialect))
-  for (const [index, files] of batches.entries()) {
+  let described = describeFiles(batches[0] ?? [], types)
+  for (const index of batches.keys()) {
     const last = index === batches.length - 1
     const known = location
+    const rows = described
+    const following = batches[index + 1]
+    // The next batch's hashing and parsing, done while the server works on this batch's upsert.
+    const describeNext = () => {
+      if (following) described = describeFiles(following, types)
+    }
     const result = await transaction(ctx, async (tx) => {
       await lockRun(tx, processTrackingId)
       // The records carry the count this call ends with (the last batch records it).
       const where = known ?? { ...(await resolveLocation(tx, canonical, locationName)), fileCount: total }
       names ??= await readLookupNames(tx)
-      const registered = await registerBatch(tx, { processTrackingId, location: where, names, types }, files)
+      const registered = await registerBatch(tx, { processTrackingId, location: where, names, types }, rows, describeNext)
       if (last) {
         await tx.db
           .updateTable('location_lkup')
@@ -259,37 +266,55 @@ type RecordRow = Record<(typeof RECORD_COLUMNS)[number], unknown>
 /** What a file's name says about its type, looked up once per extension in a call. */
 type TypeIds = Map<string, { filetypeId: number | null; compressionId: number | null }>
 
-/** A listed file with its key and type ids: one row of a batch. */
+/** A listed file with its key and type: one row of a batch. */
 interface BatchFile extends ListedFile {
   hash: string
-  filetypeId: number | null
-  compressionId: number | null
+  /** What the name says (file type code and compression), the key of {@link TypeIds}. */
+  typeKey: string
+  derived: DerivedType
+  /** Undefined until the type's ids are known (looked up in the batch's transaction). */
+  filetypeId: number | null | undefined
+  compressionId: number | null | undefined
 }
 
-async function withTypes(tx: Tx, files: ListedFile[], types: TypeIds): Promise<BatchFile[]> {
+/** A batch's rows with their hashes and the type ids known so far: plain CPU work, no statement. */
+function describeFiles(files: readonly ListedFile[], types: TypeIds): BatchFile[] {
   const rows: BatchFile[] = []
   for (const file of files) {
     const derived = deriveType(file.name)
     // Keyed by what the name says, so 100,000 `.csv` files cost two lookups, not 200,000 awaits.
-    const key = `${derived.filetypeCode ?? ''}\u0000${derived.compressionType ?? ''}`
-    let ids = types.get(key)
-    if (ids === undefined) {
-      const filetype = derived.filetypeCode === null ? undefined : await findFileTypeByCode(tx, derived.filetypeCode)
-      const compressionId = derived.compressionType === null ? undefined : await findId(tx, LOOKUP.compressionType, derived.compressionType)
-      ids = { filetypeId: filetype?.id ?? null, compressionId: compressionId ?? null }
-      types.set(key, ids)
-    }
+    const typeKey = `${derived.filetypeCode ?? ''}\u0000${derived.compressionType ?? ''}`
+    const ids = types.get(typeKey)
     rows.push({
       name: file.name,
       size: file.size,
       modified: file.modified,
       etag: file.etag,
       hash: sha256Hex(file.name),
-      filetypeId: ids.filetypeId,
-      compressionId: ids.compressionId,
+      typeKey,
+      derived,
+      filetypeId: ids?.filetypeId,
+      compressionId: ids?.compressionId,
     })
   }
   return rows
+}
+
+/** Looks up the type ids of the rows that lack them (a type first seen in this batch). */
+async function completeTypes(tx: Tx, rows: BatchFile[], types: TypeIds): Promise<void> {
+  for (const row of rows) {
+    if (row.filetypeId !== undefined && row.compressionId !== undefined) continue
+    let ids = types.get(row.typeKey)
+    if (ids === undefined) {
+      const { filetypeCode, compressionType } = row.derived
+      const filetype = filetypeCode === null ? undefined : await findFileTypeByCode(tx, filetypeCode)
+      const compressionId = compressionType === null ? undefined : await findId(tx, LOOKUP.compressionType, compressionType)
+      ids = { filetypeId: filetype?.id ?? null, compressionId: compressionId ?? null }
+      types.set(row.typeKey, ids)
+    }
+    row.filetypeId = ids.filetypeId
+    row.compressionId = ids.compressionId
+  }
 }
 
 /** What one batch needs besides its files. */
@@ -308,21 +333,25 @@ interface BatchContext {
  * registration recorded: this batch's time and run, for the rows this statement inserted or
  * redelivered — how the batch tells them apart. On PostgreSQL the three writes are one statement.
  */
-async function registerBatch(tx: Tx, batch: BatchContext, files: ListedFile[]): Promise<ExtractRecord[]> {
-  if (files.length === 0) return []
+async function registerBatch(tx: Tx, batch: BatchContext, rows: BatchFile[], whileWaiting: () => void): Promise<ExtractRecord[]> {
+  if (rows.length === 0) return []
   const { processTrackingId, location, names } = batch
   const at = batchTime()
   const readyId = await requireExtractStatus(tx, READY)
-  const rows = await withTypes(tx, files, batch.types)
-  const returned =
-    tx.ctx.adapter.dialect === 'postgresql'
-      ? await upsertPostgres(tx, rows, { processTrackingId, locationId: location.locationId, readyId, at })
-      : await upsertAndLink(tx, rows, { processTrackingId, locationId: location.locationId, readyId, at })
+  await completeTypes(tx, rows, batch.types)
+  const values = { processTrackingId, locationId: location.locationId, readyId, at }
+  const pending = tx.ctx.adapter.dialect === 'postgresql' ? upsertPostgres(tx, rows, values) : upsertAndLink(tx, rows, values)
+  // The statement is on its way once the microtasks have run: use the wait. A failure is still
+  // thrown by the await below (the no-op handler only keeps it from counting as unhandled meanwhile).
+  pending.catch(() => undefined)
+  await new Promise((resolve) => setImmediate(resolve))
+  whileWaiting()
+  const returned = await pending
   // A lookup row added since the names were read (a custom status, say): read them again.
   if (returned.some((row) => !knows(names, row))) Object.assign(names, await readLookupNames(tx))
   const byName = new Map<string, RecordRow>()
   for (const row of returned) byName.set(String(row.extract_filename), row)
-  return files.map((file) => {
+  return rows.map((file) => {
     const row = byName.get(file.name)
     if (!row) throw new Error(`extract ${file.name} at location ${location.locationId} vanished during registration`)
     return toRecord(row, location, names)

@@ -90,11 +90,17 @@ for (const dialect of DIALECTS) {
       try {
         const batch = registrationBatchSize(dialect)
         const count = batch + 201
-        for (let i = 0; i < count; i++) writeFileSync(join(big, `file_${String(i).padStart(4, '0')}.csv`), '')
+        for (let i = 0; i < count - 1; i++) writeFileSync(join(big, `file_${String(i).padStart(4, '0')}.csv`), '')
+        writeFileSync(join(big, 'zz_last.csv.gz'), '') // a type first seen in the second batch
         const progress: RegisterProgress[] = []
         const extracts = await registerExtractsByLocation(run, big, { locationName: 'many files', onProgress: (p) => progress.push(p) })
         expect(extracts).toHaveLength(count)
         expect(new Set(extracts.map((e) => e.extractId)).size).toBe(count)
+        expect([extracts.at(-1)?.filename, extracts.at(-1)?.filetype, extracts.at(-1)?.compressionType]).toEqual([
+          'zz_last.csv.gz',
+          'csv',
+          'gzip',
+        ])
         expect(progress).toEqual([
           { done: batch, total: count },
           { done: count, total: count },
