@@ -1,7 +1,25 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 let lastMs = 0
 let sequence = 0
+
+// Random bytes are drawn 4 KiB at a time: a call into OpenSSL per id cost more than the rest of
+// making the id, and every start makes one.
+const POOL_SIZE = 4096
+const pool = Buffer.alloc(POOL_SIZE)
+let poolOffset = POOL_SIZE
+
+/** 16 fresh random bytes, copied out of the pool (each pool byte is handed out once). */
+function random16(): Buffer {
+  if (poolOffset + 16 > POOL_SIZE) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  const bytes = Buffer.allocUnsafe(16)
+  pool.copy(bytes, 0, poolOffset, poolOffset + 16)
+  poolOffset += 16
+  return bytes
+}
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Within one millisecond the
@@ -9,7 +27,7 @@ let sequence = 0
  * they were made (what a lineage tool shows as run order); across processes, by millisecond.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16)
+  const bytes = random16()
   if (now > lastMs) {
     lastMs = now
     sequence = bytes.readUInt16BE(6) & 0x7ff // room to count up before the 12 bits overflow
@@ -30,7 +48,7 @@ export function uuidv7(now: number = Date.now()): string {
  * clamped to the 48-bit field.
  */
 export function uuidv7At(ms: number): string {
-  const bytes = randomBytes(16)
+  const bytes = random16()
   bytes.writeUIntBE(Math.min(Math.max(0, Math.trunc(ms)), 2 ** 48 - 1), 0, 6)
   bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f)
   return format(bytes)
