@@ -23,6 +23,7 @@ import { addReadRoutes } from './routes/reads.ts'
 import { addRunExtractRoutes } from './routes/run-extracts.ts'
 import { addRunRoutes } from './routes/runs.ts'
 import { addDashboardRoutes } from './dashboard/dashboard-routes.ts'
+import { RunActions } from './run-actions.ts'
 
 /** Options of {@link createServer}. */
 export interface CreateServerOptions {
@@ -127,8 +128,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const context: RouteContext = { app, auth: new Authenticator(store, options.auth ?? true) }
   const feed = new EventFeed(store)
   addOperationRoutes(context, store, metrics, options.metricsPublic ?? false)
-  addRunRoutes(context, store, metrics)
-  addRunExtractRoutes(context, store)
+  const runs = new RunActions(store)
+  addRunRoutes(context, store, metrics, runs)
+  addRunExtractRoutes(context, runs)
   addReadRoutes(context, store)
   addAdminRoutes(context, store)
   const endStreams = addEventRoutes(context, feed)

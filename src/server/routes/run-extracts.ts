@@ -1,10 +1,9 @@
 /** Extracts of a run (http.md "Extracts of a run"): every change goes through the run, as in the library. */
 import { z } from 'zod'
 import { ExtractTracker, type RegisterExtractOptions } from '../../api/extract-tracker.ts'
-import type { DataStore } from '../../api/data-store.ts'
-import { ProcessTracker } from '../../api/process-tracker.ts'
 import { extractJson } from '../extract-json.ts'
 import { addRoute, type RouteContext } from '../route.ts'
+import type { RunActions } from '../run-actions.ts'
 import { listRunExtracts } from '../run-extract-list.ts'
 import {
   claimBody,
@@ -36,9 +35,9 @@ function registrationOptions(item: Exclude<Registration, unknown[]>): RegisterEx
   return options
 }
 
-/** Adds the extract routes of a run. */
-export function addRunExtractRoutes(context: RouteContext, store: DataStore): void {
-  const resume = (id: number) => ProcessTracker.resume(store, id)
+/** Adds the extract routes of a run; `runs` holds the run objects they act on. */
+export function addRunExtractRoutes(context: RouteContext, runs: RunActions): void {
+  const resume = (id: number) => runs.run(id)
 
   addRoute(context, {
     method: 'POST',
@@ -86,7 +85,11 @@ export function addRunExtractRoutes(context: RouteContext, store: DataStore): vo
     handler: async ({ params, body }) => {
       const run = await resume(params.id)
       const extracts = await Promise.all(body.extractIds.map((extractId) => ExtractTracker.get(run, extractId)))
-      await run.changeExtractStatuses(extracts, body.status)
+      // One extract is no batch: its own change is guarded by the write (no run lock), as
+      // changeExtractStatuses would decide for it alone (nothing in a batch of one to exempt).
+      const [only] = extracts
+      if (only && extracts.length === 1) await only.changeExtractStatus(body.status)
+      else await run.changeExtractStatuses(extracts, body.status)
       return { extracts: extracts.map(extractJson) }
     },
   })

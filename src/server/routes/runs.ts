@@ -1,11 +1,12 @@
 /** What a worker does to its runs (http.md "Runs"). */
 import { z } from 'zod'
 import { ProcessHaltedError, ProcessTrackerError } from '../../errors.ts'
-import { ProcessTracker } from '../../api/process-tracker.ts'
+import type { ProcessTracker } from '../../api/process-tracker.ts'
 import type { DataStore } from '../../api/data-store.ts'
 import { checkIdempotencyKey, claimKey, completeKey, releaseKey, requestHash, type KeyClaim } from '../idempotency-store.ts'
 import type { ServerMetrics } from '../metrics.ts'
 import { addRoute, type RouteContext } from '../route.ts'
+import { RunActions } from '../run-actions.ts'
 import {
   datesBody,
   failBody,
@@ -22,9 +23,9 @@ import { contextOf } from '../../store/context.ts'
 const runParams = z.strictObject({ id: idParam })
 const runResponse = z.object({ run: runSchema })
 
-/** Adds the run routes. */
-export function addRunRoutes(context: RouteContext, store: DataStore, metrics: ServerMetrics): void {
-  const view = async (processTrackingId: number) => ({ run: await store.getRun(processTrackingId) })
+/** Adds the run routes; `runs` holds the run objects they act on (shared with the extract routes). */
+export function addRunRoutes(context: RouteContext, store: DataStore, metrics: ServerMetrics, runs: RunActions): void {
+  const view = (processTrackingId: number) => runs.view(processTrackingId)
 
   addRoute(context, {
     method: 'POST',
@@ -50,8 +51,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
       let run: ProcessTracker
       try {
         const held = claim
-        run = await ProcessTracker.start(
-          store,
+        run = await runs.start(
           body,
           held ? { beforeCommit: (tx, started) => completeKey(tx.db, held, { status: 201, processTrackingId: started.processTrackingId, body: null }) } : undefined,
         )
@@ -86,7 +86,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     params: runParams,
     responses: { 200: runResponse },
     handler: async ({ params }) => {
-      await (await ProcessTracker.resume(store, params.id)).heartbeat()
+      await (await runs.run(params.id)).heartbeat()
       return view(params.id)
     },
   })
@@ -101,7 +101,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     body: statusBody,
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
-      const run = await ProcessTracker.resume(store, params.id)
+      const run = await runs.run(params.id)
       await run.changeRunStatus(body.status, body.endDate ? { endDate: body.endDate } : {})
       return view(params.id)
     },
@@ -116,7 +116,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     params: runParams,
     responses: { 200: runResponse },
     handler: async ({ params }) => {
-      await (await ProcessTracker.resume(store, params.id)).complete()
+      await (await runs.run(params.id)).complete()
       return view(params.id)
     },
   })
@@ -158,7 +158,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
         claim = claimed.claim
       }
       try {
-        const run = await ProcessTracker.resume(store, params.id)
+        const run = await runs.run(params.id)
         try {
           await run.raiseRunError(body.errorType, {
             ...(body.description === undefined ? {} : { description: body.description }),
@@ -203,7 +203,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     body: recordCountBody,
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
-      const run = await ProcessTracker.resume(store, params.id)
+      const run = await runs.run(params.id)
       await run.setRecordCount(body.count, body.processingType ? { processingType: body.processingType } : {})
       return view(params.id)
     },
@@ -219,7 +219,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     body: datesBody,
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
-      const run = await ProcessTracker.resume(store, params.id)
+      const run = await runs.run(params.id)
       await run.setLowHighDates({ low: body.low ?? null, high: body.high ?? null })
       return view(params.id)
     },
