@@ -168,3 +168,22 @@ describe('the import graph of src/', () => {
     ).toEqual([['a', 'b']])
   })
 })
+
+describe('the public classes', () => {
+  it('keep the store context out of their public members (so out of the published .d.ts)', () => {
+    const exposed: string[] = []
+    for (const file of sourceFiles('src/api')) {
+      const source = ts.createSourceFile(file, readFileSync(path.join(root, file), 'utf8'), ts.ScriptTarget.Latest)
+      source.forEachChild((node) => {
+        if (!ts.isClassDeclaration(node)) return
+        for (const member of node.members) {
+          const name = member.name
+          if (name === undefined || ts.isPrivateIdentifier(name)) continue
+          const type = ts.isPropertyDeclaration(member) || ts.isGetAccessor(member) ? member.type?.getText(source) : undefined
+          if (name.getText(source) === 'context' || type === 'StoreContext') exposed.push(`${file}: ${node.name?.text ?? '?'}.${name.getText(source)}`)
+        }
+      })
+    }
+    expect(exposed).toEqual([])
+  })
+})
