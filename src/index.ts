@@ -59,7 +59,7 @@ export {
   type DispatchCounts,
   type DispatchPolicy,
   type OutboxStatus,
-} from './lineage/index.ts'
+} from './api/lineage.ts'
 export type { ProcessContact, ProcessFilter, SourceAttribute, TargetAttribute } from './tracker/process-finders.ts'
 export {
   importPythonDatabase,

@@ -1,7 +1,7 @@
 import { resolveSsl, type ConnectionSpec } from '../config/connection-spec.ts'
 import { mysqlAdapter } from '../store/dialect/mysql-adapter.ts'
 import { loadDriver } from '../store/load-driver.ts'
-import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source.ts'
+import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source-connection.ts'
 
 type ServerSpec = Extract<ConnectionSpec, { dialect: 'postgresql' | 'mysql' }>
 

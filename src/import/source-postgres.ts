@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { resolveSsl, type ConnectionSpec } from '../config/connection-spec.ts'
 import { postgresAdapter } from '../store/dialect/postgres-adapter.ts'
 import { loadDriver } from '../store/load-driver.ts'
-import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source.ts'
+import { sourceError, type OpenSourceOptions, type SourceColumn, type SourceConnection, type SourceRow } from './source-connection.ts'
 
 type ServerSpec = Extract<ConnectionSpec, { dialect: 'postgresql' | 'mysql' }>
 

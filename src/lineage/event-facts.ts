@@ -10,7 +10,7 @@ import { toDate, toDateOrThrow } from '../store/values.ts'
 import { statusById } from '../store/process-statuses.ts'
 import type { DependencyFact, EventFacts, ExtractFact, SideFact } from './event-builder.ts'
 import type { EventType, ParentRun } from './record.ts'
-import { uuidv7 } from './uuid7.ts'
+import { uuidv7 } from '../store/uuid7.ts'
 
 /** An outbox row as the dispatcher claims it. */
 export interface OutboxRow {

@@ -3,7 +3,7 @@ import type { Tx } from '../store/transaction.ts'
 import { countFailures, newestRuns, type StreakRun } from './latest-runs.ts'
 import { ON_HOLD, statusByName } from '../store/process-statuses.ts'
 import { recordMarkerRun } from '../lineage/record.ts'
-import { uuidv7 } from '../lineage/uuid7.ts'
+import { uuidv7 } from '../store/uuid7.ts'
 
 /**
  * The hold of api.md rule 4, recorded when it happens (since 0.2): the failure that brings the

@@ -15,7 +15,7 @@ import type { SideLinks, ValidStart } from './start-options.ts'
 import { decide } from './start-rules.ts'
 import { ON_HOLD, RUNNING, statusByName } from '../store/process-statuses.ts'
 import { recordMarkerRun, recordStart } from '../lineage/record.ts'
-import { uuidv7 } from '../lineage/uuid7.ts'
+import { uuidv7 } from '../store/uuid7.ts'
 
 /** A run as `start` created it. */
 export interface StartedRun {

@@ -3,7 +3,7 @@ import { parseIni } from '../../src/config/ini.ts'
 import { ConfigError, ValidationError } from '../../src/errors.ts'
 import { resolveLineage } from '../../src/lineage/config.ts'
 import { checkParentRun, parentFromEnv } from '../../src/lineage/parent.ts'
-import { uuidv7 } from '../../src/lineage/uuid7.ts'
+import { uuidv7 } from '../../src/store/uuid7.ts'
 
 const ini = (text: string) => ({ doc: parseIni(`[DEFAULT]\n${text}`, 'pt.ini'), location: 'pt.ini' })
 

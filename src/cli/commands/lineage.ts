@@ -1,6 +1,6 @@
 /** `processtracker lineage flush|status`: send the OpenLineage outbox, or say how it stands. */
 import type { Command } from 'commander'
-import { flushLineage, lineageStatus } from '../../lineage/index.ts'
+import { flushLineage, lineageStatus } from '../../api/lineage.ts'
 import type { Act } from '../action.ts'
 import { withStore } from '../context.ts'
 

@@ -4,7 +4,7 @@
  * outcome; the wrapper exits with the command's code so cron and CI see what they would have seen.
  */
 import { Writable } from 'node:stream'
-import { lineageChildEnvironment } from '../../lineage/child-environment.ts'
+import { lineageChildEnvironment } from '../../api/lineage-environment.ts'
 import { Option, type Command } from 'commander'
 import { ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../index.ts'
 import type { Act } from '../action.ts'

@@ -1,4 +1,4 @@
-import type { AddedColumns } from './index.ts'
+import type { AddedColumns } from './table-spec.ts'
 import { col } from './table-spec.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { AddedIndex } from './index.ts'
+import type { AddedIndex } from './table-spec.ts'
 import { col, type TableSpec } from './table-spec.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { AddedIndex } from './index.ts'
+import type { AddedIndex } from './table-spec.ts'
 
 /**
  * Migration 4 (0.2, the read model): indexes that let the run listings (`listRuns`, `listRunViews`,

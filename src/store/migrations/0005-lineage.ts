@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Db, DialectAdapter } from '../dialect/adapter.ts'
-import { uuidv7 } from '../../lineage/uuid7.ts'
-import type { AddedColumns } from './index.ts'
+import { uuidv7 } from '../uuid7.ts'
+import type { AddedColumns } from './table-spec.ts'
 import { col, type TableSpec } from './table-spec.ts'
 
 /**

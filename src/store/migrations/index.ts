@@ -12,7 +12,9 @@ import { SQL_0003 } from './sql/0003-http-api.ts'
 import { SQL_0004 } from './sql/0004-read-indexes.ts'
 import { SQL_0005 } from './sql/0005-lineage.ts'
 import type { FrozenSql } from './sql/frozen-sql.ts'
-import type { ColumnSpec, TableSpec } from './table-spec.ts'
+import type { AddedColumns, AddedIndex, TableSpec } from './table-spec.ts'
+
+export type { AddedColumns, AddedIndex } from './table-spec.ts'
 
 /**
  * A schema change, compiled into the package so nothing is read from disk at run time.
@@ -38,15 +40,6 @@ export interface Migration {
   /** Data changes (rows, not schema), run after the schema changes; never frozen (see {@link applyMigration}). */
   up?: (db: Db, adapter: DialectAdapter) => Promise<void>
 }
-
-/** Columns a migration adds to an existing table; the data-model document lists them with it. */
-export interface AddedColumns {
-  table: string
-  columns: Record<string, ColumnSpec>
-}
-
-/** An index a migration adds to an existing table: `[table, index name, columns]`. */
-export type AddedIndex = readonly [table: string, name: string, columns: readonly string[]]
 
 /**
  * Every migration, in order. Add new ones at the end (an import and an entry); never edit a released

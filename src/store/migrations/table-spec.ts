@@ -67,3 +67,12 @@ export function linkTable(name: string, a: [string, string], b: [string, string]
     indexes: [[b[0]]],
   }
 }
+
+/** Columns a migration adds to an existing table; the data-model document lists them with it. */
+export interface AddedColumns {
+  table: string
+  columns: Record<string, ColumnSpec>
+}
+
+/** An index a migration adds to an existing table: `[table, index name, columns]`. */
+export type AddedIndex = readonly [table: string, name: string, columns: readonly string[]]

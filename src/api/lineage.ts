@@ -3,13 +3,13 @@
  * say how it stands. Events are written by the tracker itself when lineage is configured.
  */
 import { ConfigError } from '../errors.ts'
-import type { DataStore } from '../api/data-store.ts'
-import { Dispatcher, outboxStatus, type DispatchCounts, type DispatchPolicy, type OutboxStatus } from './dispatcher.ts'
+import type { DataStore } from './data-store.ts'
+import { Dispatcher, outboxStatus, type DispatchCounts, type DispatchPolicy, type OutboxStatus } from '../lineage/dispatcher.ts'
 import { contextOf } from '../store/context.ts'
 
-export type { LineageOptions, LineageTransportKind } from './config.ts'
-export type { ParentRun } from './record.ts'
-export type { DispatchCounts, DispatchPolicy, OutboxStatus } from './dispatcher.ts'
+export type { LineageOptions, LineageTransportKind } from '../lineage/config.ts'
+export type { ParentRun } from '../lineage/record.ts'
+export type { DispatchCounts, DispatchPolicy, OutboxStatus } from '../lineage/dispatcher.ts'
 
 /**
  * Sends every pending OpenLineage event of the store now (including those waiting out a retry

@@ -1,6 +1,6 @@
-import type { DataStore } from '../api/data-store.ts'
-import { DEFAULT_NAMESPACE } from './config.ts'
-import { parentId } from './parent.ts'
+import type { DataStore } from './data-store.ts'
+import { DEFAULT_NAMESPACE } from '../lineage/config.ts'
+import { parentId } from '../lineage/parent.ts'
 import { contextOf } from '../store/context.ts'
 
 /**
