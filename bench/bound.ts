@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks'
 import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
 import type { DataStore } from './api.ts'
-import { contextOf } from '../src/store/context.ts'
+import { contextOf } from './api.ts'
 
 export interface BoundResult {
   /** Single-row INSERTs per second, each its own transaction (autocommit: one durable commit each). */

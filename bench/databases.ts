@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import type { DataStore } from './api.ts'
 import type { OpenTarget } from './worker-pool.ts'
-import { contextOf } from '../src/store/context.ts'
+import { contextOf } from './api.ts'
 
 export type BenchDialect = 'sqlite' | 'postgresql' | 'mysql'
 

@@ -3,7 +3,7 @@ import { ProcessTracker, type DataStore } from './api.ts'
 import type { ScaleParameters } from './config.ts'
 import { analyze, bulkInsert, lookupId, type BenchDb } from './seed.ts'
 import { summarize, type LatencySummary } from './stats.ts'
-import { contextOf } from '../src/store/context.ts'
+import { contextOf } from './api.ts'
 
 export interface HistoryFigures extends LatencySummary {
   pastRuns: number

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { DataStore } from './api.ts'
-import { contextOf } from '../src/store/context.ts'
+import { contextOf } from './api.ts'
 
 /** The store's Kysely instance (internal to the package; the bench uses it for bulk SQL only). */
 export type BenchDb = ReturnType<typeof contextOf>['db']
