@@ -4,6 +4,7 @@ import { INITIAL_TABLES } from './0001-initial-schema.ts'
 import { HTTP_API_INDEXES, HTTP_API_TABLES } from './0003-http-api.ts'
 import { READ_INDEXES } from './0004-read-indexes.ts'
 import { LINEAGE_COLUMNS, LINEAGE_TABLES, backfillRunUuids, lineageDdl } from './0005-lineage.ts'
+import { dropUnusedIndexes } from './0006-outbox-index.ts'
 import { SEEDS } from './seeds.ts'
 import { DELIVERY_COLUMNS, RELEASED_STATUS } from './0002-released-and-deliveries.ts'
 import { SQL_0001 } from './sql/0001-initial-schema.ts'
@@ -66,6 +67,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES, frozen: SQL_0003 },
   { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES, frozen: SQL_0004 },
   { version: 5, name: 'lineage', tables: LINEAGE_TABLES, columns: LINEAGE_COLUMNS, ddl: lineageDdl, frozen: SQL_0005, up: backfillRunUuids },
+  { version: 6, name: 'outbox without the sent-time index', tables: [], ddl: dropUnusedIndexes },
 ]
 
 /** The newest version (versions are fixed when assigned, so the list may have gaps while 0.2 is built). */
