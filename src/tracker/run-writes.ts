@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely'
 import { InvalidStatusError, type RunNotActiveError } from '../errors.ts'
-import { recordRunning, runningDue } from '../lineage/record.ts'
+import { END_EVENT_RUN_COLUMNS, endedRun, insertEndEventFromCte, recordRunning, recordStatusChange, runningDue } from '../lineage/record.ts'
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
@@ -37,10 +37,11 @@ export async function changeRunStatus(ctx: StoreContext, run: RunIds, status: st
       { status: target.name },
     )
   }
-  // The common end of a run — a succeeded status (completed), lineage off — runs built-once
-  // statements (one on PostgreSQL). Rare paths (a run no longer active, failures with their claims
-  // and holds, lineage events, custom active statuses) take the transaction below.
-  if (target.category === 'succeeded' && !ctx.lineage && (await completeFast(ctx, run, target.id, endDate))) {
+  // The common end of a run — a succeeded status (completed), with or without lineage — runs
+  // built-once statements (one on PostgreSQL, the COMPLETE's outbox row included). Rare paths (a
+  // run no longer active, failures with their claims and holds, custom active statuses) take the
+  // transaction below.
+  if (target.category === 'succeeded' && (await completeFast(ctx, run, target.id, endDate))) {
     return { status: target.name, ended: true }
   }
   const stored = await transaction(ctx, async (tx) => {
@@ -217,33 +218,42 @@ interface CompleteValues {
   auditUser: string
   /** The caller's end date, or null for the database clock. */
   at: Date | null
+  /** The lineage namespace (bound only by the statements that write the COMPLETE event). */
+  namespace: string
 }
 
 /**
  * PostgreSQL: the guarded status change and the process's last completed time in one statement (a
  * data-modifying CTE: both rows change atomically, the run's row lock first as in moveRun). The
  * outer statement is the UPDATE of the process, so it changes a row exactly when the run was still
- * active (and counts as the commit it is).
+ * active (and counts as the commit it is). Lineage on: the COMPLETE's outbox row is one more CTE of
+ * the same statement, so the event costs no extra round trip.
  */
-const completeCte = (withDate: boolean) =>
+const completeCte = (withDate: boolean, lineage: boolean) =>
   prepare((db, p: Slots<CompleteValues>, adapter) => {
     const at = withDate ? sql<Date>`${p.at}` : adapter.now
-    return db
-      .with('r', (qb) =>
-        qb
-          .updateTable('process_tracking')
-          .set({ process_status_id: p.statusId, process_run_end_date_time: at, update_date_time: at, updated_by: p.auditUser })
-          .where('process_tracking_id', '=', p.processTrackingId)
-          .where('process_status_id', 'in', activeStatusIds(db))
-          .returning(['process_id', 'process_run_end_date_time']),
-      )
+    const moved = db.with('r', (qb) =>
+      qb
+        .updateTable('process_tracking')
+        .set({ process_status_id: p.statusId, process_run_end_date_time: at, update_date_time: at, updated_by: p.auditUser })
+        .where('process_tracking_id', '=', p.processTrackingId)
+        .where('process_status_id', 'in', activeStatusIds(db))
+        .returning(['process_id', ...END_EVENT_RUN_COLUMNS]),
+    )
+    const written = lineage ? moved.with('o', (qb) => insertEndEventFromCte(qb, 'COMPLETE', p.namespace)) : moved
+    return written
       .updateTable('process')
       .from('r')
       .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
       .whereRef('process.process_id', '=', 'r.process_id')
   })
-const COMPLETE_CTE_NOW = completeCte(false)
-const COMPLETE_CTE_AT = completeCte(true)
+/** By end date (the database clock or the caller's) and lineage (off or on). */
+const COMPLETE_CTE = {
+  now: completeCte(false, false),
+  at: completeCte(true, false),
+  nowWithLineage: completeCte(false, true),
+  atWithLineage: completeCte(true, true),
+}
 
 /** Elsewhere: the same two writes as moveRun, built once, in one transaction. */
 const completeRun = (withDate: boolean) =>
@@ -282,17 +292,30 @@ const STAMP_COMPLETED_AT = prepare((db, p: Slots<{ processId: number; at: Date; 
 
 /** Completes an active run; false (nothing written) when it was not active. */
 async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, endDate: Date | undefined): Promise<boolean> {
-  const values: CompleteValues = { processTrackingId: run.processTrackingId, statusId, auditUser: ctx.auditUser, at: endDate ?? null }
-  return transaction(ctx, async (tx) => {
+  const values: CompleteValues = {
+    processTrackingId: run.processTrackingId,
+    statusId,
+    auditUser: ctx.auditUser,
+    at: endDate ?? null,
+    namespace: ctx.lineage?.config.namespace ?? '',
+  }
+  const completed = await transaction(ctx, async (tx) => {
     // PostgreSQL: one statement for both rows. It stays inside BEGIN … COMMIT (3 statements, not 1)
     // so that the end of a run keeps its COMMIT: the fault suite loses that COMMIT's reply to check
     // that the caller is told the outcome is unknown (test/faults/limits-and-outcomes.test.ts).
-    if (ctx.adapter.dialect === 'postgresql') return (await (endDate ? COMPLETE_CTE_AT : COMPLETE_CTE_NOW).affected(tx, values)) > 0
+    if (ctx.adapter.dialect === 'postgresql') {
+      const statement = ctx.lineage ? (endDate ? COMPLETE_CTE.atWithLineage : COMPLETE_CTE.nowWithLineage) : endDate ? COMPLETE_CTE.at : COMPLETE_CTE.now
+      return (await statement.affected(tx, values)) > 0
+    }
     if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false
     if (endDate) await STAMP_COMPLETED_AT.execute(tx, { processId: run.processId, at: endDate, auditUser: ctx.auditUser })
     else await STAMP_COMPLETED.execute(tx, { processId: run.processId, processTrackingId: run.processTrackingId, auditUser: ctx.auditUser })
+    await recordStatusChange(tx, run.processTrackingId, 'succeeded') // lineage: COMPLETE, when on
     return true
   })
+  // PostgreSQL wrote the COMPLETE in its statement: only the in-memory RUNNING hold is left to end.
+  if (completed && ctx.adapter.dialect === 'postgresql') endedRun(ctx, run.processTrackingId)
+  return completed
 }
 
 interface CountValues {
