@@ -2,6 +2,9 @@ import { CompiledQuery } from 'kysely'
 import type { DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely'
 
 const WRITE_KINDS = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode'])
+// Built once: every transaction sends them (the driver only reads their text).
+const COMMIT = CompiledQuery.raw('commit')
+const ROLLBACK = CompiledQuery.raw('rollback')
 
 /** Statements and commits sent through one store's connections (what `npm run bench` reports). */
 export interface StatementCounts {
@@ -39,6 +42,7 @@ function markOutcomeUnknown(error: unknown): void {
 export class InstrumentedDriver implements Driver {
   readonly #inner: Driver
   readonly #beginSql: string
+  readonly #begin: CompiledQuery
   readonly #mapParameter: ParameterMapper | undefined
   readonly #waitForLock: LockWaiter | undefined
   readonly #wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>()
@@ -49,6 +53,7 @@ export class InstrumentedDriver implements Driver {
     this.#inner = inner
     this.counts = counts
     this.#beginSql = beginSql
+    this.#begin = CompiledQuery.raw(beginSql)
     this.#mapParameter = mapParameter
     this.#waitForLock = waitForLock
   }
@@ -69,12 +74,12 @@ export class InstrumentedDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(this.#beginSql))
+    await connection.executeQuery(this.#begin)
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     try {
-      await connection.executeQuery(CompiledQuery.raw('commit'))
+      await connection.executeQuery(COMMIT)
     } catch (error) {
       // The COMMIT may have reached the server and been applied before its reply was lost.
       markOutcomeUnknown(error)
@@ -88,7 +93,7 @@ export class InstrumentedDriver implements Driver {
    * A connection whose ROLLBACK failed is broken; the pools drop broken connections on release.
    */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined)
+    await connection.executeQuery(ROLLBACK).catch(() => undefined)
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {

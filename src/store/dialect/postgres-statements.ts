@@ -14,10 +14,11 @@ export function nameStatements(client: pg.PoolClient): void {
   const names = new Map<string, string>()
   const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>
   const named = (text: unknown, values: unknown): unknown => {
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || !NAMEABLE.test(text)) return undefined
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) return undefined
+    // A text seen before is looked up first: the regex runs once per new text, not once per call.
     let name = names.get(text)
     if (name === undefined) {
-      if (names.size >= MAX_NAMED_PER_CONNECTION) return undefined
+      if (names.size >= MAX_NAMED_PER_CONNECTION || !NAMEABLE.test(text)) return undefined
       name = `pt_${names.size.toString(36)}`
       names.set(text, name)
     }

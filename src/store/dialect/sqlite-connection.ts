@@ -71,19 +71,26 @@ const isBusy = (error: unknown): boolean => {
 /**
  * Runs a statement, and while SQLite answers SQLITE_BUSY waits with timers — the event loop keeps
  * serving heartbeats, HTTP requests and other callers — and tries again, until `lockTimeoutMs` has
- * passed; then the last SQLITE_BUSY is thrown (it becomes `PT_LOCK_TIMEOUT`).
+ * passed; then the last SQLITE_BUSY is thrown (it becomes `PT_LOCK_TIMEOUT`). The first attempt
+ * runs without an async frame of its own: every statement passes here, and few ever wait.
  */
 export function waitForSqliteLock(lockTimeoutMs: number): <R>(attempt: () => Promise<R>) => Promise<R> {
-  return async <R>(attempt: () => Promise<R>): Promise<R> => {
+  return <R>(attempt: () => Promise<R>): Promise<R> => {
     const deadline = Date.now() + lockTimeoutMs
-    for (let round = 0; ; round++) {
-      try {
-        return await attempt()
-      } catch (error) {
-        const left = deadline - Date.now()
-        if (!isBusy(error) || left <= 0) throw error
-        await sleep(Math.min(left, Math.min(8, 2 ** Math.min(round, 3)) * (0.5 + Math.random())))
-      }
+    return attempt().catch((error: unknown) => retryWhileBusy(attempt, deadline, error))
+  }
+}
+
+async function retryWhileBusy<R>(attempt: () => Promise<R>, deadline: number, firstError: unknown): Promise<R> {
+  let error = firstError
+  for (let round = 0; ; round++) {
+    const left = deadline - Date.now()
+    if (!isBusy(error) || left <= 0) throw error
+    await sleep(Math.min(left, Math.min(8, 2 ** Math.min(round, 3)) * (0.5 + Math.random())))
+    try {
+      return await attempt()
+    } catch (next) {
+      error = next
     }
   }
 }
