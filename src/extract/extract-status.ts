@@ -1,7 +1,9 @@
+import { sql } from 'kysely'
 import { ExtractDependencyError, InvalidStatusError, NotFoundError } from '../errors.ts'
+import { prepare, type Slots } from '../store/prepared.ts'
 import type { Tx } from '../store/transaction.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
-import { blockingParents } from '../tracker/predicates.ts'
+import { activeStatusIds, blockingParents } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { runIsActive } from './run-guard.ts'
 import { recordRunning } from '../lineage/record.ts'
@@ -99,6 +101,10 @@ export async function checkLoadingAllowed(
  * Callers either hold the run's lock (`lockRun`) or pass `guarded`: the extract update then carries
  * the "run is active" condition, and an update that matched fewer rows than asked throws
  * RunNotActiveError (or NotFoundError for a missing extract) before anything else is written.
+ *
+ * PostgreSQL, one extract: the three writes are one built-once statement ({@link STATUS_CHANGE});
+ * when it changes nothing (the run has ended, the extract is missing) the statements below run and
+ * give the same result and the same errors.
  */
 export async function writeStatusChange(
   tx: Tx,
@@ -110,6 +116,17 @@ export async function writeStatusChange(
 ): Promise<void> {
   const user = tx.ctx.auditUser
   for (const chunk of chunks(extractIds)) {
+    if (tx.ctx.adapter.dialect === 'postgresql' && chunk.length === 1) {
+      const values: StatusChangeValues = {
+        extractId: chunk[0] as number,
+        processTrackingId,
+        statusId: status.id,
+        claimer: status.name === LOADING ? processTrackingId : null,
+        at,
+        auditUser: user,
+      }
+      if ((await STATUS_CHANGE[options.guarded ? 'guarded' : 'locked'].affected(tx, values)) > 0) continue
+    }
     let update = tx.db
       .updateTable('extract_tracking')
       .set({
@@ -146,6 +163,86 @@ export async function writeStatusChange(
   }
   await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
 }
+
+interface StatusChangeValues {
+  extractId: number
+  processTrackingId: number
+  statusId: number
+  /** The run for `loading` (the claimer), null otherwise. */
+  claimer: number | null
+  at: Date
+  auditUser: string
+}
+
+/**
+ * PostgreSQL: one extract's status change as one data-modifying CTE — the extract's update (with
+ * the "run is active" guard when `guarded`), the (extract, run) link upserted (`ON CONFLICT DO
+ * UPDATE` on its key), and the history row inserted by the outer statement. Link and history read
+ * the updated row, so the statement writes all three or nothing, and its row count says which.
+ */
+const statusChange = (guarded: boolean) =>
+  prepare((db, p: Slots<StatusChangeValues>) =>
+    db
+      .with('u', (qb) =>
+        qb
+          .updateTable('extract_tracking')
+          .set({ extract_status_id: p.statusId, extract_claim_process_tracking_id: p.claimer, update_date_time: p.at, updated_by: p.auditUser })
+          .where('extract_id', '=', p.extractId)
+          .$if(guarded, (query) =>
+            query.where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('process_tracking as guard_run')
+                  .select('guard_run.process_tracking_id')
+                  .where('guard_run.process_tracking_id', '=', p.processTrackingId)
+                  .where('guard_run.process_status_id', 'in', activeStatusIds(db)),
+              ),
+            ),
+          )
+          .returning('extract_id'),
+      )
+      .with('l', (qb) =>
+        qb
+          .insertInto('extract_process_tracking')
+          .columns(['extract_tracking_id', 'process_tracking_id', 'extract_process_status_id', 'extract_process_event_date_time', 'created_by', 'updated_by'])
+          .expression((eb) =>
+            eb
+              .selectFrom('u')
+              .select([
+                'u.extract_id',
+                sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
+                sql<number>`cast(${p.statusId} as integer)`.as('extract_process_status_id'),
+                sql<Date>`cast(${p.at} as timestamptz)`.as('extract_process_event_date_time'),
+                sql<string>`cast(${p.auditUser} as text)`.as('created_by'),
+                sql<string>`cast(${p.auditUser} as text)`.as('updated_by'),
+              ]),
+          )
+          .onConflict((oc) =>
+            oc.columns(['extract_tracking_id', 'process_tracking_id']).doUpdateSet((eb) => ({
+              extract_process_status_id: eb.ref('excluded.extract_process_status_id'),
+              extract_process_event_date_time: eb.ref('excluded.extract_process_event_date_time'),
+              update_date_time: eb.ref('excluded.extract_process_event_date_time'),
+              updated_by: eb.ref('excluded.updated_by'),
+            })),
+          ),
+      )
+      .insertInto('extract_status_history')
+      .columns(['extract_id', 'process_tracking_id', 'extract_status_id', 'event_date_time', 'created_by', 'updated_by'])
+      .expression((eb) =>
+        eb
+          .selectFrom('u')
+          .select([
+            'u.extract_id',
+            sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
+            sql<number>`cast(${p.statusId} as integer)`.as('extract_status_id'),
+            sql<Date>`cast(${p.at} as timestamptz)`.as('event_date_time'),
+            sql<string>`cast(${p.auditUser} as text)`.as('created_by'),
+            sql<string>`cast(${p.auditUser} as text)`.as('updated_by'),
+          ]),
+      ),
+  )
+/** By whether the update carries the "run is active" guard (otherwise the caller holds the run's lock). */
+const STATUS_CHANGE = { guarded: statusChange(true), locked: statusChange(false) }
 
 /**
  * Sets the (extract, run) rows to a status, creating the missing ones. The update comes first

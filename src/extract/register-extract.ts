@@ -1,4 +1,8 @@
+import { sql } from 'kysely'
+import { recordRunning } from '../lineage/record.ts'
+import { prepare, type Slots } from '../store/prepared.ts'
 import type { Tx } from '../store/transaction.ts'
+import { activeStatusIds } from '../tracker/predicates.ts'
 import { LOOKUP, findId, requireId } from '../tracker/lookup-ids.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { joinFullFilename, selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
@@ -32,6 +36,9 @@ export interface ValidRegistration {
  * run first, as a claim does. Every lookup that can refuse (status, file type, compression, size
  * unit, location name) runs before the extract is written, and the caller's transaction leaves
  * nothing behind when anything throws.
+ *
+ * On PostgreSQL the insert, the link and the history row are one built-once statement
+ * ({@link REGISTER_NEW}), so a new extract takes three statements (BEGIN, it, COMMIT).
  */
 export async function registerExtract(tx: Tx, processTrackingId: number, input: ValidRegistration, at: Date): Promise<ExtractRecord> {
   const statusName = input.status ?? INITIALIZING
@@ -71,27 +78,11 @@ export async function registerExtract(tx: Tx, processTrackingId: number, input: 
     created_by: user,
     updated_by: user,
   }
-  const newId = await tx.ctx.adapter.insertIgnoringReturningId(
-    tx.db
-      .insertInto('extract_tracking')
-      // Columns and selected values come from the same object, so they line up.
-      .columns(Object.keys(row) as (keyof typeof row)[])
-      .expression(selectWhileRunActive(tx, processTrackingId, row)),
-    'extract_id',
-  )
+  const newId =
+    tx.ctx.adapter.dialect === 'postgresql'
+      ? await registerNewOnPostgres(tx, processTrackingId, row)
+      : await insertNew(tx, processTrackingId, row, at)
   if (newId !== undefined) {
-    await linkToRun(tx, processTrackingId, [{ extractId: newId, statusId }], at)
-    await tx.db
-      .insertInto('extract_status_history')
-      .values({
-        extract_id: newId,
-        process_tracking_id: processTrackingId,
-        extract_status_id: statusId,
-        event_date_time: at,
-        created_by: user,
-        updated_by: user,
-      })
-      .execute()
     return {
       extractId: newId,
       filename: input.filename,
@@ -154,4 +145,131 @@ export async function registerExtract(tx: Tx, processTrackingId: number, input: 
     await linkToRun(tx, processTrackingId, [{ extractId: record.extractId, statusId: Number(stored.extract_status_id) }], at)
   }
   return record
+}
+
+/** The new extract's row, as registerExtract writes it. */
+type NewExtractRow = {
+  extract_filename: string
+  extract_filename_hash: string
+  extract_location_id: number
+  extract_status_id: number
+  extract_registration_date_time: Date
+  extract_compression_type_id: number | null
+  extract_filetype_id: number | null
+  extract_filesize: number | null
+  extract_filesize_type_id: number | null
+  extract_claim_process_tracking_id: number | null
+  created_by: string
+  updated_by: string
+}
+
+/** Inserts the extract while the run is active, then its link and history row; its id, or undefined when nothing was inserted. */
+async function insertNew(tx: Tx, processTrackingId: number, row: NewExtractRow, at: Date): Promise<number | undefined> {
+  const user = row.created_by
+  const statusId = row.extract_status_id
+  const newId = await tx.ctx.adapter.insertIgnoringReturningId(
+    tx.db
+      .insertInto('extract_tracking')
+      // Columns and selected values come from the same object, so they line up.
+      .columns(Object.keys(row) as (keyof typeof row)[])
+      .expression(selectWhileRunActive(tx, processTrackingId, row)),
+    'extract_id',
+  )
+  if (newId === undefined) return undefined
+  await linkToRun(tx, processTrackingId, [{ extractId: newId, statusId }], at)
+  await tx.db
+    .insertInto('extract_status_history')
+    .values({
+      extract_id: newId,
+      process_tracking_id: processTrackingId,
+      extract_status_id: statusId,
+      event_date_time: at,
+      created_by: user,
+      updated_by: user,
+    })
+    .execute()
+  return newId
+}
+
+type RegisterValues = NewExtractRow & { processTrackingId: number }
+
+/** The columns of the new extract's row, in the order both the INSERT and its SELECT list them. */
+const NEW_EXTRACT_COLUMNS = [
+  'extract_filename',
+  'extract_filename_hash',
+  'extract_location_id',
+  'extract_status_id',
+  'extract_registration_date_time',
+  'extract_compression_type_id',
+  'extract_filetype_id',
+  'extract_filesize',
+  'extract_filesize_type_id',
+  'extract_claim_process_tracking_id',
+  'created_by',
+  'updated_by',
+] as const
+
+/**
+ * PostgreSQL: a new extract as one data-modifying CTE — the guarded INSERT … SELECT (a row only
+ * while the run is active; nothing on a duplicate), its (extract, run) link and its history row,
+ * both reading the inserted row, so all three are written or none. Returns the new id.
+ */
+const REGISTER_NEW = prepare((db, p: Slots<RegisterValues>) => {
+  // Link and history take their values from the inserted row: one binding each.
+  return db
+    .with('n', (qb) =>
+      qb
+        .insertInto('extract_tracking')
+        .columns([...NEW_EXTRACT_COLUMNS])
+        .expression((eb) =>
+          eb
+            .selectFrom('process_tracking as guard_run')
+            .select(NEW_EXTRACT_COLUMNS.map((column) => sql`${p[column]}`.as(column)))
+            .where('guard_run.process_tracking_id', '=', p.processTrackingId)
+            .where('guard_run.process_status_id', 'in', activeStatusIds(db)),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .returning(['extract_id', 'extract_status_id', 'extract_registration_date_time', 'created_by', 'updated_by']),
+    )
+    .with('l', (qb) =>
+      qb
+        .insertInto('extract_process_tracking')
+        .columns(['extract_tracking_id', 'process_tracking_id', 'extract_process_status_id', 'extract_process_event_date_time', 'created_by', 'updated_by'])
+        .expression((eb) =>
+          eb
+            .selectFrom('n')
+            .select([
+              'n.extract_id',
+              sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
+              'n.extract_status_id',
+              'n.extract_registration_date_time',
+              'n.created_by',
+              'n.updated_by',
+            ]),
+        )
+        .onConflict((oc) => oc.doNothing()),
+    )
+    .insertInto('extract_status_history')
+    .columns(['extract_id', 'process_tracking_id', 'extract_status_id', 'event_date_time', 'created_by', 'updated_by'])
+    .expression((eb) =>
+      eb
+        .selectFrom('n')
+        .select([
+          'n.extract_id',
+          sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
+          'n.extract_status_id',
+          'n.extract_registration_date_time',
+          'n.created_by',
+          'n.updated_by',
+        ]),
+    )
+    .returning('extract_id')
+})
+
+/** {@link REGISTER_NEW}, then what linkToRun does after a link: lineage's throttled RUNNING. */
+async function registerNewOnPostgres(tx: Tx, processTrackingId: number, row: NewExtractRow): Promise<number | undefined> {
+  const [inserted] = await REGISTER_NEW.rows(tx, { ...row, processTrackingId })
+  if (inserted === undefined) return undefined
+  await recordRunning(tx, processTrackingId)
+  return Number(inserted.extract_id)
 }
