@@ -25,7 +25,10 @@ async function outboxIndexes(store: DataStore): Promise<string[]> {
 }
 
 async function versions(store: DataStore): Promise<number[]> {
-  const rows = await contextOf(store).db.selectFrom(MIGRATION_TABLE as never).select('version' as never).execute()
+  const rows = await contextOf(store)
+    .db.selectFrom(MIGRATION_TABLE as never)
+    .select('version' as never)
+    .execute()
   return rows.map((row) => Number((row as { version: number }).version)).sort((a, b) => a - b)
 }
 
@@ -58,7 +61,10 @@ for (const dialect of DIALECTS) {
         const { db } = contextOf(store)
         // Back to schema 5: the index as migration 5 made it, and no record of 6.
         await db.schema.createIndex('lineage_outbox_idx3').on('lineage_outbox').column('sent_date_time').execute()
-        await db.deleteFrom(MIGRATION_TABLE as never).where('version' as never, '=', 6 as never).execute()
+        await db
+          .deleteFrom(MIGRATION_TABLE as never)
+          .where('version' as never, '=', 6 as never)
+          .execute()
         expect(await outboxIndexes(store)).toEqual([...KEPT, 'lineage_outbox_idx3'])
         expect(await versions(store)).toEqual([1, 2, 3, 4, 5])
       } finally {
