@@ -1,5 +1,6 @@
 import type { StatusCategory, StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
+import { prepare, type Slots } from '../store/prepared.ts'
 import { runIsStaleFlag } from './predicates.ts'
 
 /** The latest run of a process, as the start rules see it. */
@@ -17,11 +18,11 @@ export interface LatestRun {
 
 /**
  * The latest runs of a process and of its direct parents (dependencies of any type but Soft), in one
- * statement. Staleness is computed by the database clock, so machines with skewed clocks agree.
+ * statement built once per store (the start's hot path reads it on every start). Staleness is
+ * computed by the database clock, so machines with skewed clocks agree.
  */
-export async function readLatestRuns(ctx: StoreContext, db: Db, processId: number): Promise<LatestRun[]> {
-  const { adapter } = ctx
-  const rows = await db
+const LATEST_RUNS = prepare((db, p: Slots<{ processId: number }>, adapter) =>
+  db
     .selectFrom('process_tracking as t')
     .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
     .innerJoin('process as p', 'p.process_id', 't.process_id')
@@ -32,14 +33,12 @@ export async function readLatestRuns(ctx: StoreContext, db: Db, processId: numbe
       't.process_run_id',
       's.process_status_name',
       's.process_status_category',
-      runIsStaleFlag(adapter).as(
-        'stale',
-      ),
+      runIsStaleFlag(adapter).as('stale'),
     ])
     .where('t.is_latest_run', '=', true)
     .where((eb) =>
       eb.or([
-        eb('t.process_id', '=', processId),
+        eb('t.process_id', '=', p.processId),
         eb(
           't.process_id',
           'in',
@@ -47,13 +46,20 @@ export async function readLatestRuns(ctx: StoreContext, db: Db, processId: numbe
             .selectFrom('process_dependency as d')
             .innerJoin('dependency_type_lkup as dt', 'dt.dependency_type_id', 'd.dependency_type_id')
             .select('d.parent_process_id')
-            .where('d.child_process_id', '=', processId)
+            .where('d.child_process_id', '=', p.processId)
             .where('dt.dependency_type_name', '<>', 'Soft'),
         ),
       ]),
     )
-    .orderBy('p.process_name')
-    .execute()
+    .orderBy('p.process_name'),
+)
+
+/**
+ * The latest runs of a process and of its direct parents, read on `db` (a transaction's or the
+ * store's own).
+ */
+export async function readLatestRuns(ctx: StoreContext, db: Db, processId: number): Promise<LatestRun[]> {
+  const { rows } = await db.executeQuery(LATEST_RUNS.bind(ctx, { processId }))
   return rows.map((row) => {
     const category = row.process_status_category as StatusCategory
     return {

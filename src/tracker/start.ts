@@ -3,12 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ConflictError, DatabaseUnavailableError, ProcessTrackerError, ValidationError } from '../errors.ts'
 import { idKey, type StoreContext } from '../store/context.ts'
 import { transaction, type Tx } from '../store/transaction.ts'
-import { sql } from 'kysely'
 import { prepare } from '../store/prepared.ts'
-import type { Runner, Slots } from '../store/prepared.ts'
+import type { Slots } from '../store/prepared.ts'
 import type { DialectAdapter } from '../store/dialect/adapter.ts'
-import type { StatusCategory } from '../store/context.ts'
-import { failureStreak, type LatestRun } from './latest-runs.ts'
+import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
 import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
 import { reapRun } from './reaper.ts'
 import type { SideLinks, ValidStart } from './start-options.ts'
@@ -154,7 +152,7 @@ async function refuseFromSnapshot(ctx: StoreContext, processName: string): Promi
     processId = Number(row.process_id)
     ctx.ids.set(key, processId) // committed, so safe to remember
   }
-  const latest = await latestRuns(ctx, processId)
+  const latest = await readLatestRuns(ctx, ctx.db, processId)
   if (latest.some((run) => run.stale)) return
   const decision = await decide(processName, latest, ctx.maxConcurrentFailures, () => Promise.resolve(0))
   if (!decision.allowed) throw decision.error
@@ -165,7 +163,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
   const process = await lockProcess(tx, options, wait)
   await linkSides(tx, process.processId, options)
 
-  const latest = await latestRuns(tx, process.processId)
+  const latest = await readLatestRuns(tx.ctx, tx.db, process.processId)
   const stale = latest.filter((run) => run.stale)
   if (stale.length > 0) return { kind: 'stale', runs: stale }
 
@@ -376,63 +374,6 @@ const selectProcess = (mode: 'forUpdate' | 'forUpdateNoWait') =>
 /** The process row, locked: waiting for the lock, or failing at once when it is held (NOWAIT). */
 const LOCK_PROCESS = selectProcess('forUpdate')
 const LOCK_PROCESS_NOWAIT = selectProcess('forUpdateNoWait')
-
-/**
- * The latest runs of a process and of its direct parents (dependencies of any type but Soft), in one
- * statement; staleness by the database clock, so machines with skewed clocks agree. The same query
- * as `readLatestRuns` (latest-runs.ts), built once.
- */
-const LATEST_RUNS = prepare((db, p: Slots<{ processId: number }>, adapter) =>
-  db
-    .selectFrom('process_tracking as t')
-    .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
-    .innerJoin('process as p', 'p.process_id', 't.process_id')
-    .select([
-      't.process_tracking_id',
-      't.process_id',
-      'p.process_name',
-      't.process_run_id',
-      's.process_status_name',
-      's.process_status_category',
-      sql<number>`case when t.heartbeat_timeout_seconds is not null and ${adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end`.as(
-        'stale',
-      ),
-    ])
-    .where('t.is_latest_run', '=', true)
-    .where((eb) =>
-      eb.or([
-        eb('t.process_id', '=', p.processId),
-        eb(
-          't.process_id',
-          'in',
-          eb
-            .selectFrom('process_dependency as d')
-            .innerJoin('dependency_type_lkup as dt', 'dt.dependency_type_id', 'd.dependency_type_id')
-            .select('d.parent_process_id')
-            .where('d.child_process_id', '=', p.processId)
-            .where('dt.dependency_type_name', '<>', 'Soft'),
-        ),
-      ]),
-    )
-    .orderBy('p.process_name'),
-)
-
-async function latestRuns(on: Runner, processId: number): Promise<LatestRun[]> {
-  const rows = await LATEST_RUNS.rows(on, { processId })
-  return rows.map((row) => {
-    const category = row.process_status_category as StatusCategory
-    return {
-      processTrackingId: Number(row.process_tracking_id),
-      processId: Number(row.process_id),
-      processName: row.process_name,
-      processRunId: Number(row.process_run_id),
-      status: row.process_status_name,
-      category,
-      stale: category === 'active' && Number(row.stale) === 1,
-      isParent: Number(row.process_id) !== processId,
-    }
-  })
-}
 
 interface RunningRun {
   processId: number
