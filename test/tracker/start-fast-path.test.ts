@@ -104,6 +104,87 @@ for (const dialect of DIALECTS) {
       expect(String(given.processEnd)).toBe(String(given.runEnd))
     })
 
+    it('register and status changes write the extract, its link to the run and its history (one statement each on PostgreSQL)', async () => {
+      const ctx = contextOf(store)
+      const state = async (extractId: number) => {
+        const extract = await ctx.db
+          .selectFrom('extract_tracking as e')
+          .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'e.extract_status_id')
+          .select(['s.extract_status_name', 'e.extract_claim_process_tracking_id'])
+          .where('e.extract_id', '=', extractId)
+          .executeTakeFirstOrThrow()
+        const links = await ctx.db
+          .selectFrom('extract_process_tracking as l')
+          .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'l.extract_process_status_id')
+          .select(['l.process_tracking_id', 's.extract_status_name'])
+          .where('l.extract_tracking_id', '=', extractId)
+          .orderBy('l.process_tracking_id')
+          .execute()
+        const history = await ctx.db
+          .selectFrom('extract_status_history as h')
+          .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'h.extract_status_id')
+          .select(['h.process_tracking_id', 's.extract_status_name'])
+          .where('h.extract_id', '=', extractId)
+          .orderBy('h.extract_status_history_id')
+          .execute()
+        return {
+          status: extract.extract_status_name,
+          claimer: extract.extract_claim_process_tracking_id === null ? null : Number(extract.extract_claim_process_tracking_id),
+          links: links.map((row) => [Number(row.process_tracking_id), row.extract_status_name]),
+          history: history.map((row) => [Number(row.process_tracking_id), row.extract_status_name]),
+        }
+      }
+      const writer = await ProcessTracker.start(store, { processName: 'fast register', processType: 'Extract' })
+      const w = writer.processTrackingId
+      // Warm the store's lookup ids (location, statuses), as a long-lived worker's are.
+      const warm = await ExtractTracker.register(writer, { filename: 'fast_warm.csv', locationPath: '/tmp/fast-register' })
+      await warm.changeExtractStatus('ready')
+      let before = store.statementCounts.statements
+      const extract = await ExtractTracker.register(writer, { filename: 'fast_register.csv', locationPath: '/tmp/fast-register' })
+      const registered = store.statementCounts.statements - before
+      expect(await state(extract.extractId)).toEqual({ status: 'initializing', claimer: null, links: [[w, 'initializing']], history: [[w, 'initializing']] })
+      before = store.statementCounts.statements
+      await extract.changeExtractStatus('ready')
+      const readied = store.statementCounts.statements - before
+      expect(await state(extract.extractId)).toEqual({
+        status: 'ready',
+        claimer: null,
+        links: [[w, 'ready']],
+        history: [[w, 'initializing'], [w, 'ready']],
+      })
+      if (dialect === 'postgresql') {
+        // BEGIN, the one data-modifying statement, COMMIT.
+        expect(registered).toBe(3)
+        expect(readied).toBe(3)
+      }
+      // Another run that never touched the extract: its link is created by the status change itself.
+      await writer.complete()
+      const loader = await ProcessTracker.start(store, { processName: 'fast register loader', processType: 'Load' })
+      const l = loader.processTrackingId
+      const theirs = await ExtractTracker.get(loader, extract.extractId)
+      await theirs.changeExtractStatus('loading')
+      expect(await state(extract.extractId)).toEqual({
+        status: 'loading',
+        claimer: l,
+        links: [[w, 'ready'], [l, 'loading']],
+        history: [[w, 'initializing'], [w, 'ready'], [l, 'loading']],
+      })
+      await theirs.changeExtractStatus('loaded')
+      expect(await state(extract.extractId)).toEqual({
+        status: 'loaded',
+        claimer: null,
+        links: [[w, 'ready'], [l, 'loaded']],
+        history: [[w, 'initializing'], [w, 'ready'], [l, 'loading'], [l, 'loaded']],
+      })
+      // Registering the same file again for the loader links it without a new extract or status.
+      const again = await ExtractTracker.register(loader, { filename: 'fast_register.csv', locationPath: '/tmp/fast-register' })
+      expect(again.extractId).toBe(extract.extractId)
+      expect((await state(extract.extractId)).history).toHaveLength(4)
+      await loader.complete()
+      await expect(theirs.changeExtractStatus('ready')).rejects.toBeInstanceOf(RunNotActiveError)
+      expect((await state(extract.extractId)).status).toBe('loaded')
+    })
+
     it('claims move ready extracts to loading for the run, once, and a failed run gives them back', async () => {
       const writer = await ProcessTracker.start(store, { processName: 'fast writer', processType: 'Extract' })
       for (let i = 0; i < 4; i++) {
