@@ -17,7 +17,7 @@ import type { StartHooks } from '../tracker/start.ts'
 import type { StartOptions } from '../tracker/start-options.ts'
 import type { RunView } from '../tracker/run-views.ts'
 import { contextOf } from '../store/context.ts'
-import { readRunView } from './run-view.ts'
+import { getRun } from '../tracker/run-views.ts'
 
 /** Run objects kept per server: far more than the runs active at once, little memory. */
 export const MAX_RUNS = 10_000
@@ -61,7 +61,7 @@ export class RunActions {
 
   /** What a write answers: the run view as the database has it now (one statement). */
   async view(processTrackingId: number): Promise<{ run: RunView }> {
-    return { run: await readRunView(contextOf(this.#store), processTrackingId) }
+    return { run: await getRun(contextOf(this.#store), processTrackingId) }
   }
 
   #keep(processTrackingId: number, run: Promise<ProcessTracker>): void {

@@ -271,11 +271,31 @@ export function listRunViews(ctx: StoreContext, options: ListRunsOptions = {}): 
   return listPage(ctx, options, toRunView)
 }
 
+/**
+ * One run in one statement: the page query for its id, plus its last error as two scalar subqueries
+ * (newest first, ties by id, as `readLastErrors` picks it) read by the `(process_tracking_id,
+ * error_tracking_id)` index. Every write of the HTTP API answers with this.
+ */
+function selectOneRun(ctx: StoreContext, db: Db, processTrackingId: number) {
+  return selectRunViews(ctx, db, { trackingIds: [processTrackingId] }, undefined).select((eb) => {
+    const lastError = () =>
+      eb
+        .selectFrom('error_tracking as e')
+        .innerJoin('error_type_lkup as et', 'et.error_type_id', 'e.error_type_id')
+        .whereRef('e.process_tracking_id', '=', 't.process_tracking_id')
+        .orderBy('e.error_occurrence_date_time', 'desc')
+        .orderBy('e.error_tracking_id', 'desc')
+        .limit(1)
+    return [lastError().select('et.error_type_name').as('last_error_type'), lastError().select('e.error_description').as('last_error_description')]
+  })
+}
+
 async function readOne<T>(ctx: StoreContext, processTrackingId: number, build: (row: RunRow, lastError: LastError) => T): Promise<T> {
   const id = checkId(processTrackingId, 'processTrackingId')
-  const [run] = await single(ctx, (db) => readRuns(ctx, db, { trackingIds: [id] }, undefined, build))
-  if (run === undefined) throw new NotFoundError(`There is no run with tracking id ${id}.`, { topic: 'process run', name: id })
-  return run
+  const row = await single(ctx, (db) => selectOneRun(ctx, db, id).executeTakeFirst())
+  if (row === undefined) throw new NotFoundError(`There is no run with tracking id ${id}.`, { topic: 'process run', name: id })
+  const lastError = row.last_error_type === null ? null : { errorType: row.last_error_type, description: row.last_error_description ?? null }
+  return build(row, lastError)
 }
 
 /** One run as a {@link RunView}; an unknown tracking id is a NotFoundError. */

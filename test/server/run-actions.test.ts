@@ -1,26 +1,26 @@
 /**
- * What the write routes answer with and act on: the one-statement run view equals `store.getRun`
- * in every state a run passes through, and the run objects a server keeps never hide a change made
+ * What the write routes answer with and act on: the one-statement run view (`getRun`) equals the
+ * page query's view of the same run (two statements: runs, then last errors) in every state a run passes through, and the run objects a server keeps never hide a change made
  * by another writer (a library user here), whose count, status or end the next request sees.
  */
 import { describe, expect, it } from 'vitest'
 import { ExtractTracker, ProcessTracker } from '../../src/index.ts'
 import { RunActions } from '../../src/server/run-actions.ts'
-import { readRunView } from '../../src/server/run-view.ts'
+import { getRun, runViewsByIds } from '../../src/tracker/run-views.ts'
 import { contextOf } from '../../src/store/context.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 
 describe.each(DIALECTS)('%s: run actions of the HTTP API', (dialect) => {
   const isolated = useIsolatedStore(dialect)
 
-  it('reads the same run view as store.getRun, in one statement', async () => {
+  it('reads the same run view as the page query, in one statement', async () => {
     const store = isolated.store
     const ctx = contextOf(store)
     const same = async (id: number) => {
       const before = store.statementCounts.statements
-      const view = await readRunView(ctx, id)
+      const view = await getRun(ctx, id)
       expect(store.statementCounts.statements - before).toBe(1)
-      expect(view).toEqual(await store.getRun(id))
+      expect([view]).toEqual(await runViewsByIds(ctx, [id]))
       return view
     }
     const run = await ProcessTracker.start(store, {
@@ -61,7 +61,7 @@ describe.each(DIALECTS)('%s: run actions of the HTTP API', (dialect) => {
     expect(await same(run.processTrackingId)).toMatchObject({ status: 'completed', stale: false })
     const plain = await ProcessTracker.start(store, { processName: 'View Plain', processType: 'Load' })
     await same(plain.processTrackingId)
-    await expect(readRunView(ctx, 987_654_321)).rejects.toMatchObject({ code: 'PT_NOT_FOUND' })
+    await expect(getRun(ctx, 987_654_321)).rejects.toMatchObject({ code: 'PT_NOT_FOUND' })
   })
 
   it('keeps run objects, and still sees what another writer did to the run', async () => {
