@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { MIGRATIONS } from '../src/store/migrations/index.ts'
 import type { ColumnSpec } from '../src/store/migrations/table-spec.ts'
+import { DROPPED_INDEXES } from '../src/store/migrations/0006-outbox-index.ts'
 
 const type = (c: ColumnSpec): string =>
   c.kind === 'id'
@@ -97,7 +98,11 @@ for (const { table, version } of MIGRATIONS.flatMap((migration) => migration.tab
   const keys: string[] = []
   if (table.primaryKey) keys.push(`primary key (${table.primaryKey.join(', ')})`)
   for (const unique of table.unique ?? []) keys.push(`unique (${unique.join(', ')})`)
-  for (const index of table.indexes ?? []) keys.push(`index (${index.join(', ')})`)
+  table.indexes?.forEach((index, i) => {
+    // Index names are the table's name and the index's place (see createTable); a later migration may drop one.
+    const dropped = DROPPED_INDEXES.some(([on, name]) => on === table.name && name === `${table.name}_idx${String(i + 1)}`)
+    keys.push(`index (${index.join(', ')})${dropped ? ' (dropped in schema 6)' : ''}`)
+  })
   for (const migration of MIGRATIONS) {
     for (const [on, , columns] of migration.indexes ?? []) {
       if (on === table.name) keys.push(`index (${columns.join(', ')}) (schema ${migration.version})`)
