@@ -20,7 +20,10 @@ for (const dialect of DIALECTS) {
       db.insertInto('actor_lkup').values({ actor_name: p.name, created_by: p.by, updated_by: p.by }),
     )
     const actorCount = prepare((db, p: Slots<{ name: string }>) =>
-      db.selectFrom('actor_lkup').select((eb) => eb.fn.countAll<number>().as('n')).where('actor_name', '=', p.name),
+      db
+        .selectFrom('actor_lkup')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('actor_name', '=', p.name),
     )
     const countOf = async (name: string) => Number((await actorCount.rows(contextOf(store), { name }))[0]?.n)
 

@@ -125,9 +125,10 @@ export class InstrumentedDriver implements Driver {
           compiled = { ...compiled, parameters: compiled.parameters.map(mapParameter) }
         }
         // SQLite's connection throws synchronously; the executor turns that into a rejection.
-        const run = () => new Promise<QueryResult<R>>((resolve) => {
-          resolve(connection.executeQuery<R>(compiled))
-        })
+        const run = () =>
+          new Promise<QueryResult<R>>((resolve) => {
+            resolve(connection.executeQuery<R>(compiled))
+          })
         const result = waitForLock ? waitForLock(run) : run()
         const begins = compiled.sql === beginSql
         if (!commitsItself && !begins) return result
