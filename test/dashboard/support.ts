@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { DataStore, ExtractTracker, ProcessHaltedError, ProcessOnHoldError, ProcessTracker } from '../../src/index.ts'
+import { requireBuild } from '../support/build.ts'
 import type { IsolatedDatabase } from '../support/dialects.ts'
 
 /** Where Debian's `chromium` package puts the browser (`PROCESS_TRACKER_CHROMIUM` overrides). */
@@ -45,6 +46,7 @@ export interface Serve {
 
 /** Starts `processtracker serve --port 0` on the database; resolves once it listens. */
 export async function startServe(database: IsolatedDatabase, options: { auth?: boolean } = {}): Promise<Serve> {
+  requireBuild() // the child runs dist/
   const args = [BIN, '--url', database.options.url, 'serve', '--port', '0', ...(options.auth === false ? ['--no-auth'] : [])]
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataStore, ProcessTracker, flushLineage, lineageStatus } from '../../src/index.ts'
+import { requireBuild } from '../support/build.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { TestReceiver } from './receiver.ts'
 import { contextOf } from '../../src/store/context.ts'
@@ -12,6 +13,7 @@ const WORKER = fileURLToPath(new URL('./dispatch-worker.mjs', import.meta.url))
 
 /** A dispatcher in its own OS process (test/lineage/dispatch-worker.mjs, on dist/). */
 async function startDispatcher(database: IsolatedDatabase, url: string): Promise<ChildProcess> {
+  requireBuild() // the worker imports dist/
   const options = {
     open: database.options,
     lineage: { url, apiKey: 'test-key' },

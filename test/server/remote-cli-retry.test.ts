@@ -4,7 +4,8 @@
  * PT_IDEMPOTENCY_IN_PROGRESS ("retry it shortly"). The client must retry that too, so a held process
  * is still refused with exit 3 — not exit 1. A proxy in front of the server drops the first attempt
  * after claiming its key as the server would, then lets the key go once the retry has seen it busy.
- * Built package; no timing is asserted (the order is forced by the proxy).
+ * The program runs in-process through its entry (the binary's remote path is smoke-tested by
+ * remote-cli.test.ts); no timing is asserted (the order is forced by the proxy).
  */
 import { once } from 'node:events'
 import { createServer, request, type IncomingMessage, type Server } from 'node:http'
@@ -13,7 +14,8 @@ import { ProcessTracker } from '../../src/index.ts'
 import { createToken } from '../../src/server/index.ts'
 import { claimKey, releaseKey, requestHash, type KeyClaim } from '../../src/server/idempotency-store.ts'
 import { serverDb } from '../../src/server/server-tables.ts'
-import { cleanEnv, cli, nodeCommand, requireBuild } from '../cli/cli.ts'
+import { cleanEnv, nodeCommand } from '../cli/cli.ts'
+import { runInProcess } from '../cli/in-process.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { startApi, type TestApi } from './support.ts'
 import { contextOf } from '../../src/store/context.ts'
@@ -36,7 +38,6 @@ describe.each(DIALECTS)('%s: run --server retries a start the server is still bu
   let claim: KeyClaim | undefined
 
   beforeAll(async () => {
-    requireBuild()
     api = await startApi(isolated.store)
     const name = `retry-${String(process.pid)}-${String(Date.now())}`
     secret = (await createToken(isolated.store, name, 'admin')).secret
@@ -97,7 +98,7 @@ describe.each(DIALECTS)('%s: run --server retries a start the server is still bu
     }
     expect((await isolated.store.getProcessView(processName)).state).toBe('on-hold')
     const env = cleanEnv('/nonexistent', { PROCESS_TRACKER_SERVER_URL: proxyBase, PROCESS_TRACKER_TOKEN: secret })
-    const held = await cli(['run', '-p', processName, '--', ...nodeCommand('')], env)
+    const held = await runInProcess(['run', '-p', processName, '--', ...nodeCommand('')], { env })
     expect(seen).toEqual(['dropped', 'PT_IDEMPOTENCY_IN_PROGRESS', 'PT_PROCESS_ON_HOLD'])
     expect(held.code, held.stderr).toBe(3)
     expect(held.stderr).toMatch(/on hold/)

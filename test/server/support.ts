@@ -10,6 +10,7 @@ import pino from 'pino'
 import type { DataStore } from '../../src/index.ts'
 import { createServer, createToken, type CreateServerOptions } from '../../src/server/index.ts'
 import { BIN } from '../cli/cli.ts'
+import { requireBuild } from '../support/build.ts'
 import type { IsolatedDatabase } from '../support/dialects.ts'
 
 export interface Answer {
@@ -95,6 +96,7 @@ export class ServeProcess {
   }
 
   static async start(database: IsolatedDatabase, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+    requireBuild() // the child runs dist/
     const child = spawn(process.execPath, [BIN, '--url', database.options.url, 'serve', '--port', '0', ...args], {
       env: { PATH: process.env.PATH, HOME: '/nonexistent', ...(database.options.schema ? { PROCESS_TRACKER_SCHEMA: database.options.schema } : {}), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
