@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanEnv, cli, storeArgs } from '../cli/cli.ts'
 import { inProcessCli } from '../cli/in-process.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { TestReceiver } from './receiver.ts'
@@ -75,6 +76,12 @@ for (const dialect of DIALECTS) {
       expect(flush.code).toBe(1)
       expect(flush.stderr).toContain('could not be reached')
       expect(await pending()).toBe(before + 2)
+    })
+
+    it('the built command reads OPENLINEAGE_URL from its own environment (binary smoke test)', async () => {
+      const status = await cli([...storeArgs(database), '--json', 'lineage', 'status'], cleanEnv(folder, { OPENLINEAGE_URL: url }))
+      expect(status.code, status.stderr).toBe(0)
+      expect(JSON.parse(status.stdout)).toMatchObject({ enabled: true, transport: 'http' })
     })
 
     it('lineage flush says how to turn lineage on when it is off', async () => {
