@@ -25,7 +25,7 @@ for (const dialect of DIALECTS) {
       await db.schema.alterTable('process_tracking').dropColumn('run_uuid').execute()
       await db.schema.alterTable('source_lkup').dropColumn('source_uri').execute()
       await db.schema.dropTable('lineage_outbox').execute()
-      await db.deleteFrom('process_tracker_migration').where('version', '=', 5).execute()
+      await db.deleteFrom('process_tracker_migration').where('version', '>=', 5).execute()
       await old.close()
 
       const store = await database.open()
