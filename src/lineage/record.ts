@@ -35,15 +35,30 @@ const REMEMBERED_RUNS = 10_000
 
 /** START of a run that was just inserted as `running`. */
 export async function recordStart(tx: Tx, processTrackingId: number, start: StartLineage = {}): Promise<void> {
-  const lineage = tx.ctx.lineage
-  if (!lineage) return
-  const parent = start.openlineageParent ?? lineage.defaultParent ?? undefined
-  await insertEvent(tx, processTrackingId, 'START', {
+  if (!tx.ctx.lineage) return
+  await insertEvent(tx, processTrackingId, 'START', startTexts(tx.ctx, start))
+}
+
+/** What a START event binds besides the run's row: the nominal time and the parent run, as texts. */
+export interface StartTexts {
+  namespace: string
+  nominal: string | null
+  parentNamespace: string | null
+  parentName: string | null
+  parentRunId: string | null
+}
+
+/** The START's texts for a start (the store's default parent when the start names none). */
+export function startTexts(ctx: StoreContext, start: StartLineage = {}): StartTexts {
+  const lineage = ctx.lineage
+  const parent = start.openlineageParent ?? lineage?.defaultParent ?? undefined
+  return {
+    namespace: lineage?.config.namespace ?? '',
     nominal: start.nominalStartTime?.toISOString() ?? null,
     parentNamespace: parent?.namespace ?? null,
     parentName: parent?.name ?? null,
     parentRunId: parent?.runId ?? null,
-  })
+  }
 }
 
 /** A run recorded `on hold` (or another run that did no work): START then ABORT, at its one time. */
@@ -224,4 +239,65 @@ export function insertEndEventFromCte<DB extends Database & { r: EndEventRun }>(
 /** What a CTE-written end event leaves to do in memory: the run's RUNNING hold is over. */
 export function endedRun(ctx: StoreContext, processTrackingId: number): void {
   ctx.lineage?.lastRunning.delete(processTrackingId)
+}
+
+/**
+ * The columns a data-modifying CTE named `n` (the new run's INSERT) must RETURN for
+ * {@link insertStartEventFromCte}: the same values the START's INSERT … SELECT reads.
+ */
+export const START_EVENT_RUN_COLUMNS = [
+  'process_tracking_id',
+  'process_status_id',
+  'process_run_start_date_time',
+  'process_run_record_count',
+  'process_run_low_date_time',
+  'process_run_high_date_time',
+] as const
+
+/** The new run's row as the CTE `n` returns it. */
+type StartEventRun = Pick<ProcessTrackingTable, (typeof START_EVENT_RUN_COLUMNS)[number]>
+
+/**
+ * PostgreSQL's one-statement start (a data-modifying CTE `n` inserting the run and RETURNing
+ * {@link START_EVENT_RUN_COLUMNS}): the START's outbox row as the outer INSERT of that statement,
+ * RETURNING the run's id. Use only when lineage is on; `texts` are bound values ({@link startTexts}).
+ */
+export function insertStartEventFromCte<DB extends Database & { n: StartEventRun }>(qb: QueryCreator<DB>, texts: Readonly<StartTexts>) {
+  const creator = qb as unknown as QueryCreator<Database & { n: StartEventRun }>
+  const text = (value: string | null) => sql<string>`cast(${value} as text)`
+  return creator
+    .insertInto('lineage_outbox')
+    .columns([
+      'process_tracking_id',
+      'event_type',
+      'event_time',
+      'job_namespace',
+      'run_status_id',
+      'run_record_count',
+      'run_low_date_time',
+      'run_high_date_time',
+      'nominal_start_time',
+      'parent_namespace',
+      'parent_name',
+      'parent_run_id',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('n')
+        .select([
+          'n.process_tracking_id',
+          sql<string>`cast('START' as text)`.as('event_type'),
+          'n.process_run_start_date_time',
+          text(texts.namespace).as('job_namespace'),
+          'n.process_status_id',
+          'n.process_run_record_count',
+          'n.process_run_low_date_time',
+          'n.process_run_high_date_time',
+          text(texts.nominal).as('nominal_start_time'),
+          text(texts.parentNamespace).as('parent_namespace'),
+          text(texts.parentName).as('parent_name'),
+          text(texts.parentRunId).as('parent_run_id'),
+        ]),
+    )
+    .returning('process_tracking_id')
 }

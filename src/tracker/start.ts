@@ -12,7 +12,7 @@ import { reapRun } from './reaper.ts'
 import type { SideLinks, ValidStart } from './start-options.ts'
 import { decide } from './start-rules.ts'
 import { ON_HOLD, RUNNING, statusByName } from '../store/process-statuses.ts'
-import { recordMarkerRun, recordStart } from '../lineage/record.ts'
+import { START_EVENT_RUN_COLUMNS, insertStartEventFromCte, recordMarkerRun, recordStart, startTexts, type StartTexts } from '../lineage/record.ts'
 import { uuidv7 } from '../store/uuid7.ts'
 
 /** A run as `start` created it. */
@@ -177,8 +177,8 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
   // The database's clock, as for heartbeats: a client whose clock is off cannot end a run before it began.
   const processRunId = (previous?.processRunId ?? 0) + 1
   const runUuid = uuidv7()
-  const processTrackingId = held
-    ? await insertHeldRun(tx, process.processId, processRunId, runUuid, actorId)
+  const inserted = held
+    ? { processTrackingId: await insertHeldRun(tx, process.processId, processRunId, runUuid, actorId), startWritten: false }
     : await insertRunningRun(tx, {
         processId: process.processId,
         statusId: (await statusByName(tx.ctx, tx.db, RUNNING)).id,
@@ -188,11 +188,12 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
         processRunName: options.processRunName ?? null,
         heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
         auditUser: tx.ctx.auditUser,
-      }, previous?.processTrackingId)
+      }, previous?.processTrackingId, options)
+  const { processTrackingId } = inserted
   if (held && previous) await CLEAR_LATEST.execute(tx, { processTrackingId: previous.processTrackingId })
   // Lineage (when on): the run's START, or START then ABORT for the hold, in this transaction.
   if (held) await recordMarkerRun(tx, processTrackingId)
-  else await recordStart(tx, processTrackingId, options)
+  else if (!inserted.startWritten) await recordStart(tx, processTrackingId, options)
   if (!decision.allowed) return { kind: 'held', error: decision.error, run: { processTrackingId, processId: process.processId, processRunId } }
   return {
     kind: 'started',
@@ -421,33 +422,56 @@ const INSERT_RUN_BEATING = insertRun(true)
 
 /**
  * PostgreSQL: the new run and the latest-flag move in one statement (a data-modifying CTE; the
- * previous run's row is not in the insert's way, as there is no unique key on the flag).
+ * previous run's row is not in the insert's way, as there is no unique key on the flag). Lineage
+ * on: the START's outbox row is the outer INSERT of the same statement (no extra round trip).
  */
-const insertNextRun = (heartbeat: boolean) =>
-  prepare((db, p: Slots<NextRun>, adapter) =>
-    db
-      .with('previous', (qb) =>
-        qb.updateTable('process_tracking').set({ is_latest_run: false }).where('process_tracking_id', '=', p.previousId),
-      )
-      .insertInto('process_tracking')
-      .values(runValues(p, adapter, heartbeat))
-      .returning('process_tracking_id'),
-  )
-const INSERT_NEXT_RUN = insertNextRun(false)
-const INSERT_NEXT_RUN_BEATING = insertNextRun(true)
+const insertNextRun = (heartbeat: boolean, lineage: boolean) =>
+  prepare((db, p: Slots<NextRun & StartTexts>, adapter) => {
+    const moved = db.with('previous', (qb) =>
+      qb.updateTable('process_tracking').set({ is_latest_run: false }).where('process_tracking_id', '=', p.previousId),
+    )
+    if (!lineage) return moved.insertInto('process_tracking').values(runValues(p, adapter, heartbeat)).returning('process_tracking_id')
+    return insertStartEventFromCte(
+      moved.with('n', (qb) => qb.insertInto('process_tracking').values(runValues(p, adapter, heartbeat)).returning([...START_EVENT_RUN_COLUMNS])),
+      p,
+    )
+  })
+/** By first heartbeat (none / the database clock) and lineage (off / on). */
+const INSERT_NEXT_RUN = {
+  plain: insertNextRun(false, false),
+  beating: insertNextRun(true, false),
+  plainWithStart: insertNextRun(false, true),
+  beatingWithStart: insertNextRun(true, true),
+}
 
-/** Inserts the run and, when there is one, moves the latest flag off the previous run. */
-async function insertRunningRun(tx: Tx, run: RunningRun, previousId: number | undefined): Promise<number> {
+/**
+ * Inserts the run and, when there is one, moves the latest flag off the previous run. Says whether
+ * the START's outbox row was written too (PostgreSQL with lineage on, in the same statement).
+ */
+async function insertRunningRun(
+  tx: Tx,
+  run: RunningRun,
+  previousId: number | undefined,
+  start: ValidStart,
+): Promise<{ processTrackingId: number; startWritten: boolean }> {
   const beating = run.heartbeatTimeoutSeconds !== null
   if (previousId !== undefined && tx.ctx.adapter.dialect === 'postgresql') {
-    const [row] = await (beating ? INSERT_NEXT_RUN_BEATING : INSERT_NEXT_RUN).rows(tx, { ...run, previousId })
-    return Number(row?.process_tracking_id)
+    const lineage = tx.ctx.lineage !== undefined
+    const statement = lineage
+      ? beating
+        ? INSERT_NEXT_RUN.beatingWithStart
+        : INSERT_NEXT_RUN.plainWithStart
+      : beating
+        ? INSERT_NEXT_RUN.beating
+        : INSERT_NEXT_RUN.plain
+    const [row] = (await statement.rows(tx, { ...run, previousId, ...startTexts(tx.ctx, start) })) as { process_tracking_id: number }[]
+    return { processTrackingId: Number(row?.process_tracking_id), startWritten: lineage }
   }
   const result = await (beating ? INSERT_RUN_BEATING : INSERT_RUN).execute(tx, run)
   const row = result.rows[0] as { process_tracking_id: number } | undefined
   const processTrackingId = Number(row ? row.process_tracking_id : result.insertId)
   if (previousId !== undefined) await CLEAR_LATEST.execute(tx, { processTrackingId: previousId })
-  return processTrackingId
+  return { processTrackingId, startWritten: false }
 }
 
 /** The previous latest run stops being the latest. */

@@ -78,9 +78,10 @@ for (const dialect of DIALECTS) {
         expect(await pending()).toBe(rows)
         const onStatements = await lifecycle(store, 'On')
         expect(await pending()).toBe(rows + 2)
-        // One INSERT per event at most: on PostgreSQL the COMPLETE rides in the completion's own statement.
-        expect(onStatements - offStatements).toBeGreaterThanOrEqual(1)
-        expect(onStatements - offStatements).toBeLessThanOrEqual(2)
+        // One INSERT per event at most; on PostgreSQL the START and the COMPLETE ride in the start's and
+        // the completion's own statements, so only the throttled RUNNING may add one.
+        expect(onStatements - offStatements).toBeGreaterThanOrEqual(dialect === 'postgresql' ? 0 : 1)
+        expect(onStatements - offStatements).toBeLessThanOrEqual(dialect === 'postgresql' ? 1 : 2)
       } finally {
         await off.close()
       }
