@@ -100,8 +100,6 @@ export async function measureContention(
 async function playRound(pool: readonly WorkerProcess[]): Promise<Attempt[]> {
   releaseTogether(pool, { type: 'start' })
   const attempts = await Promise.all(pool.map((worker) => worker.next<Attempt>('attempt')))
-  await Promise.all(
-    pool.filter((_, k) => attempts[k]?.won === true).map((worker) => worker.request({ type: 'complete' }, 'completed')),
-  )
+  await Promise.all(pool.filter((_, k) => attempts[k]?.won === true).map((worker) => worker.request({ type: 'complete' }, 'completed')))
   return attempts
 }

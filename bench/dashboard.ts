@@ -38,12 +38,18 @@ export async function measureDashboard(): Promise<DashboardResult> {
     }
     await store.close()
 
-    const child = spawn(process.execPath, [BIN, '--url', url, 'serve', '--port', '0', '--no-auth'], { stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: process.env.PATH, HOME: dir } })
+    const child = spawn(process.execPath, [BIN, '--url', url, 'serve', '--port', '0', '--no-auth'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { PATH: process.env.PATH, HOME: dir },
+    })
     try {
       const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve))
       const base = /listening on (\S+)/.exec(first)?.[1]
       if (!base) throw new Error(`serve said: ${first}`)
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      })
       try {
         // The dashboard's CSP forbids eval, which waitForFunction's string predicate needs.
         const page = await browser.newPage({ bypassCSP: true })
@@ -51,7 +57,9 @@ export async function measureDashboard(): Promise<DashboardResult> {
         for (let round = 0; round < 5; round += 1) {
           await page.goto(`${base}/`, { waitUntil: 'commit' })
           // Evaluated in the page (a string: this file is type-checked without the DOM library).
-          await page.waitForFunction("document.querySelectorAll('tbody tr').length >= 100 && /1,?000 processes/.test(document.body.textContent)")
+          await page.waitForFunction(
+            "document.querySelectorAll('tbody tr').length >= 100 && /1,?000 processes/.test(document.body.textContent)",
+          )
           timings.push(await page.evaluate(() => performance.now()))
         }
         timings.sort((a, b) => a - b)
@@ -68,4 +76,3 @@ export async function measureDashboard(): Promise<DashboardResult> {
     rmSync(dir, { recursive: true, force: true })
   }
 }
-

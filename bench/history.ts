@@ -59,7 +59,16 @@ export async function measureHistory(store: DataStore, tag: string, scale: Scale
   const big = { ms: [] as number[], statements: 0 }
   const small = { ms: [] as number[], statements: 0 }
   for (let i = 0; i < samples; i++) {
-    const order = i % 2 === 0 ? ([[bigName, big], [smallName, small]] as const) : ([[smallName, small], [bigName, big]] as const)
+    const order =
+      i % 2 === 0
+        ? ([
+            [bigName, big],
+            [smallName, small],
+          ] as const)
+        : ([
+            [smallName, small],
+            [bigName, big],
+          ] as const)
     for (const [name, into] of order) {
       const sample = await once(name)
       into.ms.push(sample.ms)

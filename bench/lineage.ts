@@ -67,7 +67,8 @@ async function main(): Promise<void> {
       offRuns.push(await measureOneClient(database.target, `${tag}o${rounds}`, scale))
       const rate = (runs: OneClientResult[]) => mean(runs.map((run) => run.lifecyclesPerSecond))
       const each = (runs: OneClientResult[]) => runs.map((run) => run.lifecyclesPerSecond.toFixed(0)).join(', ')
-      const figure = (runs: OneClientResult[], pick: (run: OneClientResult) => number, digits: number) => mean(runs.map(pick)).toFixed(digits)
+      const figure = (runs: OneClientResult[], pick: (run: OneClientResult) => number, digits: number) =>
+        mean(runs.map(pick)).toFixed(digits)
       const change = (rate(onRuns) / rate(offRuns) - 1) * 100
       lines.push(
         `| ${dialect} | ${rate(offRuns).toFixed(0)} (${each(offRuns)}) | ${rate(onRuns).toFixed(0)} (${each(onRuns)}) | ${change >= 0 ? '+' : ''}${change.toFixed(1)}% | ${figure(offRuns, (run) => run.clientCpuMsPerLifecycle, 2)} / ${figure(onRuns, (run) => run.clientCpuMsPerLifecycle, 2)} | ${figure(offRuns, (run) => run.statementsPerLifecycle, 1)} / ${figure(onRuns, (run) => run.statementsPerLifecycle, 1)} |`,

@@ -192,7 +192,9 @@ async function main(): Promise<number> {
   // The dashboard section runs here (not as a second npm command) so `npm run bench -- ARGS` reaches one entry.
   if (!options.importOnly) {
     progress('dashboard: overview of 1,000 processes in Chromium')
-    report.dashboard = await measureDashboard().catch((error: unknown) => ({ failed: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
+    report.dashboard = await measureDashboard().catch((error: unknown) => ({
+      failed: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    }))
   }
   report.environment.loadAverage.end = os.loadavg()
   report.benchPeakRssBytes = peakRssBytes()

@@ -130,7 +130,9 @@ const ROWS: Row[] = [
   {
     label: 'lifecycles/s, 8 clients (total ÷ slowest)',
     target: 'PG ≥ 400',
-    cell: (r) => r.clients && `${int(r.clients.lifecyclesPerSecond)}/s${mark(r.dialect === 'postgresql' ? r.clients.lifecyclesPerSecond >= 400 : undefined)}`,
+    cell: (r) =>
+      r.clients &&
+      `${int(r.clients.lifecyclesPerSecond)}/s${mark(r.dialect === 'postgresql' ? r.clients.lifecyclesPerSecond >= 400 : undefined)}`,
   },
   {
     label: '  client CPU per lifecycle, 1 / 8 clients',
@@ -142,8 +144,7 @@ const ROWS: Row[] = [
   {
     label: '  warm-up lifecycles until a steady rate, 1 / 8 clients (max)',
     target: 'reported',
-    cell: (r) =>
-      r.oneClient && `${int(r.oneClient.warmedUp)} / ${r.clients ? int(Math.max(...r.clients.warmedUpPerWorker)) : 'n/a'}`,
+    cell: (r) => r.oneClient && `${int(r.oneClient.warmedUp)} / ${r.clients ? int(Math.max(...r.clients.warmedUpPerWorker)) : 'n/a'}`,
   },
   {
     label: 'statements per lifecycle',
@@ -191,7 +192,8 @@ const ROWS: Row[] = [
     label: '  rounds with exactly one winner',
     target: 'all (Python: 2 winners of 8)',
     cell: (r) =>
-      r.contention && `${r.contention.roundsWithOneWinner}/${r.contention.rounds}${mark(r.contention.roundsWithOneWinner === r.contention.rounds)}`,
+      r.contention &&
+      `${r.contention.roundsWithOneWinner}/${r.contention.rounds}${mark(r.contention.roundsWithOneWinner === r.contention.rounds)}`,
   },
   {
     label: 'findExtractsByLocation p50 (100 ready)',
@@ -203,7 +205,8 @@ const ROWS: Row[] = [
   {
     label: 'claimExtracts(limit 10) p50',
     target: '≤ 5 ms',
-    cell: (r) => r.finders && `${ms(r.finders.claim.p50Ms)} (${dec(r.finders.claim.statementsPerCall)} st.)${mark(r.finders.claim.p50Ms <= 5)}`,
+    cell: (r) =>
+      r.finders && `${ms(r.finders.claim.p50Ms)} (${dec(r.finders.claim.statementsPerCall)} st.)${mark(r.finders.claim.p50Ms <= 5)}`,
   },
   {
     label: '  extracts / locations seeded',
@@ -307,7 +310,11 @@ export function formatReport(report: BenchReport): string {
     `load average at start ${env.loadAverage.start.map((load) => dec(load, 2)).join(' ')}, at end ${env.loadAverage.end.map((load) => dec(load, 2)).join(' ')}`,
   )
   for (const r of dialects) {
-    const settings = r.server ? Object.entries(r.server.durability).map(([key, value]) => `${key}=${value}`).join(', ') : 'n/a'
+    const settings = r.server
+      ? Object.entries(r.server.durability)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(', ')
+      : 'n/a'
     lines.push(`${r.dialect}: ${r.server?.version ?? 'version unknown'}; ${settings}; data in ${r.where}`)
   }
   for (const skipped of report.skipped) lines.push(`${skipped.dialect}: not run (${skipped.reason})`)

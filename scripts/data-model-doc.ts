@@ -81,13 +81,22 @@ erDiagram
 
 const lines: string[] = [INTRO]
 // Every table of every migration, in creation order; a table a later migration created says which.
-for (const { table, version } of MIGRATIONS.flatMap((migration) => migration.tables.map((table) => ({ table, version: migration.version })))) {
-  lines.push(`### ${table.name}${version === 1 ? '' : ` (schema ${version})`}`, '', '| column | type | null | default | references |', '| --- | --- | --- | --- | --- |')
+for (const { table, version } of MIGRATIONS.flatMap((migration) =>
+  migration.tables.map((table) => ({ table, version: migration.version })),
+)) {
+  lines.push(
+    `### ${table.name}${version === 1 ? '' : ` (schema ${version})`}`,
+    '',
+    '| column | type | null | default | references |',
+    '| --- | --- | --- | --- | --- |',
+  )
   // Columns later migrations added to this table follow its own, marked with their schema version.
   const added = MIGRATIONS.flatMap((migration) =>
     (migration.columns ?? [])
       .filter((change) => change.table === table.name)
-      .flatMap((change) => Object.entries(change.columns).map(([name, column]) => [`${name} (schema ${migration.version})`, column] as const)),
+      .flatMap((change) =>
+        Object.entries(change.columns).map(([name, column]) => [`${name} (schema ${migration.version})`, column] as const),
+      ),
   )
   for (const [name, column] of [...Object.entries(table.columns), ...added]) {
     lines.push(

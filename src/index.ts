@@ -40,13 +40,7 @@ export { ExtractTracker, type RegisterExtractOptions, type AuditType } from './a
 export { LocationTracker, type RegisterLocationOptions } from './api/location-tracker.ts'
 export type { LocationType } from './extract/location-path.ts'
 export type { FileSize, FileSizeUnit } from './extract/file-size.ts'
-export type {
-  ClaimOptions,
-  LocationFilter,
-  StatusFilter,
-  RegisterByLocationOptions,
-  RegisterProgress,
-} from './api/run-extract-methods.ts'
+export type { ClaimOptions, LocationFilter, StatusFilter, RegisterByLocationOptions, RegisterProgress } from './api/run-extract-methods.ts'
 export type { ExtractHistoryEntry } from './extract/history.ts'
 export { readS3Object } from './extract/s3-client.ts'
 export {
@@ -61,10 +55,5 @@ export {
   type OutboxStatus,
 } from './api/lineage.ts'
 export type { ProcessContact, ProcessFilter, SourceAttribute, TargetAttribute } from './tracker/process-finders.ts'
-export {
-  importPythonDatabase,
-  SECOND_ACTIVE_RUN_ERROR,
-  type ImportPythonOptions,
-  type ImportProgress,
-} from './import/import-python.ts'
+export { importPythonDatabase, SECOND_ACTIVE_RUN_ERROR, type ImportPythonOptions, type ImportProgress } from './import/import-python.ts'
 export type { ImportReport, ImportMend, ImportMendKind, ImportTableCount } from './import/report.ts'

@@ -210,7 +210,10 @@ export class DataStore {
     })
     const logger =
       options.logger ??
-      pino({ level: PINO_LEVELS[settings.logLevel] ?? 'error', redact: ['password', '*.password'] }, pino.destination({ dest: 2, sync: true }))
+      pino(
+        { level: PINO_LEVELS[settings.logLevel] ?? 'error', redact: ['password', '*.password'] },
+        pino.destination({ dest: 2, sync: true }),
+      )
     const context: StoreContext = {
       db,
       adapter,

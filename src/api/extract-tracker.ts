@@ -194,7 +194,9 @@ export class ExtractTracker {
    */
   async changeExtractStatus(status: string): Promise<void> {
     if (typeof status !== 'string') throw new InvalidStatusError(`${String(status)} is not a valid extract status type.`, { status })
-    await writes.changeExtractStatuses(runRef(this.run), [{ extractId: this.extractId, fullFilename: this.fullFilename }], status, { batch: false })
+    await writes.changeExtractStatuses(runRef(this.run), [{ extractId: this.extractId, fullFilename: this.fullFilename }], status, {
+      batch: false,
+    })
     this.recordStatus(status)
   }
 
@@ -212,9 +214,12 @@ export class ExtractTracker {
   async addDependency(dependencyType: 'parent' | 'child', other: ExtractTracker): Promise<void> {
     const type: unknown = dependencyType
     if (type !== 'parent' && type !== 'child') {
-      throw new ValidationError(`${typeof type === 'string' ? type : describe(type)} is an invalid extract dependency type. Use 'parent' or 'child'.`, {
-        field: 'dependencyType',
-      })
+      throw new ValidationError(
+        `${typeof type === 'string' ? type : describe(type)} is an invalid extract dependency type. Use 'parent' or 'child'.`,
+        {
+          field: 'dependencyType',
+        },
+      )
     }
     if (!(other instanceof ExtractTracker)) {
       throw new ValidationError(`The dependency must be an ExtractTracker, not ${describe(other)}.`, { field: 'dependency' })
@@ -262,15 +267,16 @@ export class ExtractTracker {
     const value = checkCount(count, 'count')
     const auditType = checkAuditType(checkPlainObject(options, 'options').auditType)
     await writes.setExtractRecordCount(runRef(this.run), this.extractId, auditType, value)
-    this.#record =
-      auditType === 'write' ? { ...this.#record, writeRecordCount: value } : { ...this.#record, loadRecordCount: value }
+    this.#record = auditType === 'write' ? { ...this.#record, writeRecordCount: value } : { ...this.#record, loadRecordCount: value }
   }
 }
 
 function checkAuditType(value: unknown): AuditType {
   if (value === undefined) return 'load'
   if (value !== 'write' && value !== 'load') {
-    throw new ValidationError(`${typeof value === 'string' ? value : describe(value)} is not a valid audit type. Use 'write' or 'load'.`, { field: 'auditType' })
+    throw new ValidationError(`${typeof value === 'string' ? value : describe(value)} is not a valid audit type. Use 'write' or 'load'.`, {
+      field: 'auditType',
+    })
   }
   return value
 }

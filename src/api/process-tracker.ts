@@ -22,7 +22,6 @@ import { validateStartOptions, type StartOptions } from '../tracker/start-option
 import { COMPLETED, FAILED } from '../store/process-statuses.ts'
 import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from '../tracker/validation.ts'
 
-
 /**
  * One run of a process. `ProcessTracker.start` registers it (or refuses, with a coded error); its
  * methods record what the run did. Every change is durable when its promise resolves, and every
@@ -190,10 +189,7 @@ export class ProcessTracker {
    *
    * @throws NotFoundError for an error type that does not exist.
    */
-  async raiseRunError(
-    errorType: string,
-    options: { description?: string; failRun?: boolean; endDate?: Date } = {},
-  ): Promise<void> {
+  async raiseRunError(errorType: string, options: { description?: string; failRun?: boolean; endDate?: Date } = {}): Promise<void> {
     const name = checkName(errorType, 'errorType')
     const opts = checkPlainObject(options, 'options')
     const description = opts.description === undefined ? 'Unspecified error.' : checkText(opts.description, 'description', 750)

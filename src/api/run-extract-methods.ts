@@ -38,7 +38,11 @@ export async function findExtractsByLocation(run: ProcessTracker, options: Locat
 }
 
 /** See {@link ProcessTracker.findExtractsByProcess}. */
-export async function findExtractsByProcess(run: ProcessTracker, processName: string, options: StatusFilter = {}): Promise<ExtractTracker[]> {
+export async function findExtractsByProcess(
+  run: ProcessTracker,
+  processName: string,
+  options: StatusFilter = {},
+): Promise<ExtractTracker[]> {
   return wrap(run, await finders.findExtractsByProcess(runRef(run), processName, options))
 }
 

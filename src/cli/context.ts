@@ -88,7 +88,7 @@ export function cliLogger(output: Output, debug: boolean): Logger {
         return
       }
       if (!debug && 'errorType' in record) return
-      const level = typeof record.level === 'number' ? pino.levels.labels[record.level] ?? 'log' : 'log'
+      const level = typeof record.level === 'number' ? (pino.levels.labels[record.level] ?? 'log') : 'log'
       const err = record.err as { message?: unknown } | undefined
       const cause = typeof err?.message === 'string' ? `: ${err.message}` : ''
       output.diagnostic(`processtracker ${level}: ${typeof record.msg === 'string' ? record.msg : ''}${cause}`)

@@ -81,7 +81,12 @@ export async function loadJob(run: ProcessTracker, folders: DemoFolders, batch: 
   const summary = `wins-${batch}.csv`
   const body = [...wins].sort((a, b) => b[1] - a[1]).map(([team, count]) => `${team},${count}`)
   await writeFile(path.join(folders.warehouse, summary), `team,wins\n${body.join('\n')}\n`)
-  await ExtractTracker.register(run, { filename: summary, locationPath: folders.warehouse, locationName: 'Demo warehouse', status: 'ready' })
+  await ExtractTracker.register(run, {
+    filename: summary,
+    locationPath: folders.warehouse,
+    locationName: 'Demo warehouse',
+    status: 'ready',
+  })
   await run.setRecordCount(rows, { processingType: 'insert' })
   return { files: claimed.length, rows, summary }
 }

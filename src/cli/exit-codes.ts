@@ -104,6 +104,9 @@ export function jsonError(error: unknown): { error: { code: string; message: str
   const suggestions = suggestionsOf(error)
   if (suggestions !== undefined) details.suggestions = suggestions
   const raw = error instanceof CommanderError ? error.message.replace(/^error: /, '') : cliMessage(error)
-  const masked = JSON.parse(redactUrl(JSON.stringify({ message: raw.trim(), details }))) as { message: string; details: Record<string, unknown> }
+  const masked = JSON.parse(redactUrl(JSON.stringify({ message: raw.trim(), details }))) as {
+    message: string
+    details: Record<string, unknown>
+  }
   return { error: { code, message: masked.message, details: masked.details } }
 }

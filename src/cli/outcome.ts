@@ -56,7 +56,11 @@ export async function recordOutcome(
   for (;;) {
     try {
       await writeOutcome(run, description)
-      output.info(output.err.dim(`processtracker: ${which} ${description === null ? 'completed' : `failed: ${(description.split('\n')[0] ?? '').replace(/\.$/, '')}`}.`))
+      output.info(
+        output.err.dim(
+          `processtracker: ${which} ${description === null ? 'completed' : `failed: ${(description.split('\n')[0] ?? '').replace(/\.$/, '')}`}.`,
+        ),
+      )
       return exitCode
     } catch (error) {
       if (error instanceof RunNotActiveError) {

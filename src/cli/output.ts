@@ -148,7 +148,12 @@ export class Output {
       const fill = ' '.repeat((widths[index] ?? 0) - width(text))
       return columns[index]?.align === 'right' ? fill + text : text + fill
     }
-    this.result(columns.map((column, index) => this.out.bold(pad(column.heading, index))).join('  ').trimEnd())
+    this.result(
+      columns
+        .map((column, index) => this.out.bold(pad(column.heading, index)))
+        .join('  ')
+        .trimEnd(),
+    )
     rows.forEach((row, rowIndex) => {
       const line = columns.map((column, index) => {
         const text = pad(cells[rowIndex]?.[index] ?? '', index)
@@ -182,7 +187,9 @@ export class Output {
     const draw = () => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1)
       const more = detail()
-      stderr.write(`\r\x1b[K${this.err.cyan(SPINNER[frame % SPINNER.length] ?? '-')} ${label}${more === '' ? '' : ` ${more}`} ${this.err.dim(`${seconds}s`)}`)
+      stderr.write(
+        `\r\x1b[K${this.err.cyan(SPINNER[frame % SPINNER.length] ?? '-')} ${label}${more === '' ? '' : ` ${more}`} ${this.err.dim(`${seconds}s`)}`,
+      )
       frame += 1
     }
     draw()

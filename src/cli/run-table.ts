@@ -69,7 +69,11 @@ const COLUMNS: readonly Column<TableRun>[] = [
   { heading: 'PROCESS', value: (run) => oneLine(run.processName) },
   { heading: 'RUN', value: (run) => String(run.processRunId), align: 'right' },
   { heading: 'TRACKING ID', value: (run) => String(run.processTrackingId), align: 'right' },
-  { heading: 'STATUS', value: (run) => statusText(run), color: (run, colors) => (run.stale === true ? colors.yellow : statusColor(run.status, colors)) },
+  {
+    heading: 'STATUS',
+    value: (run) => statusText(run),
+    color: (run, colors) => (run.stale === true ? colors.yellow : statusColor(run.status, colors)),
+  },
   { heading: 'STARTED', value: (run) => formatTime(run.startDateTime) },
   { heading: 'ENDED', value: (run) => (run.endDateTime === null ? '' : formatTime(run.endDateTime)) },
   {
@@ -90,10 +94,17 @@ const COLUMNS: readonly Column<TableRun>[] = [
  * when known: every other column keeps its width, the names get the rest (at least
  * {@link MIN_NAME_WIDTH}). The last column is counted at its widest so the names give way first.
  */
-export function fitFirstColumn<Row>(columns: readonly Column<Row>[], rows: readonly Row[], width: number | undefined): readonly Column<Row>[] {
+export function fitFirstColumn<Row>(
+  columns: readonly Column<Row>[],
+  rows: readonly Row[],
+  width: number | undefined,
+): readonly Column<Row>[] {
   const [name, ...others] = columns
   if (width === undefined || name === undefined) return columns
-  const used = others.reduce((sum, column) => sum + 2 + Math.max(codePoints(column.heading).length, ...rows.map((row) => codePoints(column.value(row)).length)), 0)
+  const used = others.reduce(
+    (sum, column) => sum + 2 + Math.max(codePoints(column.heading).length, ...rows.map((row) => codePoints(column.value(row)).length)),
+    0,
+  )
   const room = Math.max(MIN_NAME_WIDTH, width - used)
   return [{ ...name, value: (row) => fit(name.value(row), room) }, ...others]
 }

@@ -116,7 +116,11 @@ export function required(value: string | undefined, flag: string, topic: Topic, 
 /** Adds -t and the extra options of the topics; `names` picks -n / -i. */
 export function addTopicOptions(command: Command, which: { initialName?: boolean; lookupExtras?: boolean }): Command {
   command
-    .addOption(new Option('-t, --topic <topic>', `what to change, case-insensitive: ${TOPICS.join(', ')}`).argParser(parseTopic).makeOptionMandatory())
+    .addOption(
+      new Option('-t, --topic <topic>', `what to change, case-insensitive: ${TOPICS.join(', ')}`)
+        .argParser(parseTopic)
+        .makeOptionMandatory(),
+    )
     .option('-n, --name <name>', 'the name (for "process run": the process name)')
   if (which.initialName === true) command.option('-i, --initial-name <name>', 'the current name of the row to rename')
   command
@@ -132,7 +136,13 @@ export function addTopicOptions(command: Command, which: { initialName?: boolean
       .addOption(new Option('--max-processing <n>', 'cluster: maximum processing').argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
       .option('--processing-unit <unit>', 'cluster: unit of --max-processing, e.g. CPU, DPU')
       .addOption(
-        new Option('--category <category>', 'process status: how the start rules count it').choices(['active', 'succeeded', 'failed', 'held', 'released']),
+        new Option('--category <category>', 'process status: how the start rules count it').choices([
+          'active',
+          'succeeded',
+          'failed',
+          'held',
+          'released',
+        ]),
       )
   }
   return command

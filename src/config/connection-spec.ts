@@ -53,7 +53,8 @@ const SERVER_SCHEMES = new Map<string, 'postgresql' | 'mysql'>([
 const ACCEPTED =
   'Use sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory:, ' +
   'postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgresql://), or mysql://… (or mariadb://…).'
-const ENCODE_HINT = 'Percent-encode special characters in the user name, password and database (@ as %40, # as %23, / as %2F, : as %3A, ? as %3F, % as %25).'
+const ENCODE_HINT =
+  'Percent-encode special characters in the user name, password and database (@ as %40, # as %23, / as %2F, : as %3A, ? as %3F, % as %25).'
 const MEMORY = ':memory:'
 
 function invalid(reason: string, url: string): ConfigError {
@@ -244,7 +245,14 @@ export function resolveSsl(
   let fromUrl: SslSetting | undefined
   for (const [name, raw] of Object.entries(spec.params)) {
     const value = raw.trim().toLowerCase()
-    const setting = name.toLowerCase() === 'ssl' ? (value in SSL_FLAGS ? (SSL_FLAGS[value] ? { rejectUnauthorized: true } : false) : undefined) : SSL_MODES[value]
+    const setting =
+      name.toLowerCase() === 'ssl'
+        ? value in SSL_FLAGS
+          ? SSL_FLAGS[value]
+            ? { rejectUnauthorized: true }
+            : false
+          : undefined
+        : SSL_MODES[value]
     if (setting === undefined) {
       throw new ConfigError(
         `The database URL for ${where} has ${name}=${raw}, which processtracker does not support. ` +

@@ -155,7 +155,11 @@ async function readLocalConfig(file: string, label: string): Promise<ConfigFile>
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new ConfigError(`Could not read the config file ${file} (from ${label}): ${String(errorCode(error) ?? error)}`, { configFile: file }, { cause: error })
+    throw new ConfigError(
+      `Could not read the config file ${file} (from ${label}): ${String(errorCode(error) ?? error)}`,
+      { configFile: file },
+      { cause: error },
+    )
   }
   return { location: file, folder: path.dirname(file), doc: parseIni(text, file) }
 }
@@ -237,7 +241,12 @@ function failureMessages(error: z.ZodError): string[] {
  * The connection described by `data_store_*` values (file plus env overrides), validated.
  * `file` is `null` when the values came from env alone; `fromFile` lists the keys the file supplied.
  */
-function connectionFromValues(values: DataStoreValues, fromFile: Set<DataStoreKey>, file: ConfigFile | null, homeDir: string): ConnectionSpec {
+function connectionFromValues(
+  values: DataStoreValues,
+  fromFile: Set<DataStoreKey>,
+  file: ConfigFile | null,
+  homeDir: string,
+): ConnectionSpec {
   const problems: string[] = []
   const rawType = values.data_store_type?.trim().toLowerCase()
   const dialect = dialectSchema.safeParse(rawType === undefined ? undefined : (DIALECT_ALIASES.get(rawType) ?? rawType))
@@ -351,7 +360,10 @@ function maxConcurrentFailures(options: SettingsOptions, env: NodeJS.ProcessEnv,
   const candidates: [number | string | undefined, string][] = [
     [options.maxConcurrentFailures, 'the maxConcurrentFailures option'],
     [envValue(env, envKey), envKey],
-    [file === null ? undefined : setValue(getDefault(file.doc, 'max_concurrent_failures')), `max_concurrent_failures in ${file?.location ?? ''}`],
+    [
+      file === null ? undefined : setValue(getDefault(file.doc, 'max_concurrent_failures')),
+      `max_concurrent_failures in ${file?.location ?? ''}`,
+    ],
   ]
   for (const [value, label] of candidates) {
     if (value === undefined) continue
@@ -451,6 +463,10 @@ async function ensureDefaultFolder(homeDir: string): Promise<void> {
   try {
     await mkdir(folder, { recursive: true })
   } catch (error) {
-    throw new ConfigError(`Could not create ${folder} for the default SQLite data store: ${String(errorCode(error) ?? error)}`, { folder }, { cause: error })
+    throw new ConfigError(
+      `Could not create ${folder} for the default SQLite data store: ${String(errorCode(error) ?? error)}`,
+      { folder },
+      { cause: error },
+    )
   }
 }

@@ -49,7 +49,12 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error
     if (response.status === 401 && !path.startsWith('/dashboard/')) onUnauthenticated()
-    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `The server answered ${response.status}.`, error?.details ?? {})
+    throw new ApiError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? `The server answered ${response.status}.`,
+      error?.details ?? {},
+    )
   }
   return parsed as T
 }

@@ -26,7 +26,12 @@ export function RunHistoryChart({ runs }: { runs: Run[] }) {
   const offset = width - ordered.length * slot
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height + 4}`} class="bars" role="group" aria-label={`Run history: the last ${ordered.length} runs, newest right; bar height is the duration (longest ${humanDuration(longest)})`}>
+      <svg
+        viewBox={`0 0 ${width} ${height + 4}`}
+        class="bars"
+        role="group"
+        aria-label={`Run history: the last ${ordered.length} runs, newest right; bar height is the duration (longest ${humanDuration(longest)})`}
+      >
         {ordered.map((run, index) => {
           const barHeight = Math.max(3, (runDuration(run, now) / longest) * height)
           return (
@@ -42,7 +47,13 @@ export function RunHistoryChart({ runs }: { runs: Run[] }) {
               }}
             >
               <title>{describe(run)}</title>
-              <rect class={`bar tone-${statusTone(run.status)}${run.stale ? ' stale' : ''}`} x={offset + index * slot + 1} y={height - barHeight + 2} width={Math.max(slot - 2, 1)} height={barHeight} />
+              <rect
+                class={`bar tone-${statusTone(run.status)}${run.stale ? ' stale' : ''}`}
+                x={offset + index * slot + 1}
+                y={height - barHeight + 2}
+                width={Math.max(slot - 2, 1)}
+                height={barHeight}
+              />
             </a>
           )
         })}
@@ -51,7 +62,9 @@ export function RunHistoryChart({ runs }: { runs: Run[] }) {
         <span>longest {humanDuration(longest)}</span>
         <span>newest →</span>
       </p>
-      <figcaption aria-live="polite">{focused ? describe(focused) : 'Hover or focus a bar to see its run; select it to open the run.'}</figcaption>
+      <figcaption aria-live="polite">
+        {focused ? describe(focused) : 'Hover or focus a bar to see its run; select it to open the run.'}
+      </figcaption>
     </figure>
   )
 }
@@ -64,7 +77,9 @@ export function RecordCountChart({ runs }: { runs: Run[] }) {
   const height = 90
   const most = Math.max(...ordered.map((run) => run.recordCount), 1)
   const step = ordered.length > 1 ? width / (ordered.length - 1) : 0
-  const points = ordered.map((run, index) => `${(index * step).toFixed(1)},${(height - (run.recordCount / most) * (height - 6) - 3).toFixed(1)}`).join(' ')
+  const points = ordered
+    .map((run, index) => `${(index * step).toFixed(1)},${(height - (run.recordCount / most) * (height - 6) - 3).toFixed(1)}`)
+    .join(' ')
   const latest = ordered[ordered.length - 1]
   const least = Math.min(...ordered.map((run) => run.recordCount))
   const summary = `Records per run over the last ${ordered.length} runs: from ${count(least)} to ${count(most)}, latest ${count(latest?.recordCount)}`

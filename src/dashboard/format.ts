@@ -78,7 +78,13 @@ export function statusCategory(status: string): StatusCategory {
 
 /** The state colour class a run status shares with process states. */
 export function statusTone(status: string): ProcessState {
-  const tones: Record<StatusCategory, ProcessState> = { active: 'running', succeeded: 'completed', failed: 'failed', held: 'on-hold', released: 'released' }
+  const tones: Record<StatusCategory, ProcessState> = {
+    active: 'running',
+    succeeded: 'completed',
+    failed: 'failed',
+    held: 'on-hold',
+    released: 'released',
+  }
   return tones[statusCategory(status)]
 }
 

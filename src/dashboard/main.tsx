@@ -159,12 +159,9 @@ function App() {
       session={session}
       onSignOut={() => {
         stopLive()
-        signOut().then(
-          () => {
-            setSession({ ...session, signedIn: false, name: null, scope: null })
-          },
-          setError,
-        )
+        signOut().then(() => {
+          setSession({ ...session, signedIn: false, name: null, scope: null })
+        }, setError)
       }}
     />
   )

@@ -84,7 +84,11 @@ export interface Resource<T> {
  * runs, so live refreshes never flicker. A stale answer (deps changed meanwhile) is dropped.
  */
 export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resource<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true })
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: null,
+    loading: true,
+  })
   const generation = useRef(0)
   const loadRef = useRef(load)
   loadRef.current = load

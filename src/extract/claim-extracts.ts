@@ -82,7 +82,11 @@ export async function claimExtracts(run: RunRef, options: ClaimOptions): Promise
         at: new Date(),
         auditUser: tx.ctx.auditUser,
       }
-      const statement = claimStatement({ path: locationPath !== undefined, name: locationName !== undefined, process: processName !== undefined })
+      const statement = claimStatement({
+        path: locationPath !== undefined,
+        name: locationName !== undefined,
+        process: processName !== undefined,
+      })
       const rows = await statement.rows(tx, values)
       if (rows.length > 0) await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
       return rows.map(toExtractRecord)
@@ -103,7 +107,9 @@ export async function claimExtracts(run: RunRef, options: ClaimOptions): Promise
     if (filename !== undefined) query = query.where(containsLiteral('e.extract_filename', filename))
     if (processName !== undefined) query = query.where('e.extract_id', 'in', extractIdsOfProcess(tx, processName))
     if (holding.length > 0) {
-      const blocking = blockingParents(tx.db, holding).select('d.parent_extract_id').where('d.child_extract_id', '=', sql.ref<number>('e.extract_id'))
+      const blocking = blockingParents(tx.db, holding)
+        .select('d.parent_extract_id')
+        .where('d.child_extract_id', '=', sql.ref<number>('e.extract_id'))
       query = query.where((eb) => eb.not(eb.exists(blocking)))
     }
     // Concurrent claimers must never take the same extract:

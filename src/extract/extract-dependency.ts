@@ -12,7 +12,9 @@ import { LOCKED_DEPENDENCY_TYPE, lockDependencyChanges, reaches } from '../track
 export async function addExtractDependency(tx: Tx, parentId: number, childId: number): Promise<void> {
   const typeId = await lockDependencyChanges(tx)
   if (typeId === undefined) {
-    throw new ConfigError(`The dependency type ${LOCKED_DEPENDENCY_TYPE} is missing from dependency_type_lkup; run store.setup() to restore the defaults.`)
+    throw new ConfigError(
+      `The dependency type ${LOCKED_DEPENDENCY_TYPE} is missing from dependency_type_lkup; run store.setup() to restore the defaults.`,
+    )
   }
   if (await reaches(tx, 'extract', childId, parentId)) {
     throw new ValidationError(

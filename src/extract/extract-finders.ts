@@ -83,9 +83,7 @@ export async function findExtractsByProcess(run: RunRef, processName: string, op
   const ref = run
   const name = checkName(processName, 'processName')
   const status = checkStatus(options)
-  return read(ref.ctx, status, (query, tx) =>
-    query.where('e.extract_id', 'in', extractIdsOfProcess(tx, name)),
-  )
+  return read(ref.ctx, status, (query, tx) => query.where('e.extract_id', 'in', extractIdsOfProcess(tx, name)))
 }
 
 /** The ids of the extracts linked to any run of a process (a subquery: each extract once). */

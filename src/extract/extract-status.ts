@@ -186,7 +186,12 @@ const statusChange = (guarded: boolean) =>
       .with('u', (qb) =>
         qb
           .updateTable('extract_tracking')
-          .set({ extract_status_id: p.statusId, extract_claim_process_tracking_id: p.claimer, update_date_time: p.at, updated_by: p.auditUser })
+          .set({
+            extract_status_id: p.statusId,
+            extract_claim_process_tracking_id: p.claimer,
+            update_date_time: p.at,
+            updated_by: p.auditUser,
+          })
           .where('extract_id', '=', p.extractId)
           .$if(guarded, (query) =>
             query.where((eb) =>
@@ -204,7 +209,14 @@ const statusChange = (guarded: boolean) =>
       .with('l', (qb) =>
         qb
           .insertInto('extract_process_tracking')
-          .columns(['extract_tracking_id', 'process_tracking_id', 'extract_process_status_id', 'extract_process_event_date_time', 'created_by', 'updated_by'])
+          .columns([
+            'extract_tracking_id',
+            'process_tracking_id',
+            'extract_process_status_id',
+            'extract_process_event_date_time',
+            'created_by',
+            'updated_by',
+          ])
           .expression((eb) =>
             eb
               .selectFrom('u')

@@ -54,11 +54,7 @@ export function s3EndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string 
  * @throws ValidationError for an empty or over-long path, an unsupported URL scheme, an `https` URL
  *   that is not an S3 endpoint, or a malformed bucket name.
  */
-export function canonicalLocation(
-  input: string,
-  env: NodeJS.ProcessEnv = process.env,
-  homeDir: string = os.homedir(),
-): CanonicalLocation {
+export function canonicalLocation(input: string, env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): CanonicalLocation {
   checkPathText(input)
   const scheme = URL_SCHEME.exec(input)?.[1]?.toLowerCase()
   let result: CanonicalLocation
@@ -118,7 +114,10 @@ export function parseS3Url(input: string, env: NodeJS.ProcessEnv = process.env):
       { field: 'locationPath', value: input },
     )
   }
-  const segments = url.pathname.split('/').slice(1).map((segment) => decodeSegment(segment, input))
+  const segments = url.pathname
+    .split('/')
+    .slice(1)
+    .map((segment) => decodeSegment(segment, input))
   const endpoint = s3EndpointFromEnv(env)
   const virtual = VIRTUAL_HOST.exec(url.hostname)
   if (virtual?.[1] !== undefined && !isEndpointOrigin(url, endpoint)) {
@@ -208,7 +207,10 @@ function decodeSegment(segment: string, input: string): string {
   try {
     return decodeURIComponent(segment)
   } catch {
-    throw new ValidationError(`${JSON.stringify(input)} has a malformed percent-escape. Check the URL.`, { field: 'locationPath', value: input })
+    throw new ValidationError(`${JSON.stringify(input)} has a malformed percent-escape. Check the URL.`, {
+      field: 'locationPath',
+      value: input,
+    })
   }
 }
 

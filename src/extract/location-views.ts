@@ -8,7 +8,10 @@ import { selectLocation, toLocationRecord, type LocationRecord } from './locatio
 export type LocationView = LocationRecord
 
 /** Locations, newest first (by locationId), at most `limit` (1–1000, default 50); page on with `beforeLocationId`. */
-export async function listLocations(ctx: StoreContext, options: { limit?: number; beforeLocationId?: number } = {}): Promise<LocationView[]> {
+export async function listLocations(
+  ctx: StoreContext,
+  options: { limit?: number; beforeLocationId?: number } = {},
+): Promise<LocationView[]> {
   const opts = checkPlainObject(options, 'options')
   const limit = checkPageLimit(opts.limit)
   let query = selectLocation(ctx.db).orderBy('l.location_id', 'desc').limit(limit)

@@ -110,7 +110,9 @@ export async function registerExtract(tx: Tx, processTrackingId: number, input: 
   if (!stored) throw new Error(`extract ${input.filename} at location ${location.locationId} vanished after insert`)
   const record = toExtractRecord(stored)
   if (input.status === LOADING) {
-    await checkLoadingAllowed(tx, [{ extractId: record.extractId, fullFilename: joinFullFilename(record.location.locationPath, record.filename) }])
+    await checkLoadingAllowed(tx, [
+      { extractId: record.extractId, fullFilename: joinFullFilename(record.location.locationPath, record.filename) },
+    ])
   }
   const changes: {
     extract_filetype_id?: number
@@ -234,7 +236,14 @@ const REGISTER_NEW = prepare((db, p: Slots<RegisterValues>) => {
     .with('l', (qb) =>
       qb
         .insertInto('extract_process_tracking')
-        .columns(['extract_tracking_id', 'process_tracking_id', 'extract_process_status_id', 'extract_process_event_date_time', 'created_by', 'updated_by'])
+        .columns([
+          'extract_tracking_id',
+          'process_tracking_id',
+          'extract_process_status_id',
+          'extract_process_event_date_time',
+          'created_by',
+          'updated_by',
+        ])
         .expression((eb) =>
           eb
             .selectFrom('n')

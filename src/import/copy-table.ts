@@ -22,7 +22,8 @@ export const ADDED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
 export const ADDED_TABLES: readonly string[] = ['extract_status_history']
 
 /** A scalar the driver returned, as text. */
-const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? value.toString() : JSON.stringify(value))
+const text = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? value.toString() : JSON.stringify(value)
 
 const AUDIT_TIMES = ['created_date_time', 'update_date_time'] as const
 const AUDIT_BY = ['created_by', 'updated_by'] as const
@@ -58,9 +59,7 @@ export async function* readTable(
   const order = keys.map((column) => source.column(column)).join(', ')
   let last: unknown[] | undefined
   for (;;) {
-    const where = last
-      ? `where (${order}) > (${keys.map((_, i) => source.param(i + 1)).join(', ')})`
-      : ''
+    const where = last ? `where (${order}) > (${keys.map((_, i) => source.param(i + 1)).join(', ')})` : ''
     const raw = await source.query(
       `select ${select} from ${source.table(table.name)} ${where} order by ${order} limit ${READ_BATCH}`,
       last ?? [],

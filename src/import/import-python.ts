@@ -193,12 +193,15 @@ class ImportRun {
       )
     }
     const failed = this.#statuses.find((status) => status.name === 'failed')
-    if (!failed) throw new ConfigError('The Python database has no process status "failed": it is not a usable Python ProcessTracker database.')
+    if (!failed)
+      throw new ConfigError('The Python database has no process status "failed": it is not a usable Python ProcessTracker database.')
     this.#failedStatusId = failed.id
     const errorTypes = await source.query(
       `select error_type_id, error_type_name from ${source.table('error_type_lkup')} order by error_type_id`,
     )
-    this.#processErrorTypeId = errorTypes.map((row) => (row.error_type_name === 'Process Error' ? Number(row.error_type_id) : 0)).find(Boolean)
+    this.#processErrorTypeId = errorTypes
+      .map((row) => (row.error_type_name === 'Process Error' ? Number(row.error_type_id) : 0))
+      .find(Boolean)
     const maxError = await source.query(`select max(error_tracking_id) as m from ${source.table('error_tracking')}`)
     this.#maxErrorId = Number(maxError[0]?.m ?? 0)
     this.#plan = await planRuns(source, new Map(this.#statuses.map((status) => [status.id, status.category])))
@@ -265,7 +268,9 @@ class ImportRun {
       if (ADDED_TABLES.includes(table.name)) continue
       const count = this.#count(table.name)
       const total = this.#totals.get(table.name) ?? 0
-      for await (const batch of readAhead(readTable(this.#source, table, this.#catalog.get(table.name) ?? [], this.#sentinels, this.#now))) {
+      for await (const batch of readAhead(
+        readTable(this.#source, table, this.#catalog.get(table.name) ?? [], this.#sentinels, this.#now),
+      )) {
         const rows = batch.converted.map((row, i) => this.#adjust(table, row, batch.raw[i] ?? {}))
         count.rowsRead += batch.raw.length
         count.rowsWritten += rows.length
@@ -321,7 +326,12 @@ class ImportRun {
 
   /** Rows the import adds to a table after its Python rows. */
   #extraRows(table: string): Row[] {
-    const audit = { created_date_time: this.#now, update_date_time: this.#now, created_by: contextOf(this.#store).auditUser, updated_by: contextOf(this.#store).auditUser }
+    const audit = {
+      created_date_time: this.#now,
+      update_date_time: this.#now,
+      created_by: contextOf(this.#store).auditUser,
+      updated_by: contextOf(this.#store).auditUser,
+    }
     if (table === 'error_type_lkup' && this.#newProcessErrorTypeId !== undefined) {
       return [{ error_type_id: this.#newProcessErrorTypeId, error_type_name: 'Process Error', is_protected: false, ...audit }]
     }
@@ -382,7 +392,7 @@ class ImportRun {
         kind: 'extract-status-history',
         table: 'extract_tracking',
         description:
-          'Python keeps no extract status history: each extract\'s history starts with one entry, its status at its last update, attributed to the last run linked to it.',
+          "Python keeps no extract status history: each extract's history starts with one entry, its status at its last update, attributed to the last run linked to it.",
         ids,
       })
     }
@@ -396,7 +406,7 @@ class ImportRun {
         table: entry.table,
         column: entry.column,
         description: entry.notNull
-          ? 'a placeholder or impossible date (such as 1900-01-01) in a column that needs a time: set to the row\'s creation time'
+          ? "a placeholder or impossible date (such as 1900-01-01) in a column that needs a time: set to the row's creation time"
           : 'a placeholder or impossible date (such as 1900-01-01 for "never") became NULL',
         ids: entry.ids,
       })
@@ -418,7 +428,8 @@ class ImportRun {
         kind: 'duplicate-run-id',
         table: 'process_tracking',
         column: 'process_run_id',
-        description: 'a run number the Python start gave twice: the first run (by tracking id) keeps it, the others are renumbered after the process\'s highest, in tracking-id order',
+        description:
+          "a run number the Python start gave twice: the first run (by tracking id) keeps it, the others are renumbered after the process's highest, in tracking-id order",
         ids: details.map((run) => run.processTrackingId),
         details: details.map((run) => ({ ...run })),
       })
@@ -465,4 +476,3 @@ class ImportRun {
     }
   }
 }
-

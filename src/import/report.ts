@@ -3,12 +3,7 @@ import type { StatusCategory } from '../store/context.ts'
 
 /** The kinds of mend, one per thing the Python implementation got wrong. */
 export type ImportMendKind =
-  | 'sentinel-date'
-  | 'latest-run'
-  | 'duplicate-run-id'
-  | 'second-active-run'
-  | 'extract-status-history'
-  | 'custom-status-category'
+  'sentinel-date' | 'latest-run' | 'duplicate-run-id' | 'second-active-run' | 'extract-status-history' | 'custom-status-category'
 
 /** One mend: what was changed and the ids (of `table`) it touched. */
 export interface ImportMend {

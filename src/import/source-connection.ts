@@ -53,13 +53,19 @@ export function sourceError(error: unknown, spec: ConnectionSpec, adapter: Diale
   const translated = translateDbError(error, adapter, spec)
   // Say which database: an import talks to two.
   if (translated instanceof DatabaseUnavailableError) {
-    return new DatabaseUnavailableError(`The Python ProcessTracker database (the import's source): ${translated.message}`, translated.details, {
-      cause: error,
-      code: translated.code === 'PT_LOCK_TIMEOUT' ? 'PT_LOCK_TIMEOUT' : 'PT_DATABASE_UNAVAILABLE',
-    })
+    return new DatabaseUnavailableError(
+      `The Python ProcessTracker database (the import's source): ${translated.message}`,
+      translated.details,
+      {
+        cause: error,
+        code: translated.code === 'PT_LOCK_TIMEOUT' ? 'PT_LOCK_TIMEOUT' : 'PT_DATABASE_UNAVAILABLE',
+      },
+    )
   }
   if (translated instanceof ConfigError) {
-    return new ConfigError(`The Python ProcessTracker database (the import's source): ${translated.message}`, translated.details, { cause: error })
+    return new ConfigError(`The Python ProcessTracker database (the import's source): ${translated.message}`, translated.details, {
+      cause: error,
+    })
   }
   if (translated instanceof ProcessTrackerError) return translated
   const password = spec.dialect === 'sqlite' ? null : spec.password

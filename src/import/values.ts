@@ -35,7 +35,14 @@ export function readTimestamp(value: unknown): Date | null | 'sentinel' {
   if (typeof value !== 'string') return 'sentinel'
   const text = value.trim()
   // YYYY-MM-DD HH:MM:SS[.fraction][Z|±HH[:MM]]
-  if (text.length < 19 || text[4] !== '-' || text[7] !== '-' || (text[10] !== ' ' && text[10] !== 'T') || text[13] !== ':' || text[16] !== ':') {
+  if (
+    text.length < 19 ||
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    (text[10] !== ' ' && text[10] !== 'T') ||
+    text[13] !== ':' ||
+    text[16] !== ':'
+  ) {
     return 'sentinel'
   }
   const year = digits(text, 0, 4)
@@ -62,7 +69,15 @@ export function readTimestamp(value: unknown): Date | null | 'sentinel' {
   } else if (i < text.length && !(sign === 'Z' && i === text.length - 1)) {
     return 'sentinel'
   }
-  if (Number.isNaN(year + month + day + hour + minute + second + ms) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+  if (
+    Number.isNaN(year + month + day + hour + minute + second + ms) ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
     return 'sentinel'
   }
   const time = Date.UTC(year, month - 1, day, hour, minute, second, ms)

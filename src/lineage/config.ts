@@ -30,10 +30,7 @@ export interface LineageOptions {
 export type LineageTransportKind = 'http' | 'file' | 'console'
 
 /** A resolved transport. */
-export type TransportConfig =
-  | { kind: 'http'; url: string; apiKey: string | null }
-  | { kind: 'file'; file: string }
-  | { kind: 'console' }
+export type TransportConfig = { kind: 'http'; url: string; apiKey: string | null } | { kind: 'file'; file: string } | { kind: 'console' }
 
 /** Lineage settings after resolution; `null` from {@link resolveLineage} means off. */
 export interface LineageConfig {
@@ -100,7 +97,8 @@ export function resolveLineage(
     if (fromIni !== undefined && ini !== null) return { value: fromIni, from: `openlineage_${key} in ${ini.location}` }
     return undefined
   }
-  if (opts.dispatch !== undefined && typeof opts.dispatch !== 'boolean') throw new ConfigError('The lineage.dispatch option must be true or false.')
+  if (opts.dispatch !== undefined && typeof opts.dispatch !== 'boolean')
+    throw new ConfigError('The lineage.dispatch option must be true or false.')
   const disabled = get('disabled')
   if (disabled && /^(true|1|yes|on)$/i.test(disabled.value)) return null
 
@@ -146,6 +144,10 @@ function apiKey(found: Found | undefined): string | null {
   try {
     return decryptPassword(found.value)
   } catch (error) {
-    throw new ConfigError(`${found.from} starts with "${ENCRYPTED_PREFIX}" but does not decode: encrypt it again with \`processtracker encrypt\`.`, {}, { cause: error })
+    throw new ConfigError(
+      `${found.from} starts with "${ENCRYPTED_PREFIX}" but does not decode: encrypt it again with \`processtracker encrypt\`.`,
+      {},
+      { cause: error },
+    )
   }
 }

@@ -267,13 +267,24 @@ export class Dispatcher {
     const now = new Date()
     const base = { payload, lease_owner: null, lease_until_date_time: null, attempt_count: row.attemptCount + 1 }
     if (result.outcome === 'sent') {
-      await db.updateTable('lineage_outbox').set({ ...base, outbox_status: 'sent', sent_date_time: now, response: null }).where('outbox_id', '=', row.outboxId).execute()
+      await db
+        .updateTable('lineage_outbox')
+        .set({ ...base, outbox_status: 'sent', sent_date_time: now, response: null })
+        .where('outbox_id', '=', row.outboxId)
+        .execute()
       return
     }
     const response = result.detail.slice(0, MAX_RESPONSE)
     if (result.outcome === 'rejected') {
-      logger.error({ outboxId: row.outboxId, eventType: row.eventType, response }, 'lineage: the receiver rejected an event; it is kept as rejected and not sent again')
-      await db.updateTable('lineage_outbox').set({ ...base, outbox_status: 'rejected', response }).where('outbox_id', '=', row.outboxId).execute()
+      logger.error(
+        { outboxId: row.outboxId, eventType: row.eventType, response },
+        'lineage: the receiver rejected an event; it is kept as rejected and not sent again',
+      )
+      await db
+        .updateTable('lineage_outbox')
+        .set({ ...base, outbox_status: 'rejected', response })
+        .where('outbox_id', '=', row.outboxId)
+        .execute()
       return
     }
     const delay = Math.min(this.#policy.maxRetryDelayMs, this.#policy.retryDelayMs * 2 ** Math.min(30, row.attemptCount))

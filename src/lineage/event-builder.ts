@@ -176,7 +176,10 @@ export function extractIdentity(extract: Pick<ExtractFact, 'locationType' | 'loc
 } {
   if (extract.locationType === 's3' && extract.bucketName !== null) {
     const prefix = extract.locationPath.slice(`s3://${extract.bucketName}`.length).replace(/^\/+/, '')
-    return { namespace: `s3://${extract.bucketName}`, name: prefix === '' ? extract.filename : `${prefix.replace(/\/+$/, '')}/${extract.filename}` }
+    return {
+      namespace: `s3://${extract.bucketName}`,
+      name: prefix === '' ? extract.filename : `${prefix.replace(/\/+$/, '')}/${extract.filename}`,
+    }
   }
   return { namespace: 'file', name: `${extract.locationPath.replace(/\/+$/, '')}/${extract.filename}` }
 }

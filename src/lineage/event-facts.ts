@@ -77,15 +77,25 @@ export async function readEventFacts(ctx: StoreContext, db: Db, row: OutboxRow):
     sources: await sides(db, processId, 'source'),
     targets: await sides(db, processId, 'target'),
     // A START has no files yet; a finished run can get no more, so its last event takes them all.
-    extracts: row.eventType === 'START' ? [] : await extracts(db, row.processTrackingId, TERMINAL.has(row.eventType) ? null : row.eventTime),
+    extracts:
+      row.eventType === 'START' ? [] : await extracts(db, row.processTrackingId, TERMINAL.has(row.eventType) ? null : row.eventTime),
     dependencies: await dependencies(db, processId, row.eventTime),
   }
 }
 
 /** A run written without a runUuid (by hand, or by an older writer) gets one when first sent. */
 async function assignRunUuid(db: Db, processTrackingId: number): Promise<string> {
-  await db.updateTable('process_tracking').set({ run_uuid: uuidv7() }).where('process_tracking_id', '=', processTrackingId).where('run_uuid', 'is', null).execute()
-  const row = await db.selectFrom('process_tracking').select('run_uuid').where('process_tracking_id', '=', processTrackingId).executeTakeFirstOrThrow()
+  await db
+    .updateTable('process_tracking')
+    .set({ run_uuid: uuidv7() })
+    .where('process_tracking_id', '=', processTrackingId)
+    .where('run_uuid', 'is', null)
+    .execute()
+  const row = await db
+    .selectFrom('process_tracking')
+    .select('run_uuid')
+    .where('process_tracking_id', '=', processTrackingId)
+    .executeTakeFirstOrThrow()
   return row.run_uuid ?? ''
 }
 
@@ -203,7 +213,8 @@ async function extracts(db: Db, processTrackingId: number, until: Date | null): 
       bucketName: row.location_bucket_name,
       filename: row.extract_filename,
       status: row.extract_status_name,
-      sizeBytes: row.extract_file_size_bytes !== null ? Number(row.extract_file_size_bytes) : amount === null ? null : Math.round(amount * unit),
+      sizeBytes:
+        row.extract_file_size_bytes !== null ? Number(row.extract_file_size_bytes) : amount === null ? null : Math.round(amount * unit),
       writeRecordCount: row.extract_write_record_count === null ? null : Number(row.extract_write_record_count),
     }
   })

@@ -184,8 +184,15 @@ const NO_TEXTS = { nominal: null, parentNamespace: null, parentName: null, paren
 async function insertEvent(tx: Tx, processTrackingId: number, eventType: EventType, texts: Partial<EventValues> = {}): Promise<boolean> {
   const lineage = tx.ctx.lineage
   if (!lineage) return false
-  const statement = eventType === 'START' || eventType === 'ABORT' ? INSERT_AT_START : eventType === 'RUNNING' ? INSERT_RUNNING : INSERT_AT_END
-  const inserted = await statement.affected(tx, { ...NO_TEXTS, ...texts, id: processTrackingId, eventType, namespace: lineage.config.namespace })
+  const statement =
+    eventType === 'START' || eventType === 'ABORT' ? INSERT_AT_START : eventType === 'RUNNING' ? INSERT_RUNNING : INSERT_AT_END
+  const inserted = await statement.affected(tx, {
+    ...NO_TEXTS,
+    ...texts,
+    id: processTrackingId,
+    eventType,
+    namespace: lineage.config.namespace,
+  })
   return inserted > 0
 }
 
@@ -213,13 +220,23 @@ type EndEventRun = Pick<ProcessTrackingTable, (typeof END_EVENT_RUN_COLUMNS)[num
  * Call {@link endedRun} after the statement ran.
  */
 export function insertEndEventFromCte<DB extends Database & { r: EndEventRun }>(
-  qb: QueryCreator<DB>, eventType: 'COMPLETE' | 'FAIL',
+  qb: QueryCreator<DB>,
+  eventType: 'COMPLETE' | 'FAIL',
   namespace: string,
 ) {
   const creator = qb as unknown as QueryCreator<Database & { r: EndEventRun }>
   return creator
     .insertInto('lineage_outbox')
-    .columns(['process_tracking_id', 'event_type', 'event_time', 'job_namespace', 'run_status_id', 'run_record_count', 'run_low_date_time', 'run_high_date_time'])
+    .columns([
+      'process_tracking_id',
+      'event_type',
+      'event_time',
+      'job_namespace',
+      'run_status_id',
+      'run_record_count',
+      'run_low_date_time',
+      'run_high_date_time',
+    ])
     .expression((eb) =>
       eb
         .selectFrom('r')

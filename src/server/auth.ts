@@ -43,17 +43,34 @@ export class Authenticator {
     if (!this.#enabled) return { tokenId: 0, name: null, scope: 'admin' }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
     if (!match?.[1]) {
-      throw new HttpError(401, 'PT_UNAUTHENTICATED', 'Send a token as `Authorization: Bearer pt_…`; `processtracker token create` makes one.', {}, UNAUTHENTICATED_HEADERS)
+      throw new HttpError(
+        401,
+        'PT_UNAUTHENTICATED',
+        'Send a token as `Authorization: Bearer pt_…`; `processtracker token create` makes one.',
+        {},
+        UNAUTHENTICATED_HEADERS,
+      )
     }
     const identity = await this.#identify(match[1])
     if (!identity) {
-      throw new HttpError(401, 'PT_UNAUTHENTICATED', 'The token is unknown or revoked; ask an administrator for a valid one.', {}, UNAUTHENTICATED_HEADERS)
+      throw new HttpError(
+        401,
+        'PT_UNAUTHENTICATED',
+        'The token is unknown or revoked; ask an administrator for a valid one.',
+        {},
+        UNAUTHENTICATED_HEADERS,
+      )
     }
     if (!scopeAllows(identity.scope, needed)) {
-      throw new HttpError(403, 'PT_FORBIDDEN', `This needs a token with the ${needed} scope; the token ${identity.name} has ${identity.scope}.`, {
-        requiredScope: needed,
-        tokenScope: identity.scope,
-      })
+      throw new HttpError(
+        403,
+        'PT_FORBIDDEN',
+        `This needs a token with the ${needed} scope; the token ${identity.name} has ${identity.scope}.`,
+        {
+          requiredScope: needed,
+          tokenScope: identity.scope,
+        },
+      )
     }
     return { tokenId: identity.tokenId, name: identity.name, scope: identity.scope }
   }

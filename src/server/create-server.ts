@@ -68,7 +68,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     forceCloseConnections: false,
     return503OnClosing: true,
   }
-  const app = (options.https ? Fastify({ ...serverOptions, https: options.https } as FastifyServerOptions) : Fastify(serverOptions)) as unknown as FastifyInstance
+  const app = (options.https
+    ? Fastify({ ...serverOptions, https: options.https } as FastifyServerOptions)
+    : Fastify(serverOptions)) as unknown as FastifyInstance
 
   // Validation: zod parses the request; a failure names the field (details.path).
   app.setValidatorCompiler(({ schema }) => (data: unknown) => {
@@ -110,7 +112,15 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     void reply
       .code(404)
       .type('application/json')
-      .send(JSON.stringify({ error: { code: 'PT_NOT_FOUND', message: `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json.`, details: {} } }))
+      .send(
+        JSON.stringify({
+          error: {
+            code: 'PT_NOT_FOUND',
+            message: `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json.`,
+            details: {},
+          },
+        }),
+      )
   })
 
   if (options.corsOrigins && options.corsOrigins.length > 0) addCors(app, options.corsOrigins)
@@ -155,7 +165,10 @@ function validationError(error: z.ZodError): HttpError {
     issue?.code === 'unrecognized_keys'
       ? `Unknown field ${path}: check its spelling (fields are camelCase).`
       : `${path || 'The body'}: ${issue?.message ?? 'invalid'}.`
-  return new HttpError(400, 'PT_INVALID_INPUT', message, { path, issues: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) })
+  return new HttpError(400, 'PT_INVALID_INPUT', message, {
+    path,
+    issues: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  })
 }
 
 /** Minimal CORS for the listed origins: preflights answered, the origin echoed when allowed. */

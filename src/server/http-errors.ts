@@ -23,7 +23,13 @@ export class HttpError extends Error {
   readonly details: ErrorDetails
   readonly headers: Readonly<Record<string, string>>
 
-  constructor(status: number, code: HttpOnlyCode | 'PT_INVALID_INPUT' | 'PT_NOT_FOUND', message: string, details: ErrorDetails = {}, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: HttpOnlyCode | 'PT_INVALID_INPUT' | 'PT_NOT_FOUND',
+    message: string,
+    details: ErrorDetails = {},
+    headers: Record<string, string> = {},
+  ) {
     super(message)
     this.status = status
     this.code = code
@@ -94,15 +100,30 @@ function fromFastify(error: FastifyError): ErrorReply | null {
 /** The reply for any thrown value. */
 export function toErrorReply(error: unknown): ErrorReply {
   if (error instanceof HttpError) {
-    return { status: error.status, headers: { ...error.headers }, body: { error: { code: error.code, message: error.message, details: error.details } }, unexpected: false }
+    return {
+      status: error.status,
+      headers: { ...error.headers },
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+      unexpected: false,
+    }
   }
   if (error instanceof ProcessTrackerError) {
     const status = STATUS_BY_CODE[error.code] ?? 500
     const headers: Record<string, string> = status === 503 ? { 'retry-after': '1' } : {}
-    return { status, headers, body: { error: { code: error.code, message: error.message, details: error.details } }, unexpected: status === 500 }
+    return {
+      status,
+      headers,
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+      unexpected: status === 500,
+    }
   }
   if (error instanceof SyntaxError && 'body' in error) {
-    return { status: 400, headers: {}, body: { error: { code: 'PT_INVALID_INPUT', message: 'The request body is not valid JSON.', details: {} } }, unexpected: false }
+    return {
+      status: 400,
+      headers: {},
+      body: { error: { code: 'PT_INVALID_INPUT', message: 'The request body is not valid JSON.', details: {} } },
+      unexpected: false,
+    }
   }
   if (isFastifyError(error)) {
     const mapped = fromFastify(error)
@@ -111,7 +132,13 @@ export function toErrorReply(error: unknown): ErrorReply {
   return {
     status: 500,
     headers: {},
-    body: { error: { code: 'PT_INTERNAL', message: 'An unexpected error happened on the server; it has been logged. Try again, and report it if it persists.', details: {} } },
+    body: {
+      error: {
+        code: 'PT_INTERNAL',
+        message: 'An unexpected error happened on the server; it has been logged. Try again, and report it if it persists.',
+        details: {},
+      },
+    },
     unexpected: true,
   }
 }

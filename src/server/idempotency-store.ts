@@ -37,14 +37,18 @@ export interface KeyClaim {
 /** `Idempotency-Key` must be 1–200 printable ASCII characters. */
 export function checkIdempotencyKey(value: string): string {
   if (value.length < 1 || value.length > 200 || !/^[\x20-\x7e]+$/.test(value)) {
-    throw new HttpError(400, 'PT_INVALID_INPUT', 'Idempotency-Key must be 1 to 200 printable ASCII characters.', { field: 'Idempotency-Key' })
+    throw new HttpError(400, 'PT_INVALID_INPUT', 'Idempotency-Key must be 1 to 200 printable ASCII characters.', {
+      field: 'Idempotency-Key',
+    })
   }
   return value
 }
 
 /** A stable hash of what the request asks for: the route and its body with keys sorted. */
 export function requestHash(route: string, body: unknown): string {
-  return createHash('sha256').update(`${route}\n${canonicalJson(body)}`).digest('hex')
+  return createHash('sha256')
+    .update(`${route}\n${canonicalJson(body)}`)
+    .digest('hex')
 }
 
 function canonicalJson(value: unknown): string {
@@ -79,17 +83,19 @@ export async function claimKey(
         .where('idempotency_key', '=', key)
         .where('created_date_time', '<', new Date(now.getTime() - KEY_LIFETIME_MS))
         .execute()
-      const inserted = await ctx.adapter.insertIgnoringDuplicates(
-        db.insertInto('api_idempotency_key').values({
-          token_id: tokenId,
-          idempotency_key: key,
-          request_hash: hash,
-          created_date_time: now,
-          update_date_time: now,
-          created_by: ctx.auditUser,
-          updated_by: ctx.auditUser,
-        }) as never,
-      ).executeTakeFirst() as { numInsertedOrUpdatedRows?: bigint } | undefined
+      const inserted = (await ctx.adapter
+        .insertIgnoringDuplicates(
+          db.insertInto('api_idempotency_key').values({
+            token_id: tokenId,
+            idempotency_key: key,
+            request_hash: hash,
+            created_date_time: now,
+            update_date_time: now,
+            created_by: ctx.auditUser,
+            updated_by: ctx.auditUser,
+          }) as never,
+        )
+        .executeTakeFirst()) as { numInsertedOrUpdatedRows?: bigint } | undefined
       const row = await db
         .selectFrom('api_idempotency_key')
         .selectAll()
@@ -103,9 +109,14 @@ export async function claimKey(
       return { claim: { keyId: Number(row.idempotency_key_id) } }
     }
     if (row.request_hash !== hash) {
-      throw new HttpError(422, 'PT_IDEMPOTENCY_MISMATCH', 'This Idempotency-Key was used with another request body; use a new key for a new request.', {
-        idempotencyKey: key,
-      })
+      throw new HttpError(
+        422,
+        'PT_IDEMPOTENCY_MISMATCH',
+        'This Idempotency-Key was used with another request body; use a new key for a new request.',
+        {
+          idempotencyKey: key,
+        },
+      )
     }
     if (row.response_status !== null) {
       return {
@@ -118,12 +129,30 @@ export async function claimKey(
     }
     const age = now.getTime() - (toDate(row.created_date_time)?.getTime() ?? now.getTime())
     if (age < ABANDONED_AFTER_MS) {
-      throw new HttpError(409, 'PT_IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry it shortly.', { idempotencyKey: key }, { 'retry-after': '1' })
+      throw new HttpError(
+        409,
+        'PT_IDEMPOTENCY_IN_PROGRESS',
+        'A request with this Idempotency-Key is still being processed; retry it shortly.',
+        { idempotencyKey: key },
+        { 'retry-after': '1' },
+      )
     }
     // The request that claimed it died before answering: take the key over.
-    await single(ctx, (db) => serverDb(db).deleteFrom('api_idempotency_key').where('idempotency_key_id', '=', row.idempotency_key_id).where('response_status', 'is', null).execute())
+    await single(ctx, (db) =>
+      serverDb(db)
+        .deleteFrom('api_idempotency_key')
+        .where('idempotency_key_id', '=', row.idempotency_key_id)
+        .where('response_status', 'is', null)
+        .execute(),
+    )
   }
-  throw new HttpError(409, 'PT_IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry it shortly.', { idempotencyKey: key }, { 'retry-after': '1' })
+  throw new HttpError(
+    409,
+    'PT_IDEMPOTENCY_IN_PROGRESS',
+    'A request with this Idempotency-Key is still being processed; retry it shortly.',
+    { idempotencyKey: key },
+    { 'retry-after': '1' },
+  )
 }
 
 /** Records the response of a claimed key, on `db` (a transaction's, to commit with the work). */
@@ -142,6 +171,10 @@ export async function completeKey(db: Db, claim: KeyClaim, response: StoredRespo
 /** Gives a claimed key up after the request failed, so a retry decides afresh. */
 export async function releaseKey(store: DataStore, claim: KeyClaim): Promise<void> {
   await single(contextOf(store), (db) =>
-    serverDb(db).deleteFrom('api_idempotency_key').where('idempotency_key_id', '=', claim.keyId).where('response_status', 'is', null).execute(),
+    serverDb(db)
+      .deleteFrom('api_idempotency_key')
+      .where('idempotency_key_id', '=', claim.keyId)
+      .where('response_status', 'is', null)
+      .execute(),
   )
 }

@@ -33,7 +33,11 @@ export async function readStoreGauges(store: DataStore): Promise<StoreGauges> {
       .select([
         's.process_status_category',
         sql<number | string>`count(*)`.as('n'),
-        sql<number | string>`sum(case when t.heartbeat_timeout_seconds is not null and ${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end)`.as('stale'),
+        sql<
+          number | string
+        >`sum(case when t.heartbeat_timeout_seconds is not null and ${ctx.adapter.secondsSince('t.last_heartbeat_date_time')} > t.heartbeat_timeout_seconds then 1 else 0 end)`.as(
+          'stale',
+        ),
       ])
       .where('t.is_latest_run', '=', true)
       .groupBy('s.process_status_category')

@@ -17,7 +17,12 @@ export class ServerMetrics {
   constructor(store: DataStore) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'processtracker_server_' })
-    this.#requests = new Counter({ name: 'processtracker_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers })
+    this.#requests = new Counter({
+      name: 'processtracker_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    })
     this.#durations = new Histogram({
       name: 'processtracker_http_request_duration_seconds',
       help: 'HTTP request durations by route, method and status',
@@ -25,7 +30,12 @@ export class ServerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers,
     })
-    this.#starts = new Counter({ name: 'processtracker_starts_total', help: 'Starts through this server: allowed, or refused by rule', labelNames: ['outcome', 'rule'], registers })
+    this.#starts = new Counter({
+      name: 'processtracker_starts_total',
+      help: 'Starts through this server: allowed, or refused by rule',
+      labelNames: ['outcome', 'rule'],
+      registers,
+    })
     // Read at scrape time from the database: one query set feeds all five gauges.
     let pending: Promise<Awaited<ReturnType<typeof readStoreGauges>>> | null = null
     const gauges = () => (pending ??= readStoreGauges(store).finally(() => setTimeout(() => (pending = null), 0)))

@@ -10,7 +10,10 @@ export async function listRunExtracts(run: ProcessTracker): Promise<ExtractTrack
   const rows = await single(ctx, (db) =>
     selectExtracts(db)
       .where('e.extract_id', 'in', (eb) =>
-        eb.selectFrom('extract_process_tracking as ept').select('ept.extract_tracking_id').where('ept.process_tracking_id', '=', run.processTrackingId),
+        eb
+          .selectFrom('extract_process_tracking as ept')
+          .select('ept.extract_tracking_id')
+          .where('ept.process_tracking_id', '=', run.processTrackingId),
       )
       .orderBy('e.extract_registration_date_time')
       .orderBy('e.extract_id')

@@ -68,7 +68,9 @@ export const runSchema = z
   })
   .meta({ id: 'Run' })
 
-export const runErrorSchema = z.object({ errorType: z.string(), description: z.string().nullable(), occurredAt: date }).meta({ id: 'RunError' })
+export const runErrorSchema = z
+  .object({ errorType: z.string(), description: z.string().nullable(), occurredAt: date })
+  .meta({ id: 'RunError' })
 
 export const locationSchema = z
   .object({
@@ -140,7 +142,10 @@ export const startBody = z.strictObject({
 export const statusBody = z.strictObject({ status: z.string(), endDate: dateInput.optional() })
 export const failBody = z.strictObject({ reason: z.string().optional() })
 export const runErrorBody = z.strictObject({ errorType: z.string(), description: z.string().optional(), failRun: z.boolean().optional() })
-export const recordCountBody = z.strictObject({ count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), processingType: z.enum(['insert', 'update']).optional() })
+export const recordCountBody = z.strictObject({
+  count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  processingType: z.enum(['insert', 'update']).optional(),
+})
 export const datesBody = z.strictObject({ low: dateInput.nullable().optional(), high: dateInput.nullable().optional() })
 
 export const registerExtractItem = z.strictObject({
@@ -154,8 +159,15 @@ export const registerExtractItem = z.strictObject({
 })
 export const registerExtractsBody = z.union([registerExtractItem, z.array(registerExtractItem).max(1000)])
 export const extractStatusBody = z.strictObject({ extractIds: z.array(idParam).max(1000), status: z.string() })
-export const extractCountBody = z.strictObject({ count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), auditType: z.enum(['write', 'load']).optional() })
-export const extractDatesBody = z.strictObject({ low: dateInput.nullable().optional(), high: dateInput.nullable().optional(), auditType: z.enum(['write', 'load']).optional() })
+export const extractCountBody = z.strictObject({
+  count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  auditType: z.enum(['write', 'load']).optional(),
+})
+export const extractDatesBody = z.strictObject({
+  low: dateInput.nullable().optional(),
+  high: dateInput.nullable().optional(),
+  auditType: z.enum(['write', 'load']).optional(),
+})
 export const extractDependencyBody = z.strictObject({ type: z.enum(['parent', 'child']), extractId: z.number().int().positive() })
 export const claimBody = z.strictObject({
   locationPath: z.string().optional(),
@@ -173,7 +185,13 @@ export const registerLocationBody = z.strictObject({
 
 export const tokenBody = z.strictObject({ name: z.string(), scope: z.enum(['read', 'write', 'admin']) })
 export const tokenSchema = z
-  .object({ name: z.string(), scope: z.enum(['read', 'write', 'admin']), createdAt: date, lastUsedAt: nullableDate, revokedAt: nullableDate })
+  .object({
+    name: z.string(),
+    scope: z.enum(['read', 'write', 'admin']),
+    createdAt: date,
+    lastUsedAt: nullableDate,
+    revokedAt: nullableDate,
+  })
   .meta({ id: 'Token' })
 
 export const dependencyBody = z.strictObject({ parent: z.string(), child: z.string(), type: z.string().optional() })

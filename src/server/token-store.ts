@@ -65,11 +65,21 @@ export async function createToken(store: DataStore, name: string, scope: string)
     const db = serverDb(tx.db)
     const taken = await db.selectFrom('api_token').select('token_id').where('token_name', '=', tokenName).executeTakeFirst()
     if (taken) {
-      throw new ConflictError(`A token named ${tokenName} already exists; choose another name (revoked names stay taken).`, { name: tokenName })
+      throw new ConflictError(`A token named ${tokenName} already exists; choose another name (revoked names stay taken).`, {
+        name: tokenName,
+      })
     }
     await db
       .insertInto('api_token')
-      .values({ token_name: tokenName, token_hash: hashSecret(secret), token_scope: tokenScope, created_date_time: now, update_date_time: now, created_by: ctx.auditUser, updated_by: ctx.auditUser })
+      .values({
+        token_name: tokenName,
+        token_hash: hashSecret(secret),
+        token_scope: tokenScope,
+        created_date_time: now,
+        update_date_time: now,
+        created_by: ctx.auditUser,
+        updated_by: ctx.auditUser,
+      })
       .execute()
   })
   return { token: { name: tokenName, scope: tokenScope, createdAt: now, lastUsedAt: null, revokedAt: null }, secret }
@@ -103,11 +113,23 @@ export async function revokeToken(store: DataStore, name: string): Promise<void>
   const ctx = contextOf(store)
   await transaction(ctx, async (tx) => {
     const db = serverDb(tx.db)
-    const row = await db.selectFrom('api_token').select(['token_id', 'revoked_date_time']).where('token_name', '=', tokenName).executeTakeFirst()
-    if (!row) throw new NotFoundError(`There is no token named ${tokenName}; \`processtracker token list\` shows them.`, { topic: 'token', name: tokenName })
+    const row = await db
+      .selectFrom('api_token')
+      .select(['token_id', 'revoked_date_time'])
+      .where('token_name', '=', tokenName)
+      .executeTakeFirst()
+    if (!row)
+      throw new NotFoundError(`There is no token named ${tokenName}; \`processtracker token list\` shows them.`, {
+        topic: 'token',
+        name: tokenName,
+      })
     if (row.revoked_date_time !== null) return
     const now = new Date()
-    await db.updateTable('api_token').set({ revoked_date_time: now, update_date_time: now, updated_by: ctx.auditUser }).where('token_id', '=', row.token_id).execute()
+    await db
+      .updateTable('api_token')
+      .set({ revoked_date_time: now, update_date_time: now, updated_by: ctx.auditUser })
+      .where('token_id', '=', row.token_id)
+      .execute()
   })
 }
 
@@ -122,10 +144,17 @@ export async function findTokenBySecret(store: DataStore, secret: string): Promi
       .executeTakeFirst(),
   )
   if (!row) return null
-  return { tokenId: Number(row.token_id), name: row.token_name, scope: row.token_scope as Scope, lastUsedAt: toDate(row.last_used_date_time) }
+  return {
+    tokenId: Number(row.token_id),
+    name: row.token_name,
+    scope: row.token_scope as Scope,
+    lastUsedAt: toDate(row.last_used_date_time),
+  }
 }
 
 /** Stamps a token's last use (the caller throttles this). */
 export async function touchToken(store: DataStore, tokenId: number, at: Date): Promise<void> {
-  await single(contextOf(store), (db) => serverDb(db).updateTable('api_token').set({ last_used_date_time: at }).where('token_id', '=', tokenId).execute())
+  await single(contextOf(store), (db) =>
+    serverDb(db).updateTable('api_token').set({ last_used_date_time: at }).where('token_id', '=', tokenId).execute(),
+  )
 }

@@ -47,13 +47,17 @@ export function translateDbError(error: unknown, adapter: DialectAdapter, spec: 
   switch (kind) {
     case 'unavailable':
       return new DatabaseUnavailableError(
-        clean(`Lost or could not open the connection to the database at ${where} (${reason}). Check that the server is running and the host and port are right.${afterLoss}`),
+        clean(
+          `Lost or could not open the connection to the database at ${where} (${reason}). Check that the server is running and the host and port are right.${afterLoss}`,
+        ),
         lost,
         { cause: error },
       )
     case 'timeout':
       return new DatabaseUnavailableError(
-        clean(`The database at ${where} did not answer in time (${reason}); it may be overloaded or frozen. Raise statementTimeoutMs if the work is legitimately slow.${afterLoss}`),
+        clean(
+          `The database at ${where} did not answer in time (${reason}); it may be overloaded or frozen. Raise statementTimeoutMs if the work is legitimately slow.${afterLoss}`,
+        ),
         lost,
         { cause: error },
       )
@@ -83,7 +87,9 @@ export function translateDbError(error: unknown, adapter: DialectAdapter, spec: 
       return new ConflictError(clean(`The change conflicts with a row that already exists (${reason}).`), details, { cause: error })
     case 'foreign-key':
       return new ConflictError(
-        clean(`The change refers to a row that does not exist, or removes one still in use (${reason}). Re-read what you refer to and retry.`),
+        clean(
+          `The change refers to a row that does not exist, or removes one still in use (${reason}). Re-read what you refer to and retry.`,
+        ),
         details,
         { cause: error },
       )

@@ -207,7 +207,11 @@ export async function removeProcessDependency(ctx: StoreContext, parent: string,
 
 async function clusterAndProcess(tx: Tx, cluster: string, process: string): Promise<{ clusterId: number; processId: number }> {
   const clusterId = await requireId(tx, LOOKUP.cluster, checkName(cluster, 'cluster'))
-  const row = await tx.db.selectFrom('process').select('process_id').where('process_name', '=', checkName(process, 'process')).executeTakeFirst()
+  const row = await tx.db
+    .selectFrom('process')
+    .select('process_id')
+    .where('process_name', '=', checkName(process, 'process'))
+    .executeTakeFirst()
   if (!row) throw new NotFoundError(`The process ${process} does not exist.`, { topic: 'process', name: process })
   return { clusterId, processId: Number(row.process_id) }
 }

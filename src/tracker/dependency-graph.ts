@@ -23,7 +23,9 @@ const EDGES = {
  */
 export async function lockDependencyChanges(tx: Tx): Promise<number | undefined> {
   const row = await tx.ctx.adapter
-    .forUpdate(tx.db.selectFrom('dependency_type_lkup').select('dependency_type_id').where('dependency_type_name', '=', LOCKED_DEPENDENCY_TYPE))
+    .forUpdate(
+      tx.db.selectFrom('dependency_type_lkup').select('dependency_type_id').where('dependency_type_name', '=', LOCKED_DEPENDENCY_TYPE),
+    )
     .executeTakeFirst()
   return row === undefined ? undefined : Number(row.dependency_type_id)
 }

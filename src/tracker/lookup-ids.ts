@@ -111,9 +111,7 @@ export async function ensureLink(tx: Tx, table: keyof Database, values: Record<s
   const key = idKey(table, JSON.stringify(values))
   if (tx.cached(key) !== undefined) return
   await tx.ctx.adapter
-    .insertIgnoringDuplicates(
-      tx.db.insertInto(table).values({ ...values, created_by: tx.ctx.auditUser, updated_by: tx.ctx.auditUser }),
-    )
+    .insertIgnoringDuplicates(tx.db.insertInto(table).values({ ...values, created_by: tx.ctx.auditUser, updated_by: tx.ctx.auditUser }))
     .execute()
   tx.learn(key, 1)
 }

@@ -6,15 +6,7 @@ import { checkName, checkPlainObject, codePointLength } from './validation.ts'
 
 /** The lookup topics `store.lookups` manages (case-insensitive). */
 export type LookupTopic =
-  | 'actor'
-  | 'cluster'
-  | 'contact'
-  | 'error type'
-  | 'extract status'
-  | 'process status'
-  | 'process type'
-  | 'source'
-  | 'tool'
+  'actor' | 'cluster' | 'contact' | 'error type' | 'extract status' | 'process status' | 'process type' | 'source' | 'tool'
 
 /** Extra columns per topic: contact `{ email }`, cluster `{ maxMemory, … }`, process status `{ category }`. */
 export interface LookupExtra {
@@ -87,7 +79,12 @@ const TOPICS: Record<LookupTopic, TopicSpec> = {
     extra: { category: { column: 'process_status_category', check: category } },
   },
   'process type': simple('process_type_lkup', 'process_type_id', 'process_type_name'),
-  source: { table: 'source_lkup', id: 'source_id', name: 'source_name', extra: { uri: { column: 'source_uri', check: optionalText(2048) } } },
+  source: {
+    table: 'source_lkup',
+    id: 'source_id',
+    name: 'source_name',
+    extra: { uri: { column: 'source_uri', check: optionalText(2048) } },
+  },
   tool: simple('tool_lkup', 'tool_id', 'tool_name'),
 }
 
@@ -175,7 +172,10 @@ export class Lookups {
       await transaction(this.#ctx, async (tx) => {
         const row = await this.#find(tx.db, spec, checked, topic)
         if (toBool(row.is_protected)) throw new ProtectedRecordError('deleted', { topic, name: checked })
-        await tx.db.deleteFrom(spec.table as never).where(spec.id as never, '=', row.id as never).execute()
+        await tx.db
+          .deleteFrom(spec.table as never)
+          .where(spec.id as never, '=', row.id as never)
+          .execute()
       })
     } catch (error) {
       // transaction() has translated the driver error; the foreign-key violation is its cause.
@@ -199,7 +199,12 @@ export class Lookups {
     return rows.map((row) => row.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
-  async #find(db: StoreContext['db'], spec: TopicSpec, name: string, topic: string): Promise<{ id: number; is_protected: boolean | number }> {
+  async #find(
+    db: StoreContext['db'],
+    spec: TopicSpec,
+    name: string,
+    topic: string,
+  ): Promise<{ id: number; is_protected: boolean | number }> {
     const row = (await db
       .selectFrom(spec.table as never)
       .select([`${spec.id} as id`, 'is_protected'] as never)
@@ -230,4 +235,3 @@ function extraColumns(spec: TopicSpec, extra: LookupExtra): Record<string, unkno
   }
   return values
 }
-

@@ -85,7 +85,10 @@ interface ProcessFilter {
  * failed or is held — a held process reports the streak that put it on hold (dashboard.md's strip).
  */
 function processRows(db: Db, filter: ProcessFilter) {
-  const notFailed = db.selectFrom('process_status_lkup as nf').select('nf.process_status_id').where('nf.process_status_category', '<>', 'failed')
+  const notFailed = db
+    .selectFrom('process_status_lkup as nf')
+    .select('nf.process_status_id')
+    .where('nf.process_status_category', '<>', 'failed')
   const lastNotFailed = sql`(select ok.process_run_id from process_tracking ok where ok.process_id = p.process_id and ok.process_run_id < lt.process_run_id and ok.process_status_id in ${notFailed} order by ok.process_run_id desc limit 1)`
   const failedBefore = sql`(select count(*) from process_tracking f where f.process_id = p.process_id and f.process_run_id > coalesce(${lastNotFailed}, 0) and f.process_run_id < lt.process_run_id)`
   let query = processQuery(db)
@@ -94,7 +97,9 @@ function processRows(db: Db, filter: ProcessFilter) {
     .select([
       'lt.process_tracking_id as latest_tracking_id',
       'ls.process_status_category as latest_category',
-      sql<number>`case ls.process_status_category when 'failed' then ${failedBefore} + 1 when 'held' then ${failedBefore} else 0 end`.as('failure_streak'),
+      sql<number>`case ls.process_status_category when 'failed' then ${failedBefore} + 1 when 'held' then ${failedBefore} else 0 end`.as(
+        'failure_streak',
+      ),
     ])
     .orderBy('p.process_name')
   if (filter.name !== undefined) query = query.where('p.process_name', '=', filter.name)
@@ -197,7 +202,13 @@ async function readEdges(db: Db, processIds?: readonly number[]): Promise<Edge[]
     .innerJoin('process as pp', 'pp.process_id', 'd.parent_process_id')
     .innerJoin('process as pc', 'pc.process_id', 'd.child_process_id')
     .innerJoin('dependency_type_lkup as dt', 'dt.dependency_type_id', 'd.dependency_type_id')
-    .select(['d.parent_process_id', 'd.child_process_id', 'pp.process_name as parent', 'pc.process_name as child', 'dt.dependency_type_name'])
+    .select([
+      'd.parent_process_id',
+      'd.child_process_id',
+      'pp.process_name as parent',
+      'pc.process_name as child',
+      'dt.dependency_type_name',
+    ])
     .orderBy('pp.process_name')
     .orderBy('pc.process_name')
   if (processIds !== undefined) {

@@ -16,13 +16,7 @@ export async function reapRun(ctx: StoreContext, processTrackingId: number): Pro
     if (run.status.category !== 'active') return false
     const row = await tx.db
       .selectFrom('process_tracking as t')
-      .select([
-        't.heartbeat_timeout_seconds',
-        't.last_heartbeat_date_time',
-        runIsStaleFlag(ctx.adapter).as(
-          'stale',
-        ),
-      ])
+      .select(['t.heartbeat_timeout_seconds', 't.last_heartbeat_date_time', runIsStaleFlag(ctx.adapter).as('stale')])
       .where('t.process_tracking_id', '=', processTrackingId)
       .executeTakeFirstOrThrow()
     if (Number(row.stale) !== 1) return false

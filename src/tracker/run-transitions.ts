@@ -62,7 +62,6 @@ export function notActive(run: { processTrackingId: number; processName: string;
   )
 }
 
-
 /**
  * Moves a run to `status`. Succeeded and failed statuses end the run: its end time and the
  * process's last completed / failed time are set, and a failed run gives back its claimed extracts.
@@ -126,7 +125,10 @@ const PROCESS_TIME_COLUMN: Record<StatusCategory, 'last_completed_run_date_time'
 export async function recordError(
   tx: Tx,
   run: { processTrackingId: number; processId: number },
-  errorType: string, description: string, at: Stamp): Promise<void> {
+  errorType: string,
+  description: string,
+  at: Stamp,
+): Promise<void> {
   const errorTypeId = await requireId(tx, LOOKUP.errorType, errorType)
   await tx.db
     .insertInto('error_tracking')

@@ -129,7 +129,9 @@ function filteredRuns(ctx: StoreContext, db: Db, filters: ResolvedFilters) {
     const active = filters.activeStatusIds ?? []
     query = stale
       ? query.where('t.process_status_id', 'in', active).where(runIsStale(ctx.adapter))
-      : query.where(sql<boolean>`case when ${sql.ref('t.process_status_id')} in (${sql.join(active)}) and ${runIsStale(ctx.adapter)} then 1 else 0 end = 0`)
+      : query.where(
+          sql<boolean>`case when ${sql.ref('t.process_status_id')} in (${sql.join(active)}) and ${runIsStale(ctx.adapter)} then 1 else 0 end = 0`,
+        )
   }
   if (beforeTrackingId !== undefined) query = query.where('t.process_tracking_id', '<', beforeTrackingId)
   if (trackingIds !== undefined) query = query.where('t.process_tracking_id', 'in', trackingIds)
@@ -178,7 +180,11 @@ function selectRunViews(ctx: StoreContext, db: Db, filters: ResolvedFilters, lim
       's.process_status_name',
       'a.actor_name',
       staleFlag(ctx).as('stale'),
-      eb.selectFrom('error_tracking as e').select(eb.fn.countAll().as('n')).whereRef('e.process_tracking_id', '=', 't.process_tracking_id').as('error_count'),
+      eb
+        .selectFrom('error_tracking as e')
+        .select(eb.fn.countAll().as('n'))
+        .whereRef('e.process_tracking_id', '=', 't.process_tracking_id')
+        .as('error_count'),
       eb
         .selectFrom('extract_process_tracking as x')
         .select(eb.fn.countAll().as('n'))
@@ -232,10 +238,12 @@ async function readRuns<T>(
   build: (row: RunRow, lastError: LastError) => T,
 ): Promise<T[]> {
   const rows = await selectRunViews(ctx, db, filters, limit).orderBy('t.process_tracking_id', 'desc').execute()
-  const lastErrors = await readLastErrors(db, rows.map((row) => Number(row.process_tracking_id)))
+  const lastErrors = await readLastErrors(
+    db,
+    rows.map((row) => Number(row.process_tracking_id)),
+  )
   return rows.map((row) => build(row, lastErrors.get(Number(row.process_tracking_id)) ?? null))
 }
-
 
 /** The newest error of each run, in one query. */
 async function readLastErrors(db: Db, runIds: number[]): Promise<Map<number, NonNullable<LastError>>> {
@@ -286,7 +294,10 @@ function selectOneRun(ctx: StoreContext, db: Db, processTrackingId: number) {
         .orderBy('e.error_occurrence_date_time', 'desc')
         .orderBy('e.error_tracking_id', 'desc')
         .limit(1)
-    return [lastError().select('et.error_type_name').as('last_error_type'), lastError().select('e.error_description').as('last_error_description')]
+    return [
+      lastError().select('et.error_type_name').as('last_error_type'),
+      lastError().select('e.error_description').as('last_error_description'),
+    ]
   })
 }
 
@@ -294,7 +305,8 @@ async function readOne<T>(ctx: StoreContext, processTrackingId: number, build: (
   const id = checkId(processTrackingId, 'processTrackingId')
   const row = await single(ctx, (db) => selectOneRun(ctx, db, id).executeTakeFirst())
   if (row === undefined) throw new NotFoundError(`There is no run with tracking id ${id}.`, { topic: 'process run', name: id })
-  const lastError = row.last_error_type === null ? null : { errorType: row.last_error_type, description: row.last_error_description ?? null }
+  const lastError =
+    row.last_error_type === null ? null : { errorType: row.last_error_type, description: row.last_error_description ?? null }
   return build(row, lastError)
 }
 
@@ -326,7 +338,9 @@ export async function countRuns(ctx: StoreContext, filters: RunFilters = {}, opt
   const cap = checkIntegerInRange(checkPlainObject(options, 'options').cap ?? 10_000, 'cap', 1, 1_000_000)
   return single(ctx, async (db) => {
     const resolved = await resolveFilters(ctx, db, filters)
-    const matching = filteredRuns(ctx, db, resolved).select('t.process_tracking_id').limit(cap + 1)
+    const matching = filteredRuns(ctx, db, resolved)
+      .select('t.process_tracking_id')
+      .limit(cap + 1)
     const row = await db
       .selectFrom(matching.as('m'))
       .select((eb) => eb.fn.countAll().as('n'))

@@ -29,7 +29,12 @@ export interface RunIds {
  * @throws InvalidStatusError for `released` statuses and names that do not exist.
  * @throws RunNotActiveError (`details.status`: the run's status) when the run is no longer active.
  */
-export async function changeRunStatus(ctx: StoreContext, run: RunIds, status: string, endDate: Date | undefined): Promise<{ status: string; ended: boolean }> {
+export async function changeRunStatus(
+  ctx: StoreContext,
+  run: RunIds,
+  status: string,
+  endDate: Date | undefined,
+): Promise<{ status: string; ended: boolean }> {
   const target = await single(ctx, (db) => statusByName(ctx, db, status))
   if (target.category === 'released') {
     throw new InvalidStatusError(
@@ -304,7 +309,13 @@ async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, en
     // so that the end of a run keeps its COMMIT: the fault suite loses that COMMIT's reply to check
     // that the caller is told the outcome is unknown (test/faults/limits-and-outcomes.test.ts).
     if (ctx.adapter.dialect === 'postgresql') {
-      const statement = ctx.lineage ? (endDate ? COMPLETE_CTE.atWithLineage : COMPLETE_CTE.nowWithLineage) : endDate ? COMPLETE_CTE.at : COMPLETE_CTE.now
+      const statement = ctx.lineage
+        ? endDate
+          ? COMPLETE_CTE.atWithLineage
+          : COMPLETE_CTE.nowWithLineage
+        : endDate
+          ? COMPLETE_CTE.at
+          : COMPLETE_CTE.now
       return (await statement.affected(tx, values)) > 0
     }
     if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false

@@ -89,10 +89,9 @@ export function validateStartOptions(input: unknown): ValidStart {
   }
   const frequency = checkOptionalName(options.scheduleFrequency, 'scheduleFrequency')
   if (frequency !== undefined && !(SCHEDULE_FREQUENCIES as readonly string[]).includes(frequency)) {
-    throw new ValidationError(
-      `scheduleFrequency ${JSON.stringify(frequency)} is not one of ${SCHEDULE_FREQUENCIES.join(', ')}.`,
-      { field: 'scheduleFrequency' },
-    )
+    throw new ValidationError(`scheduleFrequency ${JSON.stringify(frequency)} is not one of ${SCHEDULE_FREQUENCIES.join(', ')}.`, {
+      field: 'scheduleFrequency',
+    })
   }
   return {
     processName: checkName(options.processName, 'processName'),

@@ -10,9 +10,7 @@ import type { LatestRun } from './latest-runs.ts'
 export type StartRule = StartRefusalDetails['rule']
 
 /** What the rules say about a start, before anything is written. */
-export type Decision =
-  | { allowed: true }
-  | { allowed: false; rule: StartRule; blocking: LatestRun; error: ProcessTrackerError }
+export type Decision = { allowed: true } | { allowed: false; rule: StartRule; blocking: LatestRun; error: ProcessTrackerError }
 
 /**
  * The start rules of api.md, in their order, over the latest runs of the process and its parents.
@@ -62,10 +60,7 @@ export async function decide(
       allowed: false,
       rule: 'on-hold',
       blocking: own,
-      error: new ProcessOnHoldError(
-        `The process ${processName} is currently on hold.`,
-        details('on-hold', own),
-      ),
+      error: new ProcessOnHoldError(`The process ${processName} is currently on hold.`, details('on-hold', own)),
     }
   }
   if (category(own) === 'failed' && maxConcurrentFailures > 0) {

@@ -12,7 +12,14 @@ import { reapRun } from './reaper.ts'
 import type { SideLinks, ValidStart } from './start-options.ts'
 import { decide } from './start-rules.ts'
 import { ON_HOLD, RUNNING, statusByName } from '../store/process-statuses.ts'
-import { START_EVENT_RUN_COLUMNS, insertStartEventFromCte, recordMarkerRun, recordStart, startTexts, type StartTexts } from '../lineage/record.ts'
+import {
+  START_EVENT_RUN_COLUMNS,
+  insertStartEventFromCte,
+  recordMarkerRun,
+  recordStart,
+  startTexts,
+  type StartTexts,
+} from '../lineage/record.ts'
 import { uuidv7 } from '../store/uuid7.ts'
 
 /** A run as `start` created it. */
@@ -179,22 +186,28 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
   const runUuid = uuidv7()
   const inserted = held
     ? { processTrackingId: await insertHeldRun(tx, process.processId, processRunId, runUuid, actorId), startWritten: false }
-    : await insertRunningRun(tx, {
-        processId: process.processId,
-        statusId: (await statusByName(tx.ctx, tx.db, RUNNING)).id,
-        processRunId,
-        actorId,
-        runUuid,
-        processRunName: options.processRunName ?? null,
-        heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
-        auditUser: tx.ctx.auditUser,
-      }, previous?.processTrackingId, options)
+    : await insertRunningRun(
+        tx,
+        {
+          processId: process.processId,
+          statusId: (await statusByName(tx.ctx, tx.db, RUNNING)).id,
+          processRunId,
+          actorId,
+          runUuid,
+          processRunName: options.processRunName ?? null,
+          heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+          auditUser: tx.ctx.auditUser,
+        },
+        previous?.processTrackingId,
+        options,
+      )
   const { processTrackingId } = inserted
   if (held && previous) await CLEAR_LATEST.execute(tx, { processTrackingId: previous.processTrackingId })
   // Lineage (when on): the run's START, or START then ABORT for the hold, in this transaction.
   if (held) await recordMarkerRun(tx, processTrackingId)
   else if (!inserted.startWritten) await recordStart(tx, processTrackingId, options)
-  if (!decision.allowed) return { kind: 'held', error: decision.error, run: { processTrackingId, processId: process.processId, processRunId } }
+  if (!decision.allowed)
+    return { kind: 'held', error: decision.error, run: { processTrackingId, processId: process.processId, processRunId } }
   return {
     kind: 'started',
     run: {
@@ -253,10 +266,10 @@ export async function lockProcess(tx: Tx, options: ValidStart, wait: boolean): P
   let row = await select()
   if (!row) {
     if (options.processType === undefined) {
-      throw new ValidationError(
-        `The process ${options.processName} does not exist yet: give processType to create it.`,
-        { field: 'processType', processName: options.processName },
-      )
+      throw new ValidationError(`The process ${options.processName} does not exist yet: give processType to create it.`, {
+        field: 'processType',
+        processName: options.processName,
+      })
     }
     const values = {
       process_name: options.processName,
@@ -430,9 +443,18 @@ const insertNextRun = (heartbeat: boolean, lineage: boolean) =>
     const moved = db.with('previous', (qb) =>
       qb.updateTable('process_tracking').set({ is_latest_run: false }).where('process_tracking_id', '=', p.previousId),
     )
-    if (!lineage) return moved.insertInto('process_tracking').values(runValues(p, adapter, heartbeat)).returning('process_tracking_id')
+    if (!lineage)
+      return moved
+        .insertInto('process_tracking')
+        .values(runValues(p, adapter, heartbeat))
+        .returning('process_tracking_id')
     return insertStartEventFromCte(
-      moved.with('n', (qb) => qb.insertInto('process_tracking').values(runValues(p, adapter, heartbeat)).returning([...START_EVENT_RUN_COLUMNS])),
+      moved.with('n', (qb) =>
+        qb
+          .insertInto('process_tracking')
+          .values(runValues(p, adapter, heartbeat))
+          .returning([...START_EVENT_RUN_COLUMNS]),
+      ),
       p,
     )
   })

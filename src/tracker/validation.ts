@@ -46,7 +46,9 @@ export function checkObjectMap(value: unknown, what: string): Map<string, string
   for (const [key, objects] of Object.entries(record)) {
     checkName(key, `${what} key`)
     if (!Array.isArray(objects)) {
-      throw new ValidationError(`${what}[${JSON.stringify(key)}] must be a list of object names, not ${describe(objects)}.`, { field: what })
+      throw new ValidationError(`${what}[${JSON.stringify(key)}] must be a list of object names, not ${describe(objects)}.`, {
+        field: what,
+      })
     }
     result.set(key, checkNameList(objects, `${what}[${JSON.stringify(key)}]`))
   }

@@ -74,11 +74,24 @@ for (const dialect of DIALECTS) {
       expect(text.code).toBe(0)
       expect(text.stdout.split('\n')[0]).toMatch(/^create\s+process\s+Teams Extract$/)
       const extract = await store.getProcessView('Teams Extract')
-      expect(extract).toMatchObject({ processType: 'Extract', toolName: 'Spark', scheduleFrequency: 'daily', sources: ['Lahman'], targets: ['Warehouse'], state: 'never-run' })
+      expect(extract).toMatchObject({
+        processType: 'Extract',
+        toolName: 'Spark',
+        scheduleFrequency: 'daily',
+        sources: ['Lahman'],
+        targets: ['Warehouse'],
+        state: 'never-run',
+      })
       expect((await store.getProcessView('Teams Report')).parents).toEqual([{ processName: 'Teams Load', type: 'Soft' }])
       expect((await plan('-f', yaml)).every((line) => line.startsWith('unchanged '))).toBe(true)
       // JSON has the same keys.
-      const json = file('pipeline.json', JSON.stringify({ processes: [{ name: 'Teams Load', type: 'Load' }], dependencies: [{ parent: 'Teams Extract', child: 'Teams Load' }] }))
+      const json = file(
+        'pipeline.json',
+        JSON.stringify({
+          processes: [{ name: 'Teams Load', type: 'Load' }],
+          dependencies: [{ parent: 'Teams Extract', child: 'Teams Load' }],
+        }),
+      )
       expect(await plan('-f', json)).toEqual(['unchanged process Teams Load', 'unchanged dependency Teams Extract -> Teams Load'])
     })
 
@@ -93,7 +106,9 @@ for (const dialect of DIALECTS) {
     it('updates what differs: a tool, a new source, Soft to Hard; --prune deletes dependencies the file no longer names', async () => {
       const changed = file(
         'changed.yaml',
-        PIPELINE.replace('tool: Spark', 'tool: Airflow').replace('sources: [Lahman]', 'sources: [Lahman, Retrosheet]').replace('type: Soft', 'type: Hard'),
+        PIPELINE.replace('tool: Spark', 'tool: Airflow')
+          .replace('sources: [Lahman]', 'sources: [Lahman, Retrosheet]')
+          .replace('type: Soft', 'type: Hard'),
       )
       expect(await plan('-f', changed)).toEqual([
         'update process Teams Extract',
@@ -123,7 +138,10 @@ for (const dialect of DIALECTS) {
       expect(result.code).toBe(1)
       expect(result.stderr).toContain('Nobody Here')
       expect(await store.getProcess('New One')).toBeNull()
-      const cycle = file('cycle.yaml', `processes:\n  - { name: Cycle A, type: Load }\ndependencies:\n  - { parent: Teams Report, child: Cycle A }\n  - { parent: Cycle A, child: Teams Extract }\n  - { parent: Teams Extract, child: Teams Report }\n`)
+      const cycle = file(
+        'cycle.yaml',
+        `processes:\n  - { name: Cycle A, type: Load }\ndependencies:\n  - { parent: Teams Report, child: Cycle A }\n  - { parent: Cycle A, child: Teams Extract }\n  - { parent: Teams Extract, child: Teams Report }\n`,
+      )
       const refused = await pt('apply', '-f', cycle)
       expect(refused.code).toBe(1)
       expect(refused.stderr).toContain('cycle')

@@ -37,16 +37,41 @@ for (const dialect of DIALECTS) {
 
     it('register takes the run from --tracking-id or the environment, and filters with --include/--exclude', async () => {
       expect((await pt('extracts', 'register', folder)).code).toBe(2) // no run anywhere
-      const result = await pt('--json', 'extracts', 'register', folder, '--include', '*.csv*', '--exclude', '*.part', '--tracking-id', String(writer.processTrackingId))
+      const result = await pt(
+        '--json',
+        'extracts',
+        'register',
+        folder,
+        '--include',
+        '*.csv*',
+        '--exclude',
+        '*.part',
+        '--tracking-id',
+        String(writer.processTrackingId),
+      )
       expect(result.code).toBe(0)
       const registered = JSON.parse(result.stdout) as Brief[]
       expect(registered.map((extract) => extract.filename).sort()).toEqual(['a.csv', 'b.csv'])
       expect(registered.every((extract) => extract.status === 'ready')).toBe(true)
-      const viaEnv = await inProcessCli(isolated.database, { env: { PROCESS_TRACKER_TRACKING_ID: String(writer.processTrackingId) } })('extracts', 'register', folder, '--include', 'notes.*')
+      const viaEnv = await inProcessCli(isolated.database, { env: { PROCESS_TRACKER_TRACKING_ID: String(writer.processTrackingId) } })(
+        'extracts',
+        'register',
+        folder,
+        '--include',
+        'notes.*',
+      )
       expect(viaEnv.code).toBe(0)
       expect(viaEnv.stderr).toContain(`Registered 1 file in ${folder} (1 ready) for tracking id ${writer.processTrackingId}.`)
       // On a terminal the registration shows progress, ending with a check mark.
-      const onTerminal = await inProcessCli(isolated.database, { stderrTTY: true })('extracts', 'register', folder, '--include', '*.csv', '--tracking-id', String(writer.processTrackingId))
+      const onTerminal = await inProcessCli(isolated.database, { stderrTTY: true })(
+        'extracts',
+        'register',
+        folder,
+        '--include',
+        '*.csv',
+        '--tracking-id',
+        String(writer.processTrackingId),
+      )
       expect(onTerminal.code).toBe(0)
       expect(onTerminal.stderr).toMatch(/✔ Registering the files in .* \d+\.\ds\n/)
     })
@@ -74,7 +99,16 @@ for (const dialect of DIALECTS) {
       const history = await store.listExtractHistory(Number(ids[0]))
       expect(history.at(-1)).toMatchObject({ status: 'loading', processTrackingId: reader.processTrackingId })
 
-      const changed = await pt('--json', 'extracts', 'status', '--status', 'loaded', ...ids, '--tracking-id', String(reader.processTrackingId))
+      const changed = await pt(
+        '--json',
+        'extracts',
+        'status',
+        '--status',
+        'loaded',
+        ...ids,
+        '--tracking-id',
+        String(reader.processTrackingId),
+      )
       expect(changed.code).toBe(0)
       expect((JSON.parse(changed.stdout) as Brief[]).map((extract) => extract.status)).toEqual(['loaded', 'loaded'])
       const bad = await pt('extracts', 'status', '--status', 'Loaded', ids[0] ?? '', '--tracking-id', String(reader.processTrackingId))

@@ -49,22 +49,24 @@ for (const dialect of DIALECTS) {
     it('creates, renames and deletes the simple topics, case-insensitively', async () => {
       // One topic per command chain, all at once: they touch different tables.
       const topics = ['actor', 'Error Type', 'EXTRACT STATUS', 'process type', 'Source', 'tool']
-      await Promise.all(topics.map(async (topic) => {
-        const create = await pt('create', '-t', topic, '-n', `cli ${topic}`)
-        ok(create)
-        expect(create.stderr).toContain(`Attempting to create ${topic.toLowerCase()} with name cli ${topic}`)
-        expect(await store.lookups.list(topic)).toContain(`cli ${topic}`)
-        ok(await pt('create', '-t', topic, '-n', `cli ${topic}`)) // exists: nothing changes
-        const update = await pt('update', '-t', topic, '-i', `cli ${topic}`, '-n', `renamed ${topic}`)
-        ok(update)
-        expect(update.stderr).toContain(`Attempting to update ${topic.toLowerCase()} with name cli ${topic} to renamed ${topic}`)
-        expect(await store.lookups.list(topic)).toEqual(expect.arrayContaining([`renamed ${topic}`]))
-        expect(await store.lookups.list(topic)).not.toContain(`cli ${topic}`)
-        const remove = await pt('delete', '-t', topic, '-n', `renamed ${topic}`)
-        ok(remove)
-        expect(remove.stderr).toContain(`Attempting to delete ${topic.toLowerCase()} with name renamed ${topic}`)
-        expect(await store.lookups.list(topic)).not.toContain(`renamed ${topic}`)
-      }))
+      await Promise.all(
+        topics.map(async (topic) => {
+          const create = await pt('create', '-t', topic, '-n', `cli ${topic}`)
+          ok(create)
+          expect(create.stderr).toContain(`Attempting to create ${topic.toLowerCase()} with name cli ${topic}`)
+          expect(await store.lookups.list(topic)).toContain(`cli ${topic}`)
+          ok(await pt('create', '-t', topic, '-n', `cli ${topic}`)) // exists: nothing changes
+          const update = await pt('update', '-t', topic, '-i', `cli ${topic}`, '-n', `renamed ${topic}`)
+          ok(update)
+          expect(update.stderr).toContain(`Attempting to update ${topic.toLowerCase()} with name cli ${topic} to renamed ${topic}`)
+          expect(await store.lookups.list(topic)).toEqual(expect.arrayContaining([`renamed ${topic}`]))
+          expect(await store.lookups.list(topic)).not.toContain(`cli ${topic}`)
+          const remove = await pt('delete', '-t', topic, '-n', `renamed ${topic}`)
+          ok(remove)
+          expect(remove.stderr).toContain(`Attempting to delete ${topic.toLowerCase()} with name renamed ${topic}`)
+          expect(await store.lookups.list(topic)).not.toContain(`renamed ${topic}`)
+        }),
+      )
     })
 
     it('contact takes --email, cluster its sizes, process status --category', async () => {
@@ -74,7 +76,23 @@ for (const dialect of DIALECTS) {
       expect(await store.lookups.list('contact')).toContain('Data Crew')
       ok(await pt('delete', '-t', 'contact', '-n', 'Data Crew'))
 
-      ok(await pt('create', '-t', 'cluster', '-n', 'spark', '--max-memory', '64', '--memory-unit', 'GB', '--max-processing', '16', '--processing-unit', 'CPU'))
+      ok(
+        await pt(
+          'create',
+          '-t',
+          'cluster',
+          '-n',
+          'spark',
+          '--max-memory',
+          '64',
+          '--memory-unit',
+          'GB',
+          '--max-processing',
+          '16',
+          '--processing-unit',
+          'CPU',
+        ),
+      )
       ok(await pt('update', '-t', 'cluster', '-i', 'spark', '-n', 'spark-prod', '--max-memory', '128'))
       expect(await store.lookups.list('cluster')).toContain('spark-prod')
       ok(await pt('delete', '-t', 'cluster', '-n', 'spark-prod'))
@@ -97,7 +115,10 @@ for (const dialect of DIALECTS) {
       failed(await pt('update', '-t', 'cluster process', '--cluster', 'batch', '-c', 'clustered job'), PROTECTED_UPDATE)
       ok(await pt('delete', '-t', 'cluster process', '--cluster', 'batch', '-c', 'clustered job'))
       failed(await pt('delete', '-t', 'cluster process', '--cluster', 'batch', '-c', 'clustered job'), 'is not in cluster batch')
-      failed(await pt('create', '-t', 'cluster process', '--cluster', 'batch', '-c', 'no such job'), 'The process no such job does not exist.')
+      failed(
+        await pt('create', '-t', 'cluster process', '--cluster', 'batch', '-c', 'no such job'),
+        'The process no such job does not exist.',
+      )
       failed(await pt('create', '-t', 'cluster process', '--cluster', 'no such cluster', '-c', 'clustered job'), 'no such cluster')
       failed(await pt('create', '-t', 'cluster process', '-c', 'clustered job'), 'needs --cluster', 2)
       failed(await pt('create', '-t', 'cluster process', '--cluster', 'batch'), 'needs -c PROCESS', 2)
@@ -163,13 +184,15 @@ for (const dialect of DIALECTS) {
         ['process status', 'on hold'],
         ['process type', 'Extract'],
       ]
-      await Promise.all(seeds.map(async ([topic, name]) => {
-        const update = await pt('update', '-t', topic, '-i', name, '-n', `${name} 2`)
-        failed(update, PROTECTED_UPDATE)
-        expect(update.stderr.split('\n').filter((line) => line.startsWith('Error'))).toEqual([PROTECTED_UPDATE])
-        failed(await pt('delete', '-t', topic, '-n', name), PROTECTED_DELETE)
-        expect(await store.lookups.list(topic)).toContain(name)
-      }))
+      await Promise.all(
+        seeds.map(async ([topic, name]) => {
+          const update = await pt('update', '-t', topic, '-i', name, '-n', `${name} 2`)
+          failed(update, PROTECTED_UPDATE)
+          expect(update.stderr.split('\n').filter((line) => line.startsWith('Error'))).toEqual([PROTECTED_UPDATE])
+          failed(await pt('delete', '-t', topic, '-n', name), PROTECTED_DELETE)
+          expect(await store.lookups.list(topic)).toContain(name)
+        }),
+      )
     })
 
     it('an unknown topic, a missing option, a missing name or a rename to a taken name is an error, never exit 0', async () => {

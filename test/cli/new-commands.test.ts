@@ -35,7 +35,10 @@ for (const dialect of DIALECTS) {
     // A dozen starts of the binary, a second or more each on a loaded machine: give it room.
     it('apply, processes, graph, info, show, release and extracts work end to end', { timeout: 180_000 }, async () => {
       const file = join(home.path, 'pipeline.yaml')
-      writeFileSync(file, 'processes:\n  - { name: Sub Extract, type: Extract }\n  - { name: Sub Load, type: Load }\ndependencies:\n  - { parent: Sub Extract, child: Sub Load }\n')
+      writeFileSync(
+        file,
+        'processes:\n  - { name: Sub Extract, type: Extract }\n  - { name: Sub Load, type: Load }\ndependencies:\n  - { parent: Sub Extract, child: Sub Load }\n',
+      )
       expect(ok(await pt('apply', '-f', file)).stdout).toMatch(/^create\s+process\s+Sub Extract$/m)
       expect(ok(await pt('processes')).stdout).toMatch(/Sub Load\s+never-run/)
       expect(ok(await pt('graph')).stdout).toContain('Sub Extract [never-run]\n└─ Sub Load [never-run]')
@@ -52,8 +55,12 @@ for (const dialect of DIALECTS) {
       expect(load).toBeNull() // the extract's run is still going: the dependency gate holds
       await run.complete()
       const loader = await ProcessTracker.start(store, { processName: 'Sub Load' })
-      expect(ok(await pt('extracts', 'claim', '--location', folder, '--tracking-id', String(loader.processTrackingId))).stdout).toMatch(/^\d+\t.*teams\.csv$/m)
-      ok(await pt('extracts', 'status', '--status', 'loaded', String(extract?.extractId), '--tracking-id', String(loader.processTrackingId)))
+      expect(ok(await pt('extracts', 'claim', '--location', folder, '--tracking-id', String(loader.processTrackingId))).stdout).toMatch(
+        /^\d+\t.*teams\.csv$/m,
+      )
+      ok(
+        await pt('extracts', 'status', '--status', 'loaded', String(extract?.extractId), '--tracking-id', String(loader.processTrackingId)),
+      )
       await loader.complete()
       const shown = ok(await pt('show', String(run.processTrackingId)))
       expect(shown.stdout).toContain(`Run 1 of Sub Extract (tracking id ${run.processTrackingId})`)

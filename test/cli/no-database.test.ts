@@ -29,7 +29,27 @@ describe('processtracker without a database', () => {
   it('--help prints usage, every command and examples on stdout, exit 0', async () => {
     const result = await pt(['--help'])
     expect(result.code).toBe(0)
-    for (const command of ['setup', 'create', 'update', 'delete', 'encrypt', 'run', 'report', 'runs', 'why', 'reap', 'fail', 'demo', 'info', 'processes', 'show', 'graph', 'release', 'apply', 'extracts']) {
+    for (const command of [
+      'setup',
+      'create',
+      'update',
+      'delete',
+      'encrypt',
+      'run',
+      'report',
+      'runs',
+      'why',
+      'reap',
+      'fail',
+      'demo',
+      'info',
+      'processes',
+      'show',
+      'graph',
+      'release',
+      'apply',
+      'extracts',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'))
     }
     expect(result.stdout).toContain('Examples:')
@@ -38,7 +58,11 @@ describe('processtracker without a database', () => {
   })
 
   it('help of a command teaches with examples', async () => {
-    for (const args of [['run', '--help'], ['help', 'create'], ['setup', '-h']]) {
+    for (const args of [
+      ['run', '--help'],
+      ['help', 'create'],
+      ['setup', '-h'],
+    ]) {
       const result = await pt(args)
       expect(result.code).toBe(0)
       expect(result.stdout).toContain('Example')

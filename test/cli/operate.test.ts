@@ -39,9 +39,22 @@ for (const dialect of DIALECTS) {
       // A terminal that answers "n" changes nothing either.
       const { PassThrough } = await import('node:stream')
       const stdin = Object.assign(new PassThrough(), { isTTY: true })
-      const stderr = { text: '', isTTY: true, write(text: string) { this.text += text; return true } }
+      const stderr = {
+        text: '',
+        isTTY: true,
+        write(text: string) {
+          this.text += text
+          return true
+        },
+      }
       const stdout = { write: () => true }
-      const args = ['--url', isolated.database.options.url, ...(isolated.database.options.schema ? ['--schema', isolated.database.options.schema] : []), 'setup', '--overwrite']
+      const args = [
+        '--url',
+        isolated.database.options.url,
+        ...(isolated.database.options.schema ? ['--schema', isolated.database.options.schema] : []),
+        'setup',
+        '--overwrite',
+      ]
       const { runCli } = await import('../../src/cli/program.ts')
       const answered = runCli(args, { stdout, stderr, stdin, env: { NO_COLOR: '1' } })
       stdin.end('n\n')

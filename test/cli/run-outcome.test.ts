@@ -112,7 +112,10 @@ for (const dialect of DIALECTS) {
     it('a command ignoring SIGTERM is killed after --kill-after; the run is failed, exit 137', async () => {
       const ready = file('stubborn-ready')
       const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(ready)}, 'ready'); setInterval(() => {}, 1000)`
-      const { child, result } = startCli([...storeArgs(database), 'run', '-p', 'stubborn job', '--type', 'Load', '--kill-after', '1', '--', ...nodeCommand(script)], env)
+      const { child, result } = startCli(
+        [...storeArgs(database), 'run', '-p', 'stubborn job', '--type', 'Load', '--kill-after', '1', '--', ...nodeCommand(script)],
+        env,
+      )
       await waitForFile(ready)
       child.kill('SIGTERM')
       const outcome = await result
@@ -124,27 +127,38 @@ for (const dialect of DIALECTS) {
     })
 
     // Each waits out one lock timeout (10 s) besides Node starts: give them room on a loaded machine.
-    it('an outcome that cannot be written at first is retried until the database answers, then recorded', { timeout: 180_000 }, async () => {
-      const ready = file('retry-ready')
-      const go = file('retry-go')
-      const script = `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(ready)}, process.env.PROCESS_TRACKER_TRACKING_ID);` + `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(0) } }, 50)`
-      const { child, result } = startCli([...storeArgs(database), 'run', '-p', 'retried job', '--type', 'Load', '--heartbeat', '0', '--', ...nodeCommand(script)], env)
-      const retrying = stderrContains(child, 'retrying the outcome')
-      const trackingId = Number(await startedOrEnded(ready, result))
-      const release = await holdRunRow(database, trackingId)
-      writeFileSync(go, 'go')
-      await retrying
-      await release()
-      const outcome = await result
-      expect(outcome.stderr).toContain('the data store is unreachable')
-      expect(outcome.code).toBe(0)
-      expect((await latest('retried job')).status).toBe('completed')
-    })
+    it(
+      'an outcome that cannot be written at first is retried until the database answers, then recorded',
+      { timeout: 180_000 },
+      async () => {
+        const ready = file('retry-ready')
+        const go = file('retry-go')
+        const script =
+          `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(ready)}, process.env.PROCESS_TRACKER_TRACKING_ID);` +
+          `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(0) } }, 50)`
+        const { child, result } = startCli(
+          [...storeArgs(database), 'run', '-p', 'retried job', '--type', 'Load', '--heartbeat', '0', '--', ...nodeCommand(script)],
+          env,
+        )
+        const retrying = stderrContains(child, 'retrying the outcome')
+        const trackingId = Number(await startedOrEnded(ready, result))
+        const release = await holdRunRow(database, trackingId)
+        writeFileSync(go, 'go')
+        await retrying
+        await release()
+        const outcome = await result
+        expect(outcome.stderr).toContain('the data store is unreachable')
+        expect(outcome.code).toBe(0)
+        expect((await latest('retried job')).status).toBe('completed')
+      },
+    )
 
     it('past the retry window ($PROCESS_TRACKER_OUTCOME_RETRY_SECONDS) the wrapper gives up with 70', { timeout: 180_000 }, async () => {
       const ready = file('giveup-ready')
       const go = file('giveup-go')
-      const script = `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(ready)}, process.env.PROCESS_TRACKER_TRACKING_ID);` + `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(0) } }, 50)`
+      const script =
+        `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(ready)}, process.env.PROCESS_TRACKER_TRACKING_ID);` +
+        `const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(0) } }, 50)`
       const { result } = startCli(
         [...storeArgs(database), 'run', '-p', 'abandoned job', '--type', 'Load', '--heartbeat', '0', '--', ...nodeCommand(script)],
         { ...env, PROCESS_TRACKER_OUTCOME_RETRY_SECONDS: '0' },

@@ -38,7 +38,23 @@ for (const dialect of DIALECTS) {
     it('a command that exits 0 completes the run; the child sees its run and the store', async () => {
       const seen = file('env.json')
       const script = `require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.env)); console.log('to stdout')`
-      const result = await pt('run', '-p', 'ok job', '--type', 'Extract', '--actor', 'cron', '--source', 'A', '--source', 'B', '--target', 'W', '--', ...nodeCommand(script))
+      const result = await pt(
+        'run',
+        '-p',
+        'ok job',
+        '--type',
+        'Extract',
+        '--actor',
+        'cron',
+        '--source',
+        'A',
+        '--source',
+        'B',
+        '--target',
+        'W',
+        '--',
+        ...nodeCommand(script),
+      )
       expect(result.code).toBe(0)
       expect(result.stdout).toBe('to stdout\n')
       const run = await latest('ok job')
@@ -91,7 +107,10 @@ for (const dialect of DIALECTS) {
       const script =
         `const fs = require('fs'); process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(got)}, 'SIGTERM'); process.exit(0) });` +
         `fs.writeFileSync(${JSON.stringify(ready)}, 'ready'); setInterval(() => {}, 1000)`
-      const { child, result } = startCli([...storeArgs(database), 'run', '-p', 'term job', '--type', 'Load', '--', ...nodeCommand(script)], env)
+      const { child, result } = startCli(
+        [...storeArgs(database), 'run', '-p', 'term job', '--type', 'Load', '--', ...nodeCommand(script)],
+        env,
+      )
       await waitForFile(ready)
       child.kill('SIGTERM')
       const outcome = await result
@@ -105,7 +124,10 @@ for (const dialect of DIALECTS) {
     it('a command that dies of the forwarded SIGTERM: run failed, exit 143', async () => {
       const ready = file('die-ready')
       const script = `require('fs').writeFileSync(${JSON.stringify(ready)}, 'ready'); setInterval(() => {}, 1000)`
-      const { child, result } = startCli([...storeArgs(database), 'run', '-p', 'die job', '--type', 'Load', '--', ...nodeCommand(script)], env)
+      const { child, result } = startCli(
+        [...storeArgs(database), 'run', '-p', 'die job', '--type', 'Load', '--', ...nodeCommand(script)],
+        env,
+      )
       await waitForFile(ready)
       child.kill('SIGTERM')
       const outcome = await result
@@ -118,7 +140,13 @@ for (const dialect of DIALECTS) {
     it('a refused start exits 3 with the reason and does not run the command', async () => {
       const running = await ProcessTracker.start(store, { processName: 'busy job', processType: 'Load' })
       const marker = file('refused-marker')
-      const result = await pt('run', '-p', 'busy job', '--', ...nodeCommand(`require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`))
+      const result = await pt(
+        'run',
+        '-p',
+        'busy job',
+        '--',
+        ...nodeCommand(`require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`),
+      )
       expect(result.code).toBe(3)
       expect(result.stderr).toContain('Error: The process busy job is currently running.')
       expect(stackLines(result.stderr)).toEqual([])
@@ -128,7 +156,13 @@ for (const dialect of DIALECTS) {
       // Blocked by a dependency: the same.
       const parent = await ProcessTracker.start(store, { processName: 'busy parent', processType: 'Extract' })
       await store.addProcessDependency('busy parent', 'busy job')
-      const blocked = await pt('run', '-p', 'busy job', '--', ...nodeCommand(`require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`))
+      const blocked = await pt(
+        'run',
+        '-p',
+        'busy job',
+        '--',
+        ...nodeCommand(`require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`),
+      )
       expect(blocked.code).toBe(3)
       expect(blocked.stderr).toContain('Processes that this process is dependent on are running or failed.')
       expect(existsSync(marker)).toBe(false)

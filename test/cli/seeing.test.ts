@@ -60,7 +60,11 @@ for (const dialect of DIALECTS) {
       expect(text.stdout).toContain('the --url option')
       expect(text.stdout).toMatch(/max_concurrent_failures:\s+5 \(default\)/)
       const json = await pt('--json', 'info')
-      const info = JSON.parse(json.stdout) as { store: { source: string; dialect: string; url: string }; schemaVersion: number; counts: { processes: number; runs: number } }
+      const info = JSON.parse(json.stdout) as {
+        store: { source: string; dialect: string; url: string }
+        schemaVersion: number
+        counts: { processes: number; runs: number }
+      }
       expect(info.store.source).toBe('url')
       expect(info.store.dialect).toBe(dialect)
       expect(info.schemaVersion).toBe(SCHEMA_VERSION)
@@ -89,7 +93,10 @@ for (const dialect of DIALECTS) {
       expect(all.stdout).toMatch(/See Extract\s+completed/)
       expect(all.stdout).toMatch(/See Load\s+failed/)
       expect(all.stdout).toMatch(/See Report\s+never-run/)
-      const failed = JSON.parse((await pt('--json', 'processes', '--state', 'failed')).stdout) as { processName: string; failureStreak: number }[]
+      const failed = JSON.parse((await pt('--json', 'processes', '--state', 'failed')).stdout) as {
+        processName: string
+        failureStreak: number
+      }[]
       expect(failed.map((p) => [p.processName, p.failureStreak])).toEqual([['See Load', 2]])
       const filtered = JSON.parse((await pt('--json', 'processes', '--filter', 'Rep')).stdout) as { processName: string }[]
       expect(filtered.map((p) => p.processName)).toEqual(['See Report'])
@@ -119,7 +126,10 @@ for (const dialect of DIALECTS) {
       expect(result.stdout).toContain(`Run 2 of See Load (tracking id ${failed.processTrackingId})`)
       expect(result.stdout).toContain('Data Error: row 1 broken')
       expect(result.stdout).toContain('Errors (1)')
-      const json = JSON.parse((await pt('--json', 'show', String(failed.processTrackingId))).stdout) as { run: { status: string }; errors: unknown[] }
+      const json = JSON.parse((await pt('--json', 'show', String(failed.processTrackingId))).stdout) as {
+        run: { status: string }
+        errors: unknown[]
+      }
       expect(json.run.status).toBe('failed')
       expect(json.errors).toHaveLength(1)
       const missing = await pt('show', '999999')
@@ -140,7 +150,11 @@ for (const dialect of DIALECTS) {
       expect(process.stderr).toContain("did you mean 'See Load'?")
       const json = await pt('--json', 'runs', '--process', 'See Lod')
       expect(JSON.parse(json.stdout)).toEqual({
-        error: { code: 'PT_NOT_FOUND', message: expect.stringContaining("did you mean 'See Load'?") as unknown, details: expect.objectContaining({ suggestions: ['See Load'] }) as unknown },
+        error: {
+          code: 'PT_NOT_FOUND',
+          message: expect.stringContaining("did you mean 'See Load'?") as unknown,
+          details: expect.objectContaining({ suggestions: ['See Load'] }) as unknown,
+        },
       })
     })
 
@@ -183,7 +197,16 @@ for (const dialect of DIALECTS) {
       expect(why.stdout).toContain('processtracker release "Held Job"')
       expect(why.stdout).toMatch(/Blocking run: run 6 of Held Job \(tracking id \d+\)\./)
       expect(why.stdout + why.stderr).not.toContain('store.')
-      const refused = await runInProcess([...(database.options.schema ? ['--schema', database.options.schema] : []), '--url', database.options.url, 'run', '-p', 'Held Job', '--', 'true'])
+      const refused = await runInProcess([
+        ...(database.options.schema ? ['--schema', database.options.schema] : []),
+        '--url',
+        database.options.url,
+        'run',
+        '-p',
+        'Held Job',
+        '--',
+        'true',
+      ])
       expect(refused.code).toBe(3)
       expect(refused.stderr).toContain('processtracker release "Held Job"')
       expect(refused.stderr).not.toContain('store.releaseHold')

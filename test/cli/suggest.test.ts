@@ -35,7 +35,9 @@ describe('the error run records for a failed command', () => {
     expect(tail.slice(-kept.length)).toEqual(kept) // whole lines, in order, ending with the last
     expect(cut).toBe(`… ${100 - kept.length} earlier lines cut`)
     // One more line would not have fitted.
-    expect(Array.from([summary, `… ${99 - kept.length} earlier lines cut`, ...tail.slice(-kept.length - 1)].join('\n')).length).toBeGreaterThan(MAX_DESCRIPTION)
+    expect(
+      Array.from([summary, `… ${99 - kept.length} earlier lines cut`, ...tail.slice(-kept.length - 1)].join('\n')).length,
+    ).toBeGreaterThan(MAX_DESCRIPTION)
   })
 
   it('counts lines that already left the kept tail, drops trailing blank lines, and needs no note when all fit', () => {

@@ -19,7 +19,7 @@ describe('encryptPassword / decryptPassword', () => {
     expect(encryptPassword(plain)).toBe(cipher)
   })
 
-  it.each(GOLDEN)('decrypts Python\'s value for %j', (plain, cipher) => {
+  it.each(GOLDEN)("decrypts Python's value for %j", (plain, cipher) => {
     expect(decryptPassword(cipher)).toBe(plain)
   })
 

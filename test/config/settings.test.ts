@@ -204,7 +204,11 @@ describe('resolveSettings: data_store_* keys', () => {
 
   it('ignores an empty env value but lets "None" in env unset a key', async () => {
     const homeDir = home(pgIni('ini-db'))
-    const settings = await resolveSettings({}, { PROCESS_TRACKER_DATA_STORE_HOST: '', PROCESS_TRACKER_DATA_STORE_PASSWORD: 'None' }, homeDir)
+    const settings = await resolveSettings(
+      {},
+      { PROCESS_TRACKER_DATA_STORE_HOST: '', PROCESS_TRACKER_DATA_STORE_PASSWORD: 'None' },
+      homeDir,
+    )
     expect(settings.connection).toMatchObject({ host: 'ini-db', password: null })
   })
 
@@ -213,11 +217,20 @@ describe('resolveSettings: data_store_* keys', () => {
     const settings = await resolveSettings({}, env, home())
     expect(settings.connectionSource).toBe('PROCESS_TRACKER_DATA_STORE_*')
     expect(settings.configFile).toBeNull()
-    expect(settings.connection).toEqual({ dialect: 'postgresql', host: 'h', port: 5432, user: null, password: null, database: 'n', params: {} })
+    expect(settings.connection).toEqual({
+      dialect: 'postgresql',
+      host: 'h',
+      port: 5432,
+      user: null,
+      password: null,
+      database: 'n',
+      params: {},
+    })
   })
 
   it('treats the literal None, an empty value and a bare key as unset', async () => {
-    const ini = '[DEFAULT]\ndata_store_type = mysql\ndata_store_username = None\ndata_store_password =\ndata_store_port\ndata_store_host = h\ndata_store_name = n\n'
+    const ini =
+      '[DEFAULT]\ndata_store_type = mysql\ndata_store_username = None\ndata_store_password =\ndata_store_port\ndata_store_host = h\ndata_store_name = n\n'
     const settings = await resolveSettings({}, {}, home(ini))
     expect(settings.connection).toMatchObject({ user: null, password: null, port: 3306 })
   })
@@ -233,7 +246,11 @@ describe('resolveSettings: data_store_* keys', () => {
   it('decodes a password written by `encrypt`', async () => {
     const encrypted = encryptPassword('MySecretPassword')
     expect(encrypted).toBe('Encrypted wqfCvsKKwpzCrsOYw4rCvsKBwrHCrMOawr_DlcOZwro=')
-    const settings = await resolveSettings({}, {}, home(pgIni('h').replace('data_store_password = pw', `data_store_password = ${encrypted}`)))
+    const settings = await resolveSettings(
+      {},
+      {},
+      home(pgIni('h').replace('data_store_password = pw', `data_store_password = ${encrypted}`)),
+    )
     expect(settings.connection).toMatchObject({ password: 'MySecretPassword' })
     const fromEnv = await resolveSettings({}, { PROCESS_TRACKER_DATA_STORE_PASSWORD: encrypted }, home(pgIni('h')))
     expect(fromEnv.connection).toMatchObject({ password: 'MySecretPassword' })

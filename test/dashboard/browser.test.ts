@@ -7,7 +7,17 @@ import type { DataStore } from '../../src/index.ts'
 import { createToken } from '../../src/server/token-store.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { Worker } from '../support/workers.ts'
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, MAX_FAILURES, openStore, seed, startServe, type Seeded, type Serve } from './support.ts'
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  chromiumMissing,
+  MAX_FAILURES,
+  openStore,
+  seed,
+  startServe,
+  type Seeded,
+  type Serve,
+} from './support.ts'
 
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a real
@@ -73,7 +83,11 @@ describe.skipIf(missing !== null).each(BROWSER_DIALECTS)('dashboard in Chromium 
   async function audit(page: Page, view: string): Promise<void> {
     const result = await new AxeBuilder({ page }).analyze()
     const bad = result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    expect(bad.map((violation) => `${view}: ${violation.id} (${violation.impact}) ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([])
+    expect(
+      bad.map(
+        (violation) => `${view}: ${violation.id} (${violation.impact}) ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+      ),
+    ).toEqual([])
   }
 
   async function screenshot(page: Page, name: string, scheme: string): Promise<void> {
@@ -96,102 +110,106 @@ describe.skipIf(missing !== null).each(BROWSER_DIALECTS)('dashboard in Chromium 
     await context.close()
   })
 
-  it.each(['light', 'dark'] as const)('shows every view with the seeded facts to a read token, offering no action (%s)', async (scheme) => {
-    {
-      const { context, page, errors } = await open(scheme)
-      await signIn(page, readToken)
+  it.each(['light', 'dark'] as const)(
+    'shows every view with the seeded facts to a read token, offering no action (%s)',
+    async (scheme) => {
+      {
+        const { context, page, errors } = await open(scheme)
+        await signIn(page, readToken)
 
-      // Overview: states, counts, stale mark, on-hold first.
-      const row = (name: string) => page.locator(`tr[data-process="${name}"]`)
-      await row('never-ran').waitFor()
-      expect(await page.locator('tbody tr').count()).toBe(9)
-      expect(await page.locator('tbody tr').first().getAttribute('data-process')).toBe('flaky-import')
-      expect(await row('flaky-import').textContent()).toContain('on hold')
-      expect(await row('stuck-job').textContent()).toContain('running')
-      expect(await row('lost-worker').textContent()).toContain('stale')
-      expect(await row('extract-orders').textContent()).toContain('completed')
-      expect(await row('extract-orders').textContent()).toContain('401')
-      expect(await row('never-ran').textContent()).toContain('never run')
-      expect(await page.getByRole('list', { name: 'Processes per state' }).textContent()).toMatch(/3\s*‖\s*on hold/)
-      await screenshot(page, 'overview', scheme)
-      await audit(page, 'overview')
-      await page.getByLabel('Filter by name').fill('held')
-      await expect.poll(() => page.locator('tbody tr').count()).toBe(2)
-      await page.getByLabel('Filter by name').fill('')
-      await page.getByRole('button', { name: /^on hold \(3\)/ }).click()
-      await expect.poll(() => page.locator('tbody tr').count()).toBe(3)
-      expect(page.url()).toContain('state=on-hold')
+        // Overview: states, counts, stale mark, on-hold first.
+        const row = (name: string) => page.locator(`tr[data-process="${name}"]`)
+        await row('never-ran').waitFor()
+        expect(await page.locator('tbody tr').count()).toBe(9)
+        expect(await page.locator('tbody tr').first().getAttribute('data-process')).toBe('flaky-import')
+        expect(await row('flaky-import').textContent()).toContain('on hold')
+        expect(await row('stuck-job').textContent()).toContain('running')
+        expect(await row('lost-worker').textContent()).toContain('stale')
+        expect(await row('extract-orders').textContent()).toContain('completed')
+        expect(await row('extract-orders').textContent()).toContain('401')
+        expect(await row('never-ran').textContent()).toContain('never run')
+        expect(await page.getByRole('list', { name: 'Processes per state' }).textContent()).toMatch(/3\s*‖\s*on hold/)
+        await screenshot(page, 'overview', scheme)
+        await audit(page, 'overview')
+        await page.getByLabel('Filter by name').fill('held')
+        await expect.poll(() => page.locator('tbody tr').count()).toBe(2)
+        await page.getByLabel('Filter by name').fill('')
+        await page.getByRole('button', { name: /^on hold \(3\)/ }).click()
+        await expect.poll(() => page.locator('tbody tr').count()).toBe(3)
+        expect(page.url()).toContain('state=on-hold')
 
-      // A process: charts, runs, relatives, attributes; nothing of another process.
-      await page.goto('/processes/extract-orders')
-      await page.getByRole('heading', { name: 'Runs' }).waitFor()
-      await page.locator('table tbody tr').nth(11).waitFor()
-      expect(await page.locator('svg.bars rect.bar').count()).toBe(12)
-      expect(await page.locator('svg.bars rect.bar.tone-failed').count()).toBe(1)
-      expect(await page.locator('.squares li').count()).toBe(12)
-      const processText = (await page.locator('main').textContent()) ?? ''
-      expect(processText).toContain('A start now would be allowed')
-      expect(processText).toContain('load-warehouse')
-      expect(processText).toContain('Python')
-      expect(processText).toContain('from 0 to 401, latest 401')
-      expect(processText).toContain('orders.csv was truncated at 2 MB')
-      expect(processText).not.toContain(facts.failedErrorText)
-      expect(processText).not.toContain('flaky-import')
-      await screenshot(page, 'process', scheme)
-      await audit(page, 'process')
+        // A process: charts, runs, relatives, attributes; nothing of another process.
+        await page.goto('/processes/extract-orders')
+        await page.getByRole('heading', { name: 'Runs' }).waitFor()
+        await page.locator('table tbody tr').nth(11).waitFor()
+        expect(await page.locator('svg.bars rect.bar').count()).toBe(12)
+        expect(await page.locator('svg.bars rect.bar.tone-failed').count()).toBe(1)
+        expect(await page.locator('.squares li').count()).toBe(12)
+        const processText = (await page.locator('main').textContent()) ?? ''
+        expect(processText).toContain('A start now would be allowed')
+        expect(processText).toContain('load-warehouse')
+        expect(processText).toContain('Python')
+        expect(processText).toContain('from 0 to 401, latest 401')
+        expect(processText).toContain('orders.csv was truncated at 2 MB')
+        expect(processText).not.toContain(facts.failedErrorText)
+        expect(processText).not.toContain('flaky-import')
+        await screenshot(page, 'process', scheme)
+        await audit(page, 'process')
 
-      // A held process: the streak against max_concurrent_failures, no release for a read token.
-      await page.goto('/processes/flaky-import')
-      await page.getByText(/Failure streak: 2 of 2/).waitFor()
-      expect(await page.locator('main').textContent()).toContain('A start now would be refused')
-      expect(await page.getByRole('button', { name: 'Release hold' }).count()).toBe(0)
-      await screenshot(page, 'process-on-hold', scheme)
+        // A held process: the streak against max_concurrent_failures, no release for a read token.
+        await page.goto('/processes/flaky-import')
+        await page.getByText(/Failure streak: 2 of 2/).waitFor()
+        expect(await page.locator('main').textContent()).toContain('A start now would be refused')
+        expect(await page.getByRole('button', { name: 'Release hold' }).count()).toBe(0)
+        await screenshot(page, 'process-on-hold', scheme)
 
-      // Back button: the previous view, no reload.
-      await page.goBack()
-      await page.getByRole('heading', { name: 'Runs' }).waitFor()
-      expect(page.url()).toMatch(/\/processes\/extract-orders$/)
+        // Back button: the previous view, no reload.
+        await page.goBack()
+        await page.getByRole('heading', { name: 'Runs' }).waitFor()
+        expect(page.url()).toMatch(/\/processes\/extract-orders$/)
 
-      // A run: fields, errors, extracts with history links; no Fail run for a read token.
-      await page.goto(`/runs/${facts.activeRunId}`)
-      await page.getByText('Errors (0)').waitFor()
-      expect(await page.locator('main').textContent()).toContain('stuck-job')
-      expect(await page.getByRole('button', { name: 'Fail run' }).count()).toBe(0)
-      await audit(page, 'run')
-      await page.goto(`/runs/${facts.completedRunId}`)
-      await page.getByText('Extracts (1)').waitFor()
-      await page.getByRole('link', { name: 'orders-2026-12-01.csv' }).click()
-      await page.getByRole('heading', { name: 'History of orders-2026-12-01.csv' }).waitFor()
-      await expect.poll(() => page.locator('ol.history li').count()).toBe(2)
-      expect(await page.locator('ol.history').textContent()).toMatch(/initializing.*ready/s)
-      await screenshot(page, 'extracts', scheme)
-      await audit(page, 'extracts')
+        // A run: fields, errors, extracts with history links; no Fail run for a read token.
+        await page.goto(`/runs/${facts.activeRunId}`)
+        await page.getByText('Errors (0)').waitFor()
+        expect(await page.locator('main').textContent()).toContain('stuck-job')
+        expect(await page.getByRole('button', { name: 'Fail run' }).count()).toBe(0)
+        await audit(page, 'run')
+        await page.goto(`/runs/${facts.completedRunId}`)
+        await page.getByText('Extracts (1)').waitFor()
+        await page.getByRole('link', { name: 'orders-2026-12-01.csv' }).click()
+        await page.getByRole('heading', { name: 'History of orders-2026-12-01.csv' }).waitFor()
+        await expect.poll(() => page.locator('ol.history li').count()).toBe(2)
+        expect(await page.locator('ol.history').textContent()).toMatch(/initializing.*ready/s)
+        await screenshot(page, 'extracts', scheme)
+        await audit(page, 'extracts')
 
-      // The graph: every process a box, Hard solid and Soft dashed arrows.
-      await page.goto('/graph')
-      await page.locator('svg.graph a.node').first().waitFor()
-      expect(await page.locator('svg.graph a.node').count()).toBe(9)
-      expect(await page.locator('svg.graph path.edge').count()).toBe(2)
-      expect(await page.locator('svg.graph path.edge.soft').count()).toBe(1)
-      await screenshot(page, 'graph', scheme)
-      await audit(page, 'graph')
-      await page.locator('a.node[data-process="load-warehouse"]').focus()
-      await page.keyboard.press('Enter')
-      await page.getByRole('heading', { name: /load-warehouse/ }).waitFor()
+        // The graph: every process a box, Hard solid and Soft dashed arrows.
+        await page.goto('/graph')
+        await page.locator('svg.graph a.node').first().waitFor()
+        expect(await page.locator('svg.graph a.node').count()).toBe(9)
+        expect(await page.locator('svg.graph path.edge').count()).toBe(2)
+        expect(await page.locator('svg.graph path.edge.soft').count()).toBe(1)
+        await screenshot(page, 'graph', scheme)
+        await audit(page, 'graph')
+        await page.locator('a.node[data-process="load-warehouse"]').focus()
+        await page.keyboard.press('Enter')
+        await page.getByRole('heading', { name: /load-warehouse/ }).waitFor()
 
-      // On hold: the three held processes with their errors; no release for a read token.
-      await page.goto('/on-hold')
-      await page.locator('tr[data-process="held-b"]').waitFor()
-      expect(await page.locator('tbody tr').count()).toBe(3)
-      expect(await row('flaky-import').textContent()).toContain(facts.failedErrorText)
-      expect(await page.getByRole('button', { name: /Release/ }).count()).toBe(0)
-      await screenshot(page, 'on-hold', scheme)
-      await audit(page, 'on-hold')
+        // On hold: the three held processes with their errors; no release for a read token.
+        await page.goto('/on-hold')
+        await page.locator('tr[data-process="held-b"]').waitFor()
+        expect(await page.locator('tbody tr').count()).toBe(3)
+        expect(await row('flaky-import').textContent()).toContain(facts.failedErrorText)
+        expect(await page.getByRole('button', { name: /Release/ }).count()).toBe(0)
+        await screenshot(page, 'on-hold', scheme)
+        await audit(page, 'on-hold')
 
-      expect(errors).toEqual([])
-      await context.close()
-    }
-  }, 120_000)
+        expect(errors).toEqual([])
+        await context.close()
+      }
+    },
+    120_000,
+  )
 
   it('shows a run started by another OS process without a reload', async () => {
     const { context, page, errors } = await open()

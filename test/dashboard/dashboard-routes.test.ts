@@ -73,7 +73,13 @@ describe.each(DIALECTS)('dashboard routes on %s', (dialect) => {
   it('keeps a good token in an HttpOnly, SameSite=Strict cookie and says who signed in', async () => {
     const response = await signIn(reader)
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ authRequired: true, signedIn: true, name: 'dash-reader', scope: 'read', maxConcurrentFailures: contextOf(isolated.store).maxConcurrentFailures })
+    expect(await response.json()).toEqual({
+      authRequired: true,
+      signedIn: true,
+      name: 'dash-reader',
+      scope: 'read',
+      maxConcurrentFailures: contextOf(isolated.store).maxConcurrentFailures,
+    })
     const header = response.headers.get('set-cookie') ?? ''
     expect(header).toMatch(/^pt_dashboard=/)
     expect(header).toContain('HttpOnly')
@@ -105,7 +111,10 @@ describe.each(DIALECTS)('dashboard routes on %s', (dialect) => {
     expect(forged.status).toBe(401)
     expect((await store.getProcessView('dash-held')).state).toBe('on-hold')
 
-    const released = await fetch(`${base}/api/v1/processes/dash-held/release-hold`, { method: 'POST', headers: { cookie, 'x-processtracker-dashboard': '1' } })
+    const released = await fetch(`${base}/api/v1/processes/dash-held/release-hold`, {
+      method: 'POST',
+      headers: { cookie, 'x-processtracker-dashboard': '1' },
+    })
     expect(released.status).toBe(200)
     expect(((await released.json()) as { run: { status: string } }).run.status).toBe('released')
     expect((await store.getProcessView('dash-held')).state).toBe('released')
@@ -119,7 +128,11 @@ describe.each(DIALECTS)('dashboard routes on %s', (dialect) => {
   })
 
   it('signs out by clearing the cookie; sign-in and sign-out need the dashboard header', async () => {
-    const withoutHeader = await fetch(`${base}/dashboard/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: admin }) })
+    const withoutHeader = await fetch(`${base}/dashboard/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: admin }),
+    })
     expect(withoutHeader.status).toBe(403)
     expect(withoutHeader.headers.get('set-cookie')).toBeNull()
     const out = await fetch(`${base}/dashboard/sign-out`, { method: 'POST', headers: { 'x-processtracker-dashboard': '1' } })
@@ -135,7 +148,13 @@ describe.each(DIALECTS)('dashboard routes without authentication on %s', (dialec
     const app = await createServer({ store: isolated.store, auth: false, logger: pino({ level: 'silent' }) })
     try {
       const response = await app.inject({ method: 'GET', url: '/dashboard/session' })
-      expect(response.json()).toEqual({ authRequired: false, signedIn: true, name: null, scope: 'admin', maxConcurrentFailures: contextOf(isolated.store).maxConcurrentFailures })
+      expect(response.json()).toEqual({
+        authRequired: false,
+        signedIn: true,
+        name: null,
+        scope: 'admin',
+        maxConcurrentFailures: contextOf(isolated.store).maxConcurrentFailures,
+      })
     } finally {
       await app.close()
     }
@@ -145,7 +164,25 @@ describe.each(DIALECTS)('dashboard routes without authentication on %s', (dialec
 /** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
 function selfSignedCertificate(): { cert: Buffer; key: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'pt-tls-'))
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  )
   return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }
 }
 
@@ -162,7 +199,14 @@ describe.each(DIALECTS)('dashboard sign-in under TLS on %s', (dialect) => {
       const body = JSON.stringify({ token })
       const answer = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
         const sent = httpsRequest(
-          { host: '127.0.0.1', port, path: '/dashboard/sign-in', method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json', 'x-processtracker-dashboard': '1', 'content-length': Buffer.byteLength(body) } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/dashboard/sign-in',
+            method: 'POST',
+            rejectUnauthorized: false,
+            headers: { 'content-type': 'application/json', 'x-processtracker-dashboard': '1', 'content-length': Buffer.byteLength(body) },
+          },
           (response) => {
             response.resume()
             response.on('end', () => {

@@ -100,7 +100,12 @@ export async function seed(store: DataStore): Promise<Seeded> {
   let completedRunId = 0
   let extractId = 0
   for (const [index, count] of counts.entries()) {
-    const run = await ProcessTracker.start(store, { processName: 'extract-orders', processType: 'Extract', toolName: 'Python', actorName: 'cron' })
+    const run = await ProcessTracker.start(store, {
+      processName: 'extract-orders',
+      processType: 'Extract',
+      toolName: 'Python',
+      actorName: 'cron',
+    })
     if (index === 5) {
       await run.raiseRunError('File Error', { description: 'orders.csv was truncated at 2 MB', failRun: true }).catch((error: unknown) => {
         if (!(error instanceof ProcessHaltedError)) throw error

@@ -34,13 +34,16 @@ async function seedPool(run: ProcessTracker, locationName: string, count: number
 
 /** Claim columns of extracts: who holds each. */
 async function claimers(store: DataStore, ids: number[]): Promise<Record<number, number | null>> {
-  const rows = await contextOf(store).db
-    .selectFrom('extract_tracking')
+  const rows = await contextOf(store)
+    .db.selectFrom('extract_tracking')
     .select(['extract_id', 'extract_claim_process_tracking_id'])
     .where('extract_id', 'in', ids)
     .execute()
   return Object.fromEntries(
-    rows.map((row) => [Number(row.extract_id), row.extract_claim_process_tracking_id === null ? null : Number(row.extract_claim_process_tracking_id)]),
+    rows.map((row) => [
+      Number(row.extract_id),
+      row.extract_claim_process_tracking_id === null ? null : Number(row.extract_claim_process_tracking_id),
+    ]),
   )
 }
 
@@ -114,7 +117,12 @@ for (const dialect of DIALECTS) {
       await seedPool(writer, 'filtered', 3, 'alpha')
       await seedPool(writer, 'filtered', 3, 'beta')
       const loader = await startRun(store, 'filtered loader', 'Load')
-      const claimed = await claimExtracts(loader, { locationName: 'filtered', filename: 'beta_00', processName: writer.processName, limit: 10 })
+      const claimed = await claimExtracts(loader, {
+        locationName: 'filtered',
+        filename: 'beta_00',
+        processName: writer.processName,
+        limit: 10,
+      })
       expect(claimed.map((e) => e.filename)).toEqual(['beta_000.csv', 'beta_001.csv', 'beta_002.csv'])
       expect(await claimExtracts(loader, { locationName: 'filtered', filename: 'BETA' })).toEqual([])
       expect(await claimExtracts(loader, { locationName: 'no such location' })).toEqual([])
@@ -140,7 +148,13 @@ for (const dialect of DIALECTS) {
     it('refuses a claim without a filter or with a limit outside 1–1000, writing nothing', async () => {
       const loader = await startRun(store, 'bad claim', 'Load')
       const before = await rowCounts(store)
-      for (const options of [{}, { locationName: 'x', limit: 0 }, { locationName: 'x', limit: 1001 }, { locationName: 'x', limit: 2.5 }, { filename: '' }]) {
+      for (const options of [
+        {},
+        { locationName: 'x', limit: 0 },
+        { locationName: 'x', limit: 1001 },
+        { locationName: 'x', limit: 2.5 },
+        { filename: '' },
+      ]) {
         await expect(claimExtracts(loader, options)).rejects.toThrow(ValidationError)
       }
       expect(await rowCounts(store)).toEqual(before)
@@ -201,22 +215,27 @@ for (const dialect of DIALECTS) {
       const ids = pool.map((e) => e.extractId)
       const toldHolders = new Map<number, number[]>(ids.map((id) => [id, []]))
       for (const result of results) for (const id of result.claimed) toldHolders.get(id)?.push(result.processTrackingId)
-      expect([...toldHolders].filter(([, holders]) => holders.length !== 1), 'extracts not claimed by exactly one worker').toEqual([])
+      expect(
+        [...toldHolders].filter(([, holders]) => holders.length !== 1),
+        'extracts not claimed by exactly one worker',
+      ).toEqual([])
       expect(results.flatMap((result) => result.claimed)).toHaveLength(pool.length) // nothing outside the pool
       expect(new Set(Object.values(await storedStatuses(store, ids)))).toEqual(new Set(['loading']))
       const holders = await claimers(store, ids)
       for (const [id, [worker]] of toldHolders) expect(holders[id], `extract ${id}`).toBe(worker)
       // One move to loading per extract, by the run that holds it: no claim was overwritten.
-      const loadingEvents = await contextOf(store).db
-        .selectFrom('extract_status_history as h')
+      const loadingEvents = await contextOf(store)
+        .db.selectFrom('extract_status_history as h')
         .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'h.extract_status_id')
         .select(['h.extract_id', 'h.process_tracking_id'])
         .where('h.extract_id', 'in', ids)
         .where('s.extract_status_name', '=', 'loading')
         .execute()
-      expect(loadingEvents.map((event) => [Number(event.extract_id), Number(event.process_tracking_id)]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))).toEqual(
-        ids.map((id) => [id, toldHolders.get(id)?.[0]]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
-      )
+      expect(
+        loadingEvents
+          .map((event) => [Number(event.extract_id), Number(event.process_tracking_id)])
+          .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+      ).toEqual(ids.map((id) => [id, toldHolders.get(id)?.[0]]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)))
     })
   })
 }

@@ -100,7 +100,11 @@ for (const dialect of DIALECTS) {
       const history = await listExtractHistory(contextOf(store), id ?? 0)
       expect(history.map((h) => h.status)).toEqual(['initializing'])
       for (const r of runs) expect(await runLinkStatus(store, id ?? 0, r.processTrackingId)).toBe('initializing')
-      const locations = await contextOf(store).db.selectFrom('location_lkup').select('location_id').where('location_path', '=', '/raced/dir').execute()
+      const locations = await contextOf(store)
+        .db.selectFrom('location_lkup')
+        .select('location_id')
+        .where('location_path', '=', '/raced/dir')
+        .execute()
       expect(locations).toHaveLength(1)
       for (const r of runs) await r.complete()
     })
@@ -139,8 +143,8 @@ for (const dialect of DIALECTS) {
     })
 
     it('accepts a custom extract status created later', async () => {
-      await contextOf(store).db
-        .insertInto('extract_status_lkup')
+      await contextOf(store)
+        .db.insertInto('extract_status_lkup')
         .values({ extract_status_name: 'quarantined', created_by: 'test', updated_by: 'test' })
         .execute()
       const extract = await ExtractTracker.register(run, { filename: 'custom.csv', locationPath })
@@ -243,8 +247,8 @@ for (const dialect of DIALECTS) {
       await expect(a.addDependency('sibling' as 'parent', b)).rejects.toThrow('sibling is an invalid extract dependency type.')
       await expect(a.addDependency('parent', { extractId: 1 } as unknown as ExtractTracker)).rejects.toThrow(ValidationError)
       expect(await rowCounts(store)).toEqual(before)
-      const edges = await contextOf(store).db
-        .selectFrom('extract_dependency')
+      const edges = await contextOf(store)
+        .db.selectFrom('extract_dependency')
         .select(['parent_extract_id', 'child_extract_id'])
         .where('parent_extract_id', 'in', [a.extractId, b.extractId, c.extractId])
         .execute()
@@ -299,7 +303,10 @@ for (const dialect of DIALECTS) {
       const extract = await ExtractTracker.register(run, { filename: 'Teams.csv', location })
       expect(extract.fullFilename).toBe('s3://lahman-data/core/Teams.csv')
       expect(extract.location.locationName).toBe('Lahman 2018')
-      const byPath = await ExtractTracker.register(run, { filename: 'Teams.csv', locationPath: 'https://lahman-data.s3.amazonaws.com/core/' })
+      const byPath = await ExtractTracker.register(run, {
+        filename: 'Teams.csv',
+        locationPath: 'https://lahman-data.s3.amazonaws.com/core/',
+      })
       expect(byPath.extractId).toBe(extract.extractId)
       await expect(ExtractTracker.register(run, { filename: 'Teams.csv', location, locationPath: '/elsewhere' })).rejects.toThrow(
         ValidationError,
@@ -324,7 +331,9 @@ for (const dialect of DIALECTS) {
       for (const options of bad) {
         await expect(ExtractTracker.register(run, options as never)).rejects.toMatchObject({ code: 'PT_INVALID_INPUT' })
       }
-      await expect(ExtractTracker.register({} as unknown as ProcessTracker, { filename: 'x.csv', locationPath })).rejects.toThrow(ValidationError)
+      await expect(ExtractTracker.register({} as unknown as ProcessTracker, { filename: 'x.csv', locationPath })).rejects.toThrow(
+        ValidationError,
+      )
       expect(await rowCounts(store)).toEqual(before)
     })
 

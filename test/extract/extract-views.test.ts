@@ -122,9 +122,15 @@ for (const dialect of DIALECTS) {
     })
 
     it('refuses unknown names and malformed options', async () => {
-      await expect(store.listExtracts({ locationPath: '/nowhere/at/all' })).rejects.toMatchObject({ code: 'PT_NOT_FOUND', details: { topic: 'location' } })
+      await expect(store.listExtracts({ locationPath: '/nowhere/at/all' })).rejects.toMatchObject({
+        code: 'PT_NOT_FOUND',
+        details: { topic: 'location' },
+      })
       await expect(store.listExtracts({ locationName: 'No Such Location' })).rejects.toBeInstanceOf(NotFoundError)
-      await expect(store.listExtracts({ processName: 'No Such Process' })).rejects.toMatchObject({ code: 'PT_NOT_FOUND', details: { topic: 'process' } })
+      await expect(store.listExtracts({ processName: 'No Such Process' })).rejects.toMatchObject({
+        code: 'PT_NOT_FOUND',
+        details: { topic: 'process' },
+      })
       await expect(store.listExtracts({ status: 'bogus' })).rejects.toBeInstanceOf(InvalidStatusError)
       await expect(store.listExtracts({ filename: '' })).rejects.toBeInstanceOf(ValidationError)
       await expect(store.listExtracts({ limit: 1001 })).rejects.toBeInstanceOf(ValidationError)

@@ -28,12 +28,22 @@ describe('file sizes', () => {
     expect(parseFileSize(0)).toEqual({ amount: 0, unit: 'B' })
   })
 
-  it.each([['1024ZXB'], ['5Bytes'], ['MB'], [''], ['-1MB'], ['1e3 KB'], [' 5MB'], ['5MB '], ['1.MB'], ['.5MB'], ['1.1234567MB'], ['5 M B']])(
-    'refuses %j',
-    (text) => {
-      expect(() => parseFileSize(text)).toThrow(ValidationError)
-    },
-  )
+  it.each([
+    ['1024ZXB'],
+    ['5Bytes'],
+    ['MB'],
+    [''],
+    ['-1MB'],
+    ['1e3 KB'],
+    [' 5MB'],
+    ['5MB '],
+    ['1.MB'],
+    ['.5MB'],
+    ['1.1234567MB'],
+    ['5 M B'],
+  ])('refuses %j', (text) => {
+    expect(() => parseFileSize(text)).toThrow(ValidationError)
+  })
 
   it.each([[-1], [1.5], [Number.NaN], [Infinity], [null], [{}], [true]])('refuses %j', (value) => {
     expect(() => parseFileSize(value)).toThrow(ValidationError)
@@ -117,7 +127,13 @@ for (const dialect of DIALECTS) {
       const derivedOnly = await ExtractTracker.register(run, { filename: 'over.csv', locationPath })
       expect(derivedOnly.extractId).toBe(first.extractId)
       expect([derivedOnly.filetype, derivedOnly.fileSize]).toEqual(['txt', { amount: 1, unit: 'KB' }])
-      const explicit = await ExtractTracker.register(run, { filename: 'over.csv', locationPath, filetype: 'csv', fileSize: '2.5 MB', compressionType: 'gzip' })
+      const explicit = await ExtractTracker.register(run, {
+        filename: 'over.csv',
+        locationPath,
+        filetype: 'csv',
+        fileSize: '2.5 MB',
+        compressionType: 'gzip',
+      })
       expect([explicit.filetype, explicit.compressionType, explicit.fileSize]).toEqual(['csv', 'gzip', { amount: 2.5, unit: 'MB' }])
       const stored = await ExtractTracker.get(run, first.extractId)
       expect([stored.filetype, stored.compressionType, stored.fileSize]).toEqual(['csv', 'gzip', { amount: 2.5, unit: 'MB' }])
@@ -125,13 +141,17 @@ for (const dialect of DIALECTS) {
 
     it('refuses an unknown file type or compression type with a NotFoundError naming it, writing nothing', async () => {
       const before = await rowCounts(store)
-      const filetype = await ExtractTracker.register(run, { filename: 'new_a.csv', locationPath: '/data/new', filetype: 'xlsx' }).catch((e: unknown) => e)
+      const filetype = await ExtractTracker.register(run, { filename: 'new_a.csv', locationPath: '/data/new', filetype: 'xlsx' }).catch(
+        (e: unknown) => e,
+      )
       expect(filetype).toBeInstanceOf(NotFoundError)
       expect((filetype as NotFoundError).message).toContain('"xlsx"')
       expect((filetype as NotFoundError).details).toMatchObject({ topic: 'file type', name: 'xlsx' })
-      const compression = await ExtractTracker.register(run, { filename: 'new_b.csv', locationPath: '/data/new', compressionType: 'rar' }).catch(
-        (e: unknown) => e,
-      )
+      const compression = await ExtractTracker.register(run, {
+        filename: 'new_b.csv',
+        locationPath: '/data/new',
+        compressionType: 'rar',
+      }).catch((e: unknown) => e)
       expect(compression).toBeInstanceOf(NotFoundError)
       expect((compression as NotFoundError).message).toContain('"rar"')
       expect((compression as NotFoundError).code).toBe('PT_NOT_FOUND')
@@ -141,9 +161,11 @@ for (const dialect of DIALECTS) {
     it('refuses a malformed size before writing', async () => {
       const before = await rowCounts(store)
       for (const fileSize of ['1024ZXB', '10 M', 'big', -5, 2.5]) {
-        await expect(ExtractTracker.register(run, { filename: 'bad_size.csv', locationPath: '/data/new', fileSize })).rejects.toMatchObject({
-          code: 'PT_INVALID_INPUT',
-        })
+        await expect(ExtractTracker.register(run, { filename: 'bad_size.csv', locationPath: '/data/new', fileSize })).rejects.toMatchObject(
+          {
+            code: 'PT_INVALID_INPUT',
+          },
+        )
       }
       expect(await rowCounts(store)).toEqual(before)
     })

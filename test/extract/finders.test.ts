@@ -109,10 +109,14 @@ for (const dialect of DIALECTS) {
         tied.push(await ExtractTracker.register(run, { filename, locationPath: '/ties', status: 'ready' }))
       }
       const at = new Date('2021-06-01T00:00:00.000Z')
-      await contextOf(store).db
-        .updateTable('extract_tracking')
+      await contextOf(store)
+        .db.updateTable('extract_tracking')
         .set({ extract_registration_date_time: at })
-        .where('extract_id', 'in', tied.map((extract) => extract.extractId))
+        .where(
+          'extract_id',
+          'in',
+          tied.map((extract) => extract.extractId),
+        )
         .execute()
       expect(names(await findExtractsByLocation(finder, { locationPath: '/ties' }))).toEqual(['tie_c.csv', 'tie_a.csv', 'tie_b.csv'])
       await run.complete()

@@ -16,8 +16,8 @@ export function startRun(store: DataStore, prefix = 'extract test', processType 
 /** The status name of every given extract id, read from the database. */
 export async function storedStatuses(store: DataStore, extractIds: number[]): Promise<Record<number, string>> {
   if (extractIds.length === 0) return {}
-  const rows = await contextOf(store).db
-    .selectFrom('extract_tracking as e')
+  const rows = await contextOf(store)
+    .db.selectFrom('extract_tracking as e')
     .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'e.extract_status_id')
     .select(['e.extract_id', 's.extract_status_name'])
     .where('e.extract_id', 'in', extractIds)
@@ -27,8 +27,8 @@ export async function storedStatuses(store: DataStore, extractIds: number[]): Pr
 
 /** The (extract, run) link row's status, or undefined. */
 export async function runLinkStatus(store: DataStore, extractId: number, processTrackingId: number): Promise<string | undefined> {
-  const row = await contextOf(store).db
-    .selectFrom('extract_process_tracking as ept')
+  const row = await contextOf(store)
+    .db.selectFrom('extract_process_tracking as ept')
     .innerJoin('extract_status_lkup as s', 's.extract_status_id', 'ept.extract_process_status_id')
     .select('s.extract_status_name')
     .where('ept.extract_tracking_id', '=', extractId)

@@ -53,9 +53,7 @@ describe('S3 reading', () => {
   })
 
   it('reads an object as text (a config file on S3)', async () => {
-    expect(await readS3Object(`s3://${s3.bucket}/configs/pt/process_tracker_config.ini`)).toBe(
-      '[DEFAULT]\nmax_concurrent_failures = 3\n',
-    )
+    expect(await readS3Object(`s3://${s3.bucket}/configs/pt/process_tracker_config.ini`)).toBe('[DEFAULT]\nmax_concurrent_failures = 3\n')
     expect(await readS3Object(`${s3.endpoint}/${s3.bucket}/core/Teams.csv`)).toBe('yearID,teamID\n')
     expect(await readS3Object(`s3://${s3.bucket}/core/People.csv.gz`)).toBe('')
   })
@@ -104,7 +102,16 @@ for (const dialect of DIALECTS) {
         `s3 ${s3.bucket} - core`,
         3,
       ])
-      expect(new Set(Object.values(await storedStatuses(store, extracts.map((e) => e.extractId))))).toEqual(new Set(['ready']))
+      expect(
+        new Set(
+          Object.values(
+            await storedStatuses(
+              store,
+              extracts.map((e) => e.extractId),
+            ),
+          ),
+        ),
+      ).toEqual(new Set(['ready']))
     })
 
     it('treats the endpoint URL of the prefix as the same location, keeping statuses', async () => {

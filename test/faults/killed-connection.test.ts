@@ -2,13 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  DataStore,
-  ExtractTracker,
-  LocationTracker,
-  ProcessTracker,
-  ProcessTrackerError,
-} from '../../src/index.ts'
+import { DataStore, ExtractTracker, LocationTracker, ProcessTracker, ProcessTrackerError } from '../../src/index.ts'
 import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
 import { TcpProxy } from './support/tcp-proxy.ts'
 
@@ -54,7 +48,10 @@ for (const dialect of DIALECTS.filter((name) => name !== 'sqlite')) {
     })
 
     const calls: [string, () => Promise<unknown>][] = [
-      ['DataStore.open', () => DataStore.open({ url: proxy.via(database.options.url), schema: database.options.schema, env: {}, homeDir: tmpdir() })],
+      [
+        'DataStore.open',
+        () => DataStore.open({ url: proxy.via(database.options.url), schema: database.options.schema, env: {}, homeDir: tmpdir() }),
+      ],
       ['store.setup', () => store.setup()],
       ['lookups.create', () => store.lookups.create('actor', 'walker')],
       ['lookups.update', () => store.lookups.update('actor', 'walker', 'walker 2')],
@@ -106,7 +103,18 @@ for (const dialect of DIALECTS.filter((name) => name !== 'sqlite')) {
       ['location.setFileCount', () => location.setFileCount(2)],
     ]
     // The 0.2 read model, where this build has it.
-    const readModel = ['listRunViews', 'getRun', 'countRuns', 'listProcesses', 'getProcessView', 'getDependencyGraph', 'listExtracts', 'getExtract', 'listLocations', 'counts']
+    const readModel = [
+      'listRunViews',
+      'getRun',
+      'countRuns',
+      'listProcesses',
+      'getProcessView',
+      'getDependencyGraph',
+      'listExtracts',
+      'getExtract',
+      'listLocations',
+      'counts',
+    ]
     const argumentsOf: Record<string, () => unknown[]> = {
       getRun: () => [run.processTrackingId],
       getProcessView: () => ['walk'],

@@ -30,11 +30,13 @@ async function holdLock(
     const released = new Promise<void>((resolve) => (release = resolve))
     let locked!: () => void
     const isLocked = new Promise<void>((resolve) => (locked = resolve))
-    const done = contextOf(holder).db.transaction().execute(async (trx) => {
-      await sql`select 1`.execute(trx) // begin immediate has taken the write lock
-      locked()
-      await released
-    })
+    const done = contextOf(holder)
+      .db.transaction()
+      .execute(async (trx) => {
+        await sql`select 1`.execute(trx) // begin immediate has taken the write lock
+        locked()
+        await released
+      })
     await isLocked
     return {
       release: async () => {
@@ -111,9 +113,12 @@ for (const dialect of DIALECTS) {
         try {
           const before = patient.statementCounts.statements
           run.startHeartbeat({ intervalSeconds: 0.02 })
-          await vi.waitFor(() => {
-            expect(patient.statementCounts.statements).toBeGreaterThan(before)
-          }, { timeout: 10_000, interval: 10 })
+          await vi.waitFor(
+            () => {
+              expect(patient.statementCounts.statements).toBeGreaterThan(before)
+            },
+            { timeout: 10_000, interval: 10 },
+          )
           // Many more ticks pass while the first beat waits for the lock; none of them may send.
           await sleep(400)
           expect(patient.statementCounts.statements - before).toBe(1)
@@ -239,12 +244,14 @@ for (const dialect of DIALECTS) {
       const holder = await database.open()
       try {
         let waiting: Promise<unknown> | undefined
-        await contextOf(holder).db.transaction().execute(async (trx) => {
-          await sql`select 1`.execute(trx)
-          waiting = ProcessTracker.start(waiter, { processName: 'event loop', processType: 'Extract' }).catch((error: unknown) => error)
-          // Only fires (and lets the holder commit) if the waiter leaves the event loop free.
-          await sleep(200)
-        })
+        await contextOf(holder)
+          .db.transaction()
+          .execute(async (trx) => {
+            await sql`select 1`.execute(trx)
+            waiting = ProcessTracker.start(waiter, { processName: 'event loop', processType: 'Extract' }).catch((error: unknown) => error)
+            // Only fires (and lets the holder commit) if the waiter leaves the event loop free.
+            await sleep(200)
+          })
         expect(await waiting).toBeInstanceOf(ProcessTracker)
       } finally {
         await holder.close()

@@ -169,7 +169,8 @@ describe('the public classes', () => {
           const name = member.name
           if (name === undefined || ts.isPrivateIdentifier(name)) continue
           const type = ts.isPropertyDeclaration(member) || ts.isGetAccessor(member) ? member.type?.getText(source) : undefined
-          if (name.getText(source) === 'context' || type === 'StoreContext') exposed.push(`${file}: ${node.name?.text ?? '?'}.${name.getText(source)}`)
+          if (name.getText(source) === 'context' || type === 'StoreContext')
+            exposed.push(`${file}: ${node.name?.text ?? '?'}.${name.getText(source)}`)
         }
       })
     }

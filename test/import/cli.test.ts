@@ -46,12 +46,17 @@ describe.runIf(sourceDialect !== undefined)('processtracker import-python', () =
       const pt = (argv: string[]) => runInProcess(argv, { env: cleanEnv(home.path) })
 
       it('--dry-run --json reports on stdout, writes nothing, exits 0', async () => {
-        const result = await cli(args('--json', 'import-python', '--from', from(), '--dry-run', '--status-category', 'skipped=succeeded'), cleanEnv(home.path))
+        const result = await cli(
+          args('--json', 'import-python', '--from', from(), '--dry-run', '--status-category', 'skipped=succeeded'),
+          cleanEnv(home.path),
+        )
         expect(result.stderr).toBe('')
         expect(result.code).toBe(0)
         const report = JSON.parse(result.stdout) as ImportReport
         expect(report.dryRun).toBe(true)
-        expect(report.tables.find((row) => row.table === 'process_tracking')?.rowsRead).toBe(MANIFEST[sourceDialect ?? 'postgresql'].runs_total)
+        expect(report.tables.find((row) => row.table === 'process_tracking')?.rowsRead).toBe(
+          MANIFEST[sourceDialect ?? 'postgresql'].runs_total,
+        )
         expect(report.mends.find((mend) => mend.kind === 'second-active-run')?.ids).toEqual([227])
         const runs = await pt(args('--json', 'runs'))
         expect(JSON.parse(runs.stdout)).toEqual([])
@@ -75,7 +80,9 @@ describe.runIf(sourceDialect !== undefined)('processtracker import-python', () =
       it('an unreachable source: exit 1, a clear message, no password, no stack', async () => {
         const result = await pt(args('import-python', '--from', 'postgres://pt:Sup3r-s3cret@127.0.0.1:1/process_tracker'))
         expect(result.code).toBe(1)
-        expect(result.stderr).toMatch(/^Error: The Python ProcessTracker database \(the import's source\): (?:Cannot reach|Lost or could not open the connection to) the database at postgresql:\/\/pt@127\.0\.0\.1:1/)
+        expect(result.stderr).toMatch(
+          /^Error: The Python ProcessTracker database \(the import's source\): (?:Cannot reach|Lost or could not open the connection to) the database at postgresql:\/\/pt@127\.0\.0\.1:1/,
+        )
         expect(result.stderr).not.toContain('Sup3r-s3cret')
         expect(stackLines(result.stderr)).toEqual([])
       })

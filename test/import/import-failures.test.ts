@@ -5,13 +5,7 @@
  * --status-category.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ConfigError,
-  DatabaseUnavailableError,
-  ProcessTracker,
-  importPythonDatabase,
-  type DataStore,
-} from '../../src/index.ts'
+import { ConfigError, DatabaseUnavailableError, ProcessTracker, importPythonDatabase, type DataStore } from '../../src/index.ts'
 import { DIALECTS, createIsolatedDatabase, useIsolatedStore, type IsolatedDatabase } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 import { MANIFEST, SOURCE_DIALECTS, createSourceDatabase, killSourceConnection, type RestoredSource } from './python-fixture.ts'
@@ -53,7 +47,9 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
             const before = await rowCounts(store)
             const error = await importPythonDatabase(store, { from: source().empty.url }).catch((caught: unknown) => caught)
             expect(error).toBeInstanceOf(ConfigError)
-            expect((error as ConfigError).message).toMatch(/is not a Python ProcessTracker database: missing tables: actor_lkup, .*process_tracking/)
+            expect((error as ConfigError).message).toMatch(
+              /is not a Python ProcessTracker database: missing tables: actor_lkup, .*process_tracking/,
+            )
             expect((error as ConfigError).details.missingTables).toHaveLength(Object.keys(MANIFEST[sourceDialect].row_counts).length)
             expect(await rowCounts(store)).toEqual(before)
           })
@@ -62,7 +58,9 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
             const before = await rowCounts(store)
             const error = await importPythonDatabase(store, { from: UNREACHABLE[sourceDialect] }).catch((caught: unknown) => caught)
             expect(error).toBeInstanceOf(DatabaseUnavailableError)
-            expect((error as Error).message).toMatch(/^The Python ProcessTracker database \(the import's source\): (?:Cannot reach|Lost or could not open the connection to) the database at .*127\.0\.0\.1:1/)
+            expect((error as Error).message).toMatch(
+              /^The Python ProcessTracker database \(the import's source\): (?:Cannot reach|Lost or could not open the connection to) the database at .*127\.0\.0\.1:1/,
+            )
             expect((error as Error).message).not.toContain(PASSWORD)
             expect(JSON.stringify((error as DatabaseUnavailableError).details)).not.toContain(PASSWORD)
             expect(await rowCounts(store)).toEqual(before)
@@ -70,14 +68,27 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
 
           it('--dry-run reads, checks and reports everything and writes nothing', async () => {
             const before = await rowCounts(store)
-            const report = await importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { skipped: 'held' } })
+            const report = await importPythonDatabase(store, {
+              from: source().fixture.url,
+              dryRun: true,
+              statusCategories: { skipped: 'held' },
+            })
             expect(report.dryRun).toBe(true)
             for (const [table, count] of Object.entries(MANIFEST[sourceDialect].row_counts)) {
               expect(report.tables.find((row) => row.table === table)?.rowsRead, table).toBe(count)
             }
-            expect(report.tables.find((row) => row.table === 'extract_status_history')?.rowsWritten).toBe(MANIFEST[sourceDialect].extracts_total)
+            expect(report.tables.find((row) => row.table === 'extract_status_history')?.rowsWritten).toBe(
+              MANIFEST[sourceDialect].extracts_total,
+            )
             expect(report.mends.map((entry) => entry.kind)).toEqual(
-              expect.arrayContaining(['sentinel-date', 'latest-run', 'duplicate-run-id', 'second-active-run', 'extract-status-history', 'custom-status-category']),
+              expect.arrayContaining([
+                'sentinel-date',
+                'latest-run',
+                'duplicate-run-id',
+                'second-active-run',
+                'extract-status-history',
+                'custom-status-category',
+              ]),
             )
             expect(report.statusCategories.find((status) => status.status === 'skipped')?.category).toBe('held')
             expect(await rowCounts(store)).toEqual(before)
@@ -86,27 +97,40 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
           it("honours the source URL's TLS setting: an unsupported sslmode is refused, sslmode=disable reads", async () => {
             const before = await rowCounts(store)
             const withParam = (param: string) => `${source().fixture.url}${source().fixture.url.includes('?') ? '&' : '?'}${param}`
-            const error = await importPythonDatabase(store, { from: withParam('sslmode=prefer'), dryRun: true }).catch((caught: unknown) => caught)
+            const error = await importPythonDatabase(store, { from: withParam('sslmode=prefer'), dryRun: true }).catch(
+              (caught: unknown) => caught,
+            )
             expect(error).toBeInstanceOf(ConfigError)
             expect((error as ConfigError).message).toMatch(/sslmode=prefer, which processtracker does not support/)
-            const report = await importPythonDatabase(store, { from: withParam(sourceDialect === 'mysql' ? 'ssl-mode=DISABLED' : 'sslmode=disable'), dryRun: true })
+            const report = await importPythonDatabase(store, {
+              from: withParam(sourceDialect === 'mysql' ? 'ssl-mode=DISABLED' : 'sslmode=disable'),
+              dryRun: true,
+            })
             expect(report.tables.find((row) => row.table === 'process_tracking')?.rowsRead).toBe(MANIFEST[sourceDialect].runs_total)
             expect(await rowCounts(store)).toEqual(before)
           })
 
           it('refuses --status-category for a status the source lacks, or for a standard one; takes released', async () => {
-            await expect(importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { paused: 'held' } })).rejects.toThrow(
-              /does not have: paused/,
-            )
-            await expect(importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { failed: 'succeeded' } })).rejects.toThrow(
-              /standard process status/,
-            )
+            await expect(
+              importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { paused: 'held' } }),
+            ).rejects.toThrow(/does not have: paused/)
+            await expect(
+              importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { failed: 'succeeded' } }),
+            ).rejects.toThrow(/standard process status/)
             // `released` (0.2) is a category a custom status may take, and a standard status of its own.
-            const report = await importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { skipped: 'released' } })
-            expect(report.statusCategories.find((status) => status.status === 'skipped')).toEqual({ status: 'skipped', category: 'released', custom: true })
-            await expect(importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { released: 'failed' } })).rejects.toThrow(
-              /standard process status/,
-            )
+            const report = await importPythonDatabase(store, {
+              from: source().fixture.url,
+              dryRun: true,
+              statusCategories: { skipped: 'released' },
+            })
+            expect(report.statusCategories.find((status) => status.status === 'skipped')).toEqual({
+              status: 'skipped',
+              category: 'released',
+              custom: true,
+            })
+            await expect(
+              importPythonDatabase(store, { from: source().fixture.url, dryRun: true, statusCategories: { released: 'failed' } }),
+            ).rejects.toThrow(/standard process status/)
           })
 
           it('leaves the target unchanged when the source connection is killed half-way, and a rerun then imports', async () => {
@@ -124,7 +148,10 @@ describe.runIf(SOURCE_DIALECTS.length > 0)('import-python failures', () => {
             // Nothing was half-written: the same target takes the whole import afterwards.
             const report = await importPythonDatabase(store, { from: source().fixture.url, statusCategories: { skipped: 'failed' } })
             expect(report.tables.find((row) => row.table === 'process_tracking')?.rowsWritten).toBe(MANIFEST[sourceDialect].runs_total)
-            const [skipped] = await rows(store, "select process_status_category from process_status_lkup where process_status_name = 'skipped'")
+            const [skipped] = await rows(
+              store,
+              "select process_status_category from process_status_lkup where process_status_name = 'skipped'",
+            )
             expect(skipped?.process_status_category).toBe('failed')
           })
         })

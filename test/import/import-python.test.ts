@@ -39,7 +39,12 @@ function mend(report: ImportReport, kind: ImportMend['kind'], column?: string): 
 function expectedMends(process: ManifestProcess) {
   const renumbered: { id: number; from: number; to: number }[] = []
   const extras = Object.entries(process.duplicate_process_run_ids)
-    .flatMap(([runId, ids]) => [...ids].sort((a, b) => a - b).slice(1).map((id) => ({ id, from: Number(runId) })))
+    .flatMap(([runId, ids]) =>
+      [...ids]
+        .sort((a, b) => a - b)
+        .slice(1)
+        .map((id) => ({ id, from: Number(runId) })),
+    )
     .sort((a, b) => a.id - b.id)
   extras.forEach((run, i) => renumbered.push({ ...run, to: process.max_process_run_id + i + 1 }))
   const failed = process.active_runs.filter((id) => id !== process.latest_run.process_tracking_id)
@@ -123,7 +128,18 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
       const written = table === 'error_tracking' ? expected + added : expected
       expect(report.tables.find((row) => row.table === table)?.rowsWritten, `${table} written`).toBe(written)
       // Lookups may also hold the processtracker defaults the Python database lacked.
-      if (['process_status_lkup', 'extract_filetype_lkup', 'extract_compression_type_lkup', 'location_type_lkup', 'filesize_type_lkup', 'error_type_lkup', 'process_type_lkup', 'source_type_lkup'].includes(table)) {
+      if (
+        [
+          'process_status_lkup',
+          'extract_filetype_lkup',
+          'extract_compression_type_lkup',
+          'location_type_lkup',
+          'filesize_type_lkup',
+          'error_type_lkup',
+          'process_type_lkup',
+          'source_type_lkup',
+        ].includes(table)
+      ) {
         expect(counts[table], table).toBeGreaterThanOrEqual(written)
       } else {
         expect(counts[table], table).toBe(written)
@@ -140,10 +156,16 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     const { released, ...pythonStatuses } = statuses
     expect(pythonStatuses).toEqual(lookups.process_status_lkup)
     expect(released).toBeGreaterThan(Math.max(...Object.values(lookups.process_status_lkup)))
-    expect(await rows(store, "select process_status_category as category from process_status_lkup where process_status_name = 'released'")).toEqual([{ category: 'released' }])
-    expect(await scalar(store, "select count(*) from process_status_lkup where process_status_name = 'released' and is_protected = true")).toBe(1)
+    expect(
+      await rows(store, "select process_status_category as category from process_status_lkup where process_status_name = 'released'"),
+    ).toEqual([{ category: 'released' }])
+    expect(
+      await scalar(store, "select count(*) from process_status_lkup where process_status_name = 'released' and is_protected = true"),
+    ).toBe(1)
     expect(await nameIds(store, 'extract_status_lkup', 'extract_status_id', 'extract_status_name')).toEqual(lookups.extract_status_lkup)
-    expect(await nameIds(store, 'schedule_frequency_lkup', 'schedule_frequency_id', 'schedule_frequency_name')).toEqual(lookups.schedule_frequency_lkup)
+    expect(await nameIds(store, 'schedule_frequency_lkup', 'schedule_frequency_id', 'schedule_frequency_name')).toEqual(
+      lookups.schedule_frequency_lkup,
+    )
     expect(await nameIds(store, 'dependency_type_lkup', 'dependency_type_id', 'dependency_type_name')).toEqual(lookups.dependency_type_lkup)
     expect(await nameIds(store, 'error_type_lkup', 'error_type_id', 'error_type_name')).toMatchObject(lookups.error_type_lkup)
     expect(await nameIds(store, 'process_type_lkup', 'process_type_id', 'process_type_name')).toMatchObject(lookups.process_type_lkup)
@@ -178,7 +200,10 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     expect(await scalar(store, 'select count(*) from error_tracking')).toBe(facts.errors_total + added)
     const byType = { ...facts.errors_by_type, 'Process Error': (facts.errors_by_type['Process Error'] ?? 0) + added }
     expect(
-      await countBy(store, 'select t.error_type_name as k, count(*) as n from error_tracking e join error_type_lkup t on t.error_type_id = e.error_type_id group by t.error_type_name'),
+      await countBy(
+        store,
+        'select t.error_type_name as k, count(*) as n from error_tracking e join error_type_lkup t on t.error_type_id = e.error_type_id group by t.error_type_name',
+      ),
     ).toEqual(byType)
     const byRunStatus = { ...facts.errors_on_runs_by_final_status, failed: (facts.errors_on_runs_by_final_status.failed ?? 0) + added }
     expect(
@@ -188,7 +213,9 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
          join process_status_lkup s on s.process_status_id = r.process_status_id group by s.process_status_name`,
       ),
     ).toEqual(byRunStatus)
-    expect(await scalar(store, "select count(*) from error_tracking where error_description = 'Unspecified error.'")).toBe(facts.errors_without_description_given)
+    expect(await scalar(store, "select count(*) from error_tracking where error_description = 'Unspecified error.'")).toBe(
+      facts.errors_without_description_given,
+    )
 
     const extracts = await rows(
       store,
@@ -213,10 +240,16 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
       })),
     ).toEqual(facts.extracts.map((extract) => ({ ...extract, registered: manifestTime(extract.registered) })))
     expect(
-      await countBy(store, 'select s.extract_status_name as k, count(*) as n from extract_tracking e join extract_status_lkup s on s.extract_status_id = e.extract_status_id group by s.extract_status_name'),
+      await countBy(
+        store,
+        'select s.extract_status_name as k, count(*) as n from extract_tracking e join extract_status_lkup s on s.extract_status_id = e.extract_status_id group by s.extract_status_name',
+      ),
     ).toEqual(facts.extracts_by_status)
     expect(
-      await countBy(store, 'select s.extract_status_name as k, count(*) as n from extract_process_tracking x join extract_status_lkup s on s.extract_status_id = x.extract_process_status_id group by s.extract_status_name'),
+      await countBy(
+        store,
+        'select s.extract_status_name as k, count(*) as n from extract_process_tracking x join extract_status_lkup s on s.extract_status_id = x.extract_process_status_id group by s.extract_status_name',
+      ),
     ).toEqual(facts.extract_process_links_by_status)
     expect(
       await countBy(
@@ -240,11 +273,22 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
        from location_lkup l join location_type_lkup t on t.location_type_id = l.location_type_id order by l.location_id`,
     )
     expect(
-      locations.map((row) => ({ ...row, file_count: row.file_count === null ? null : Number(row.file_count), extracts: Number(row.extracts) })),
+      locations.map((row) => ({
+        ...row,
+        file_count: row.file_count === null ? null : Number(row.file_count),
+        extracts: Number(row.extracts),
+      })),
     ).toEqual(facts.locations)
-    expect(await rows(store, 'select contact_name as name, contact_email as email from contact_lkup order by contact_id')).toEqual(facts.contacts)
+    expect(await rows(store, 'select contact_name as name, contact_email as email from contact_lkup order by contact_id')).toEqual(
+      facts.contacts,
+    )
     expect(
-      (await rows(store, 'select s.source_name as source, c.contact_name as contact from source_contact x join source_lkup s on s.source_id = x.source_id join contact_lkup c on c.contact_id = x.contact_id'))
+      (
+        await rows(
+          store,
+          'select s.source_name as source, c.contact_name as contact from source_contact x join source_lkup s on s.source_id = x.source_id join contact_lkup c on c.contact_id = x.contact_id',
+        )
+      )
         .map((row) => JSON.stringify(row))
         .sort(),
     ).toEqual(facts.source_contacts.map((row) => JSON.stringify(row)).sort())
@@ -258,7 +302,10 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
       ).map((row) => ({ ...row, max_memory: Number(row.max_memory), max_processing: Number(row.max_processing) })),
     ).toEqual(facts.clusters)
     expect(
-      await rows(store, 'select s.source_name as name, t.source_type_name as type from source_lkup s join source_type_lkup t on t.source_type_id = s.source_type_id order by s.source_id'),
+      await rows(
+        store,
+        'select s.source_name as name, t.source_type_name as type from source_lkup s join source_type_lkup t on t.source_type_id = s.source_type_id order by s.source_id',
+      ),
     ).toEqual(facts.sources)
     const filters = await rows(
       store,
@@ -291,14 +338,23 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     // duplicate-process-run-id: the later duplicates renumbered after the highest, in tracking-id order.
     const duplicates = quirk<Record<string, number[]>>('duplicate-process-run-id', sourceDialect)
     const expectedRenumbered = facts.processes.flatMap((process) => expectedMends(process).renumbered)
-    expect(expectedRenumbered.map((run) => run.id)).toEqual(Object.values(duplicates).map((ids) => Math.max(...ids)).sort((a, b) => a - b))
+    expect(expectedRenumbered.map((run) => run.id)).toEqual(
+      Object.values(duplicates)
+        .map((ids) => Math.max(...ids))
+        .sort((a, b) => a - b),
+    )
     expect(
       mend(report, 'duplicate-run-id')?.details?.map((entry) => ({ id: entry.processTrackingId, from: entry.from, to: entry.to })),
     ).toEqual(expectedRenumbered)
     for (const run of expectedRenumbered) {
       expect(await scalar(store, `select process_run_id from process_tracking where process_tracking_id = ${run.id}`)).toBe(run.to)
     }
-    expect(await scalar(store, 'select count(*) from (select process_id, process_run_id from process_tracking group by process_id, process_run_id having count(*) > 1) d')).toBe(0)
+    expect(
+      await scalar(
+        store,
+        'select count(*) from (select process_id, process_run_id from process_tracking group by process_id, process_run_id having count(*) > 1) d',
+      ),
+    ).toBe(0)
     // two-active-runs: all but the latest failed, each with its Process Error.
     const twoActive = quirk<number[]>('two-active-runs', sourceDialect)
     const failed = twoActive.slice(0, -1)
@@ -322,7 +378,10 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
       { id: 118, status: 'completed' },
       { id: 171, status: 'on hold' },
     ]) {
-      const [row] = await rows(store, `select s.process_status_name as status from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where r.process_tracking_id = ${hold.id}`)
+      const [row] = await rows(
+        store,
+        `select s.process_status_name as status from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where r.process_tracking_id = ${hold.id}`,
+      )
       expect(row?.status).toBe(hold.status)
     }
     // failure-streak: counted on the target exactly as in Python.
@@ -334,18 +393,33 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     }
     // custom-statuses: kept by name; 'skipped' counts as succeeded (reported), 'quarantined' kept.
     const custom = quirk<{ process: number; extract: number }>('custom-statuses', sourceDialect)
-    expect(await scalar(store, "select count(*) from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where s.process_status_name = 'skipped'")).toBe(custom.process)
-    expect(await scalar(store, "select count(*) from extract_tracking e join extract_status_lkup s on s.extract_status_id = e.extract_status_id where s.extract_status_name = 'quarantined'")).toBe(custom.extract)
+    expect(
+      await scalar(
+        store,
+        "select count(*) from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where s.process_status_name = 'skipped'",
+      ),
+    ).toBe(custom.process)
+    expect(
+      await scalar(
+        store,
+        "select count(*) from extract_tracking e join extract_status_lkup s on s.extract_status_id = e.extract_status_id where s.extract_status_name = 'quarantined'",
+      ),
+    ).toBe(custom.extract)
     const [skipped] = await rows(store, "select process_status_category from process_status_lkup where process_status_name = 'skipped'")
     expect(skipped?.process_status_category).toBe('succeeded')
     expect(report.statusCategories.filter((status) => status.custom)).toEqual([{ status: 'skipped', category: 'succeeded', custom: true }])
     expect(mend(report, 'custom-status-category')?.ids).toEqual([facts.lookups.process_status_lkup.skipped])
     // extract-link-initializing: link statuses carried over as they were.
     expect(
-      await countBy(store, 'select s.extract_status_name as k, count(*) as n from extract_process_tracking x join extract_status_lkup s on s.extract_status_id = x.extract_process_status_id group by s.extract_status_name'),
+      await countBy(
+        store,
+        'select s.extract_status_name as k, count(*) as n from extract_process_tracking x join extract_status_lkup s on s.extract_status_id = x.extract_process_status_id group by s.extract_status_name',
+      ),
     ).toEqual(quirk('extract-link-initializing', sourceDialect))
     // total-record-count-overwrite: both figures as Python had them.
-    for (const [name, [total, sum]] of Object.entries(quirk<Record<string, [number, number]>>('total-record-count-overwrite', sourceDialect))) {
+    for (const [name, [total, sum]] of Object.entries(
+      quirk<Record<string, [number, number]>>('total-record-count-overwrite', sourceDialect),
+    )) {
       const process = facts.processes.find((entry) => entry.name === name)
       const got = await processFacts(store, process?.process_id ?? 0)
       expect([got.total_record_count, got.sum_of_run_record_counts], name).toEqual([total, sum])
@@ -361,7 +435,9 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     expect(history).toHaveLength(facts.extracts_total)
     for (const entry of history) {
       expect(Number(entry.extract_status_id)).toBe(Number(entry.current_status))
-      expect(entry.process_tracking_id === null ? null : Number(entry.process_tracking_id)).toBe(entry.last_run === null ? null : Number(entry.last_run))
+      expect(entry.process_tracking_id === null ? null : Number(entry.process_tracking_id)).toBe(
+        entry.last_run === null ? null : Number(entry.last_run),
+      )
     }
     // empty-tables stay empty; pg-only-columns: the never-written column is reported as dropped.
     for (const table of quirk<string[]>('empty-tables', sourceDialect)) expect(await scalar(store, `select count(*) from ${table}`)).toBe(0)
@@ -420,7 +496,10 @@ function checkPair(sourceDialect: SourceDialect, targetDialect: (typeof DIALECTS
     expect((await store.listRuns({ processName: 'publish_sales_report', limit: 1 }))[0]?.processTrackingId).toBe(171)
     // Released (0.2): the held run becomes `released`, and the process starts again after the imported numbers.
     await store.releaseHold('publish_sales_report')
-    const [releasedRun] = await rows(store, 'select s.process_status_name as status from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where r.process_tracking_id = 171')
+    const [releasedRun] = await rows(
+      store,
+      'select s.process_status_name as status from process_tracking r join process_status_lkup s on s.process_status_id = r.process_status_id where r.process_tracking_id = 171',
+    )
     expect(releasedRun?.status).toBe('released')
     const publish = facts.processes.find((process) => process.name === 'publish_sales_report')
     const publishRun = await ProcessTracker.start(store, { processName: 'publish_sales_report' })

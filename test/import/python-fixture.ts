@@ -93,7 +93,13 @@ export interface ManifestDatabase {
   locations: { name: string; path: string; type: string; file_count: number | null; bucket: string | null; extracts: number }[]
   contacts: { name: string; email: string | null }[]
   source_contacts: { source: string; contact: string }[]
-  clusters: { name: string; max_memory: number | null; memory_unit: string | null; max_processing: number | null; processing_unit: string | null }[]
+  clusters: {
+    name: string
+    max_memory: number | null
+    memory_unit: string | null
+    max_processing: number | null
+    processing_unit: string | null
+  }[]
   sources: { name: string; type: string }[]
   process_filters: { process: string; attribute: string; filter: string; value_string: string | null; value_numeric: string | null }[]
   sentinel_1900_dates: Record<string, number>
@@ -228,10 +234,9 @@ export async function killSourceConnection(source: RestoredSource): Promise<numb
   }
   const connection = await mysql.createConnection(requireUrl(MYSQL_URL))
   try {
-    const [rows] = await connection.query(
-      'select id from information_schema.processlist where db = ? and id <> connection_id()',
-      [source.database],
-    )
+    const [rows] = await connection.query('select id from information_schema.processlist where db = ? and id <> connection_id()', [
+      source.database,
+    ])
     const ids = (rows as { id: number }[]).map((row) => row.id)
     for (const id of ids) await connection.query(`kill ${Number(id)}`)
     return ids.length

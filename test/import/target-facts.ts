@@ -86,7 +86,8 @@ export async function processFacts(store: DataStore, processId: number): Promise
      join process_tracking r on r.process_tracking_id = e.process_tracking_id where r.process_id = ${processId} group by et.error_type_name`,
   )
   const sourceName = `s.source_name`
-  const concat = store.dialect === 'mysql' ? (...parts: string[]) => `concat(${parts.join(', ')})` : (...parts: string[]) => parts.join(' || ')
+  const concat =
+    store.dialect === 'mysql' ? (...parts: string[]) => `concat(${parts.join(', ')})` : (...parts: string[]) => parts.join(' || ')
   return {
     process_id: Number(process.process_id),
     name: process.process_name,
@@ -114,10 +115,23 @@ export async function processFacts(store: DataStore, processId: number): Promise
     first_run_start: runs.map((run) => iso(run.start_at) ?? '').sort()[0],
     errors: Object.values(errors).reduce((a, b) => a + b, 0),
     errors_by_type: errors,
-    actors: [...new Set(runs.map((run) => run.actor_name).filter((name) => name !== null).map(String))].sort(),
+    actors: [
+      ...new Set(
+        runs
+          .map((run) => run.actor_name)
+          .filter((name) => name !== null)
+          .map(String),
+      ),
+    ].sort(),
     named_runs: runs.filter((run) => run.process_run_name !== null).length,
-    sources: await names(store, `select ${sourceName} from process_source x join source_lkup s on s.source_id = x.source_id where x.process_id = ${processId}`),
-    targets: await names(store, `select ${sourceName} from process_target x join source_lkup s on s.source_id = x.target_source_id where x.process_id = ${processId}`),
+    sources: await names(
+      store,
+      `select ${sourceName} from process_source x join source_lkup s on s.source_id = x.source_id where x.process_id = ${processId}`,
+    ),
+    targets: await names(
+      store,
+      `select ${sourceName} from process_target x join source_lkup s on s.source_id = x.target_source_id where x.process_id = ${processId}`,
+    ),
     source_objects: await names(
       store,
       `select ${concat(sourceName, "'.'", 'o.source_object_name')} from process_source_object x join source_object_lkup o on o.source_object_id = x.source_object_id
@@ -140,8 +154,17 @@ export async function processFacts(store: DataStore, processId: number): Promise
        join source_object_attribute_lkup a on a.source_object_attribute_id = x.target_object_attribute_id
        join source_object_lkup o on o.source_object_id = a.source_object_id join source_lkup s on s.source_id = o.source_id where x.process_id = ${processId}`,
     ),
-    dataset_types: await names(store, `select d.dataset_type from process_dataset_type x join dataset_type_lkup d on d.dataset_type_id = x.dataset_type_id where x.process_id = ${processId}`),
-    contacts: await names(store, `select c.contact_name from process_contact x join contact_lkup c on c.contact_id = x.contact_id where x.process_id = ${processId}`),
-    clusters: await names(store, `select c.cluster_name from cluster_process x join cluster_tracking_lkup c on c.cluster_id = x.cluster_id where x.process_id = ${processId}`),
+    dataset_types: await names(
+      store,
+      `select d.dataset_type from process_dataset_type x join dataset_type_lkup d on d.dataset_type_id = x.dataset_type_id where x.process_id = ${processId}`,
+    ),
+    contacts: await names(
+      store,
+      `select c.contact_name from process_contact x join contact_lkup c on c.contact_id = x.contact_id where x.process_id = ${processId}`,
+    ),
+    clusters: await names(
+      store,
+      `select c.cluster_name from cluster_process x join cluster_tracking_lkup c on c.cluster_id = x.cluster_id where x.process_id = ${processId}`,
+    ),
   }
 }

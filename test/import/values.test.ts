@@ -19,7 +19,15 @@ describe('readTimestamp', () => {
   })
 
   it('calls placeholders and impossible values sentinels, and NULL null', () => {
-    for (const text of ['1900-01-01 00:00:00', '0000-00-00 00:00:00', '2025-02-30 00:00:00', '2025-13-01 00:00:00', '9999-12-31 23:59:59', 'yesterday', '2025-03-10 25:00:00']) {
+    for (const text of [
+      '1900-01-01 00:00:00',
+      '0000-00-00 00:00:00',
+      '2025-02-30 00:00:00',
+      '2025-13-01 00:00:00',
+      '9999-12-31 23:59:59',
+      'yesterday',
+      '2025-03-10 25:00:00',
+    ]) {
       expect(readTimestamp(text), text).toBe('sentinel')
     }
     expect(readTimestamp(null)).toBeNull()
@@ -38,7 +46,10 @@ describe.runIf(Boolean(process.env.PROCESS_TRACKER_TEST_POSTGRES_URL))('PostgreS
       const { rows } = await client.query<{ a: (string | null)[] }>('select $1::text[] as a', [literal])
       expect(rows[0]?.a).toEqual(texts)
       const when = new Date('2025-03-10T03:05:01.988Z')
-      const { rows: timeRows } = await client.query<{ t: string }>("select to_char(($1::timestamptz[])[1] at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as t", [`{${arrayElement(when, 'timestamptz')}}`])
+      const { rows: timeRows } = await client.query<{ t: string }>(
+        "select to_char(($1::timestamptz[])[1] at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as t",
+        [`{${arrayElement(when, 'timestamptz')}}`],
+      )
       expect(timeRows[0]?.t).toBe('2025-03-10 03:05:01.988')
     } finally {
       await client.end()

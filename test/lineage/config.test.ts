@@ -43,12 +43,19 @@ describe('lineage settings', () => {
   })
 
   it('decodes an encrypted API key from the ini file', () => {
-    const config = resolveLineage(undefined, {}, ini('openlineage_url = http://m:5000\nopenlineage_api_key = Encrypted w43CqsKawqnCsMOawpLCtcKWw4k='))
+    const config = resolveLineage(
+      undefined,
+      {},
+      ini('openlineage_url = http://m:5000\nopenlineage_api_key = Encrypted w43CqsKawqnCsMOawpLCtcKWw4k='),
+    )
     expect(config?.transport).toMatchObject({ apiKey: 'secret-key' })
   })
 
   it('has file and console transports, and dispatch on request', () => {
-    expect(resolveLineage(undefined, {}, ini('openlineage_file = /tmp/events.jsonl'))?.transport).toEqual({ kind: 'file', file: '/tmp/events.jsonl' })
+    expect(resolveLineage(undefined, {}, ini('openlineage_file = /tmp/events.jsonl'))?.transport).toEqual({
+      kind: 'file',
+      file: '/tmp/events.jsonl',
+    })
     expect(resolveLineage({ transport: 'console', dispatch: true }, {}, null)).toEqual({
       namespace: 'processtracker',
       transport: { kind: 'console' },
@@ -65,7 +72,9 @@ describe('lineage settings', () => {
   it('refuses what cannot work, saying what to set', () => {
     expect(() => resolveLineage({ transport: 'http' }, {}, null)).toThrow(/OPENLINEAGE_URL/)
     expect(() => resolveLineage({ transport: 'file' }, {}, null)).toThrow(/openlineage_file/)
-    expect(() => resolveLineage(undefined, {}, ini('openlineage_transport = kafka'))).toThrow(/openlineage_transport in pt.ini must be http, file or console/)
+    expect(() => resolveLineage(undefined, {}, ini('openlineage_transport = kafka'))).toThrow(
+      /openlineage_transport in pt.ini must be http, file or console/,
+    )
     expect(() => resolveLineage({ url: 'ftp://x' }, {}, null)).toThrow(ConfigError)
     expect(() => resolveLineage(undefined, { OPENLINEAGE_URL: 'not a url' }, null)).toThrow(/OPENLINEAGE_URL is not a URL/)
   })
@@ -74,7 +83,11 @@ describe('lineage settings', () => {
 describe('parent runs', () => {
   it('reads OPENLINEAGE_PARENT_ID as namespace/name/runId, the name may hold slashes', () => {
     const runId = uuidv7()
-    expect(parentFromEnv({ OPENLINEAGE_PARENT_ID: `airflow/dag/task.x/${runId}` })).toEqual({ namespace: 'airflow', name: 'dag/task.x', runId })
+    expect(parentFromEnv({ OPENLINEAGE_PARENT_ID: `airflow/dag/task.x/${runId}` })).toEqual({
+      namespace: 'airflow',
+      name: 'dag/task.x',
+      runId,
+    })
     expect(parentFromEnv({})).toBeNull()
     expect(() => parentFromEnv({ OPENLINEAGE_PARENT_ID: 'airflow/dag' })).toThrow(ConfigError)
   })

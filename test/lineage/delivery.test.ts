@@ -64,8 +64,8 @@ for (const dialect of DIALECTS) {
         if (i === 4) await run.fail()
         else await run.complete()
       }
-      const expected = await contextOf(store).db
-        .selectFrom('lineage_outbox as o')
+      const expected = await contextOf(store)
+        .db.selectFrom('lineage_outbox as o')
         .innerJoin('process_tracking as t', 't.process_tracking_id', 'o.process_tracking_id')
         .select(['t.run_uuid', 'o.event_type'])
         .orderBy('o.outbox_id')
@@ -112,8 +112,8 @@ for (const dialect of DIALECTS) {
       await run.complete()
       const counts = await flushLineage(store, { policy: { backoffMs: 1 } })
       expect(counts).toEqual({ sent: 1, rejected: 1, failed: 0 })
-      const rejected = await contextOf(store).db
-        .selectFrom('lineage_outbox')
+      const rejected = await contextOf(store)
+        .db.selectFrom('lineage_outbox')
         .select(['event_type', 'response', 'payload'])
         .where('outbox_status', '=', 'rejected')
         .execute()

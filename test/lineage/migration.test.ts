@@ -37,7 +37,11 @@ for (const dialect of DIALECTS) {
         // UNIQUE: a second run with the same uuid is refused by the database.
         const [first, second] = runs
         await expect(
-          contextOf(store).db.updateTable('process_tracking').set({ run_uuid: first?.runUuid ?? '' }).where('process_tracking_id', '=', second?.processTrackingId ?? 0).execute(),
+          contextOf(store)
+            .db.updateTable('process_tracking')
+            .set({ run_uuid: first?.runUuid ?? '' })
+            .where('process_tracking_id', '=', second?.processTrackingId ?? 0)
+            .execute(),
         ).rejects.toThrow()
         expect(await contextOf(store).db.selectFrom('lineage_outbox').select('outbox_id').execute()).toEqual([])
         const run = await ProcessTracker.start(store, { processName: 'New', processType: 'Load' })

@@ -63,7 +63,9 @@ for (const dialect of DIALECTS) {
       await extract2.complete()
       const load2 = await ProcessTracker.start(store, { processName: DEMO_LOAD })
       await load2.claimExtracts({ locationPath: folders.landing, limit: 100 })
-      await expect(load2.raiseRunError('Data Error', { description: 'Row 42 out of range', failRun: true })).rejects.toThrow(ProcessHaltedError)
+      await expect(load2.raiseRunError('Data Error', { description: 'Row 42 out of range', failRun: true })).rejects.toThrow(
+        ProcessHaltedError,
+      )
       const load3 = await ProcessTracker.start(store, { processName: DEMO_LOAD })
       await load3.fail()
       const before = await lineageStatus(store)
@@ -72,8 +74,8 @@ for (const dialect of DIALECTS) {
 
       // A run reaped after its heartbeat stopped, and one failed by hand.
       const stale = await ProcessTracker.start(store, { processName: DEMO_EXTRACT, heartbeatTimeoutSeconds: 1 })
-      await contextOf(store).db
-        .updateTable('process_tracking')
+      await contextOf(store)
+        .db.updateTable('process_tracking')
         .set({ last_heartbeat_date_time: new Date(Date.now() - 3_600_000) })
         .where('process_tracking_id', '=', stale.processTrackingId)
         .execute()
@@ -86,7 +88,10 @@ for (const dialect of DIALECTS) {
       expect(counts).toEqual({ sent: pending, rejected: 0, failed: 0 })
       expect(await lineageStatus(store)).toMatchObject({ enabled: true, transport: 'file', pending: 0, sent: pending, rejected: 0 })
 
-      const events = readFileSync(eventsFile, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as OlEvent)
+      const events = readFileSync(eventsFile, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as OlEvent)
       expect(events).toHaveLength(pending)
       const validator = new EventValidator()
       for (const event of events) expect(validator.problems(event), JSON.stringify(event)).toEqual([])
@@ -126,7 +131,10 @@ for (const dialect of DIALECTS) {
       expect(start1?.run.facets.processing_engine).toMatchObject({ name: 'Spark', version: 'unknown' })
       expect(start1?.run.facets.nominalTime).toMatchObject({ nominalStartTime: '2026-12-01T00:00:00.000Z' })
       for (const event of of(extract1)) {
-        expect(event.run.facets.parent).toMatchObject({ run: { runId: orchestrator.runId }, job: { namespace: 'airflow', name: 'lahman.daily' } })
+        expect(event.run.facets.parent).toMatchObject({
+          run: { runId: orchestrator.runId },
+          job: { namespace: 'airflow', name: 'lahman.daily' },
+        })
       }
       expect(last(extract1).run.facets.processTracker_run).toMatchObject({
         processTrackingId: extract1.processTrackingId,
@@ -147,10 +155,16 @@ for (const dialect of DIALECTS) {
         expect(dataset.outputFacets?.outputStatistics).toMatchObject({ rowCount: 6, fileCount: 1 })
       }
       expect(last(extract1).inputs).toEqual([{ namespace: 'https://www.seanlahman.com', name: 'Lahman' }]) // the source's uri
-      const loadInputs = last(load1).inputs.map((dataset) => `${dataset.namespace}:${dataset.name}`).sort()
+      const loadInputs = last(load1)
+        .inputs.map((dataset) => `${dataset.namespace}:${dataset.name}`)
+        .sort()
       expect(loadInputs).toEqual(fileNames.map((name) => `file:${name}`))
       const summaryPath = join(folders.warehouse, loaded.summary)
-      expect(last(load1).outputs.map((dataset) => dataset.name).sort()).toEqual([summaryPath, 'team_wins'].sort())
+      expect(
+        last(load1)
+          .outputs.map((dataset) => dataset.name)
+          .sort(),
+      ).toEqual([summaryPath, 'team_wins'].sort())
       expect(last(report1).inputs.map((dataset) => `${dataset.namespace}:${dataset.name}`)).toEqual([`file:${summaryPath}`])
 
       // Dependencies: the parent job and its latest completed run.
@@ -169,7 +183,10 @@ for (const dialect of DIALECTS) {
 
       // Failures: the last error, named by its type; the hold as START then ABORT at one time.
       expect(last(load2)).toMatchObject({ eventType: 'FAIL' })
-      expect(last(load2).run.facets.errorMessage).toMatchObject({ message: 'Data Error: Row 42 out of range', programmingLanguage: 'Node.js' })
+      expect(last(load2).run.facets.errorMessage).toMatchObject({
+        message: 'Data Error: Row 42 out of range',
+        programmingLanguage: 'Node.js',
+      })
       expect(last(load2).run.facets.processTracker_run).toMatchObject({ status: 'failed', failureStreak: 1 })
       // Two holds: the load's (two failures), and the extract's (the reaped run, then the one failed by hand).
       const aborts = events.filter((event) => event.eventType === 'ABORT')

@@ -64,7 +64,10 @@ export class TestReceiver {
     this.releaseHung()
     this.#server?.closeAllConnections()
     await new Promise<void>((resolve) => {
-      if (this.#server) this.#server.close(() => { resolve() })
+      if (this.#server)
+        this.#server.close(() => {
+          resolve()
+        })
       else resolve()
     })
   }

@@ -24,12 +24,18 @@ for (const dialect of DIALECTS) {
     it('deletes sent events older than the retention in bounded batches, and nothing else', async () => {
       for (let i = 0; i < 3; i++) await (await ProcessTracker.start(store, { processName: `Kept ${i}`, processType: 'Load' })).complete()
       const ctx = contextOf(store)
-      const ids = (await ctx.db.selectFrom('lineage_outbox').select('outbox_id').orderBy('outbox_id').execute()).map((row) => Number(row.outbox_id))
+      const ids = (await ctx.db.selectFrom('lineage_outbox').select('outbox_id').orderBy('outbox_id').execute()).map((row) =>
+        Number(row.outbox_id),
+      )
       expect(ids.length).toBe(6)
       const [late, ...rest] = ids
       const old = rest.slice(0, 4)
       const sent = (id: number | undefined, at: Date) =>
-        ctx.db.updateTable('lineage_outbox').set({ outbox_status: 'sent', sent_date_time: at }).where('outbox_id', '=', id ?? -1).execute()
+        ctx.db
+          .updateTable('lineage_outbox')
+          .set({ outbox_status: 'sent', sent_date_time: at })
+          .where('outbox_id', '=', id ?? -1)
+          .execute()
       // The oldest event was sent an hour ago (after long retries), four newer ones eight days ago;
       // the newest is still pending.
       await sent(late, new Date(Date.now() - 3600 * 1000))

@@ -39,9 +39,13 @@ for (const dialect of DIALECTS) {
       // The START is written in the start's transaction; a failure before its commit takes it away.
       const refused = new Error('refused by a hook')
       await expect(
-        ProcessTracker.start(store, { processName: 'Rollback B', processType: 'Load' }, {
-          beforeCommit: () => Promise.reject(refused),
-        }),
+        ProcessTracker.start(
+          store,
+          { processName: 'Rollback B', processType: 'Load' },
+          {
+            beforeCommit: () => Promise.reject(refused),
+          },
+        ),
       ).rejects.toBe(refused)
       expect(await pending()).toBe(afterStart)
       expect(await store.getProcess('Rollback B')).toBeNull()

@@ -74,7 +74,10 @@ export class EventValidator {
     const job = event.job as Json
     check('run.facets', run.facets)
     check('job.facets', job.facets)
-    for (const [side, list] of [['inputs', event.inputs], ['outputs', event.outputs]] as const) {
+    for (const [side, list] of [
+      ['inputs', event.inputs],
+      ['outputs', event.outputs],
+    ] as const) {
       for (const [i, dataset] of ((list ?? []) as Json[]).entries()) {
         check(`${side}[${i}].facets`, dataset.facets)
         check(`${side}[${i}].outputFacets`, dataset.outputFacets)

@@ -60,9 +60,27 @@ describe.each(DIALECTS)('%s: HTTP auth and bad input', (dialect) => {
     const before = await written()
     const cases: [string, string, Parameters<TestApi['call']>[2], number, string][] = [
       ['POST', '/api/v1/runs', { raw: '{"processName": ', headers: { 'content-type': 'application/json' } }, 400, 'PT_INVALID_INPUT'],
-      ['POST', '/api/v1/runs', { raw: 'processName=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'PT_UNSUPPORTED_MEDIA_TYPE'],
-      ['POST', '/api/v1/runs', { raw: JSON.stringify(startBody), headers: { 'content-type': 'text/plain' } }, 415, 'PT_UNSUPPORTED_MEDIA_TYPE'],
-      ['POST', '/api/v1/runs', { raw: JSON.stringify({ ...startBody, sources: ['x'.repeat(2 * 1024 * 1024)] }), headers: { 'content-type': 'application/json' } }, 413, 'PT_PAYLOAD_TOO_LARGE'],
+      [
+        'POST',
+        '/api/v1/runs',
+        { raw: 'processName=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        415,
+        'PT_UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        'POST',
+        '/api/v1/runs',
+        { raw: JSON.stringify(startBody), headers: { 'content-type': 'text/plain' } },
+        415,
+        'PT_UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        'POST',
+        '/api/v1/runs',
+        { raw: JSON.stringify({ ...startBody, sources: ['x'.repeat(2 * 1024 * 1024)] }), headers: { 'content-type': 'application/json' } },
+        413,
+        'PT_PAYLOAD_TOO_LARGE',
+      ],
       ['POST', '/api/v1/runs', { body: { ...startBody, processNmae: 'typo' } }, 400, 'PT_INVALID_INPUT'],
       ['POST', '/api/v1/runs', { body: { ...startBody, heartbeatTimeoutSeconds: 'ten' } }, 400, 'PT_INVALID_INPUT'],
       ['POST', '/api/v1/runs', { body: { ...startBody, sources: ['ok', 'ok', 3] } }, 400, 'PT_INVALID_INPUT'],
@@ -93,7 +111,7 @@ describe.each(DIALECTS)('%s: HTTP auth and bad input', (dialect) => {
 
   it('treats %, _, quotes, SQL and emoji in path segments as plain names', async () => {
     const before = await written()
-    for (const name of ['100%', 'a_b', "O'Brien \"x\"", "x'; drop table process; --", '🚀 load', '../runs', 'a/b']) {
+    for (const name of ['100%', 'a_b', 'O\'Brien "x"', "x'; drop table process; --", '🚀 load', '../runs', 'a/b']) {
       const segment = encodeURIComponent(name)
       for (const path of [`/api/v1/processes/${segment}`, `/api/v1/processes/${segment}/explain`]) {
         const answer = await api.call('GET', path, { token: api.tokens.read })
@@ -125,8 +143,36 @@ describe.each(DIALECTS)('%s: HTTP auth and bad input', (dialect) => {
       ['POST', '/api/v1/lookups/contact'],
       ['POST', '/api/v1/tokens'],
     ]
-    const field = fc.constantFrom('processName', 'processType', 'status', 'count', 'low', 'high', 'errorType', 'filename', 'locationPath', 'extractIds', 'sources', 'name', 'scope', 'email', 'limit', 'parent', 'child', 'failRun', 'fileSize')
-    const value = fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 5 }), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()))
+    const field = fc.constantFrom(
+      'processName',
+      'processType',
+      'status',
+      'count',
+      'low',
+      'high',
+      'errorType',
+      'filename',
+      'locationPath',
+      'extractIds',
+      'sources',
+      'name',
+      'scope',
+      'email',
+      'limit',
+      'parent',
+      'child',
+      'failRun',
+      'fileSize',
+    )
+    const value = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 5 }),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    )
     const body = fc.oneof(fc.dictionary(field, value, { maxKeys: 6 }), fc.jsonValue({ maxDepth: 3 }))
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), body, async ([method, path], payload) => {

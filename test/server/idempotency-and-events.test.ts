@@ -17,7 +17,13 @@ import { startApi, type TestApi } from './support.ts'
 function sendAndHangUp(base: string, path: string, token: string, key: string, body: unknown): Promise<void> {
   return new Promise((resolve) => {
     const url = new URL(path, base)
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key } })
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+    })
     req.on('error', () => {
       resolve()
     })
@@ -43,12 +49,20 @@ describe.each(DIALECTS)('%s: idempotency keys and events', (dialect) => {
     const body = { processName: 'Idem', processType: 'Load' }
     const first = await api.call('POST', '/api/v1/runs', { token: api.tokens.write, body, headers: { 'idempotency-key': 'start-1' } })
     expect(first.status).toBe(201)
-    const again = await api.call('POST', '/api/v1/runs', { token: api.tokens.write, body: { processType: 'Load', processName: 'Idem' }, headers: { 'idempotency-key': 'start-1' } })
+    const again = await api.call('POST', '/api/v1/runs', {
+      token: api.tokens.write,
+      body: { processType: 'Load', processName: 'Idem' },
+      headers: { 'idempotency-key': 'start-1' },
+    })
     expect(again.status).toBe(201)
     expect(again.body.run.processTrackingId).toBe(first.body.run.processTrackingId)
     expect(again.headers.get('location')).toBe(first.headers.get('location'))
     expect(await runsOf('Idem')).toBe(1)
-    const other = await api.call('POST', '/api/v1/runs', { token: api.tokens.write, body: { ...body, actorName: 'else' }, headers: { 'idempotency-key': 'start-1' } })
+    const other = await api.call('POST', '/api/v1/runs', {
+      token: api.tokens.write,
+      body: { ...body, actorName: 'else' },
+      headers: { 'idempotency-key': 'start-1' },
+    })
     expect(other.status).toBe(422)
     expect(other.body.error.code).toBe('PT_IDEMPOTENCY_MISMATCH')
     // Keys belong to the token that sent them: another token's key is another request.
@@ -88,7 +102,10 @@ describe.each(DIALECTS)('%s: idempotency keys and events', (dialect) => {
   })
 
   it('records an error once for a retried POST …/errors with the same key', async () => {
-    const run = await api.call('POST', '/api/v1/runs', { token: api.tokens.write, body: { processName: 'Idem Errors', processType: 'Load' } })
+    const run = await api.call('POST', '/api/v1/runs', {
+      token: api.tokens.write,
+      body: { processName: 'Idem Errors', processType: 'Load' },
+    })
     const path = `/api/v1/runs/${run.body.run.processTrackingId}/errors`
     const body = { errorType: 'Data Error', description: 'row 9' }
     const first = await api.call('POST', path, { token: api.tokens.write, body, headers: { 'idempotency-key': 'err-1' } })
@@ -106,10 +123,16 @@ describe.each(DIALECTS)('%s: idempotency keys and events', (dialect) => {
       expect((await worker.send({ cmd: 'open' })).ok).toBe(true)
       const started = await worker.send({ cmd: 'start', options: { processName: 'Remote Writer', processType: 'Load' } })
       expect(started.ok).toBe(true)
-      const created = await stream.waitFor((e) => e.data.processTrackingId === started.processTrackingId && e.data.status === 'running', 2000)
+      const created = await stream.waitFor(
+        (e) => e.data.processTrackingId === started.processTrackingId && e.data.status === 'running',
+        2000,
+      )
       expect(created.event).toBe('run')
       await worker.send({ cmd: 'complete', processTrackingId: started.processTrackingId })
-      const completed = await stream.waitFor((e) => e.data.processTrackingId === started.processTrackingId && e.data.status === 'completed', 2000)
+      const completed = await stream.waitFor(
+        (e) => e.data.processTrackingId === started.processTrackingId && e.data.status === 'completed',
+        2000,
+      )
       stream.close()
 
       // Changes while disconnected (this process's library, not the server) are replayed on reconnect.

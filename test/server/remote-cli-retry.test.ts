@@ -41,7 +41,11 @@ describe.each(DIALECTS)('%s: run --server retries a start the server is still bu
     api = await startApi(isolated.store)
     const name = `retry-${String(process.pid)}-${String(Date.now())}`
     secret = (await createToken(isolated.store, name, 'admin')).secret
-    const row = await serverDb(contextOf(isolated.store).db).selectFrom('api_token').select('token_id').where('token_name', '=', name).executeTakeFirstOrThrow()
+    const row = await serverDb(contextOf(isolated.store).db)
+      .selectFrom('api_token')
+      .select('token_id')
+      .where('token_name', '=', name)
+      .executeTakeFirstOrThrow()
     tokenId = Number(row.token_id)
     const target = new URL(api.base)
     proxy = createServer((incoming, outgoing) => {
@@ -51,7 +55,12 @@ describe.each(DIALECTS)('%s: run --server retries a start the server is still bu
         if (incoming.method === 'POST' && incoming.url === '/api/v1/runs' && typeof key === 'string') {
           if (claim === undefined && seen.length === 0) {
             // The first attempt: the server has claimed its key and is still working; the client loses the connection.
-            const claimed = await claimKey(isolated.store, tokenId, key, requestHash('POST /api/v1/runs', JSON.parse(body.toString()) as unknown))
+            const claimed = await claimKey(
+              isolated.store,
+              tokenId,
+              key,
+              requestHash('POST /api/v1/runs', JSON.parse(body.toString()) as unknown),
+            )
             if (!('claim' in claimed)) throw new Error('the first attempt found its key taken')
             claim = claimed.claim
             seen.push('dropped')

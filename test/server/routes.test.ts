@@ -23,14 +23,28 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     await api.close()
     rmSync(folder, { recursive: true, force: true })
   })
-  const write = (method: string, path: string, body?: unknown) => api.call(method, path, { token: api.tokens.write, ...(body === undefined ? {} : { body }) })
+  const write = (method: string, path: string, body?: unknown) =>
+    api.call(method, path, { token: api.tokens.write, ...(body === undefined ? {} : { body }) })
 
   it('runs: start, read, heartbeat, counts, dates, errors, status, complete, refusals', async () => {
-    const started = await write('POST', '/api/v1/runs', { processName: 'Teams Load', processType: 'Load', sources: 'Lahman', heartbeatTimeoutSeconds: 600 })
+    const started = await write('POST', '/api/v1/runs', {
+      processName: 'Teams Load',
+      processType: 'Load',
+      sources: 'Lahman',
+      heartbeatTimeoutSeconds: 600,
+    })
     expect(started.status).toBe(201)
     const id = started.body.run.processTrackingId as number
     expect(started.headers.get('location')).toBe(`/api/v1/runs/${id}`)
-    expect(started.body.run).toMatchObject({ processName: 'Teams Load', status: 'running', processRunId: 1, stale: false, errorCount: 0, extractCount: 0, heartbeatTimeoutSeconds: 600 })
+    expect(started.body.run).toMatchObject({
+      processName: 'Teams Load',
+      status: 'running',
+      processRunId: 1,
+      stale: false,
+      errorCount: 0,
+      extractCount: 0,
+      heartbeatTimeoutSeconds: 600,
+    })
     expect(started.body.run.startDateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
 
     const refused = await write('POST', '/api/v1/runs', { processName: 'Teams Load' })
@@ -61,14 +75,20 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
 
     const second = await write('POST', '/api/v1/runs', { processName: 'Teams Load' })
     expect(second.body.run.processRunId).toBe(2)
-    const halted = await write('POST', `/api/v1/runs/${second.body.run.processTrackingId}/errors`, { errorType: 'Process Error', failRun: true })
+    const halted = await write('POST', `/api/v1/runs/${second.body.run.processTrackingId}/errors`, {
+      errorType: 'Process Error',
+      failRun: true,
+    })
     expect(halted.status).toBe(201)
     expect(halted.body.run.status).toBe('failed')
     const third = await write('POST', '/api/v1/runs', { processName: 'Teams Load' })
     const failed = await write('POST', `/api/v1/runs/${third.body.run.processTrackingId}/fail`, { reason: 'stuck' })
     expect(failed.body.run).toMatchObject({ status: 'failed', lastError: { errorType: 'Process Error', description: 'stuck' } })
     const fourth = await write('POST', '/api/v1/runs', { processName: 'Teams Load' })
-    expect((await write('POST', `/api/v1/runs/${fourth.body.run.processTrackingId}/status`, { status: 'completed', endDate: '2030-01-01' })).body.run).toMatchObject({
+    expect(
+      (await write('POST', `/api/v1/runs/${fourth.body.run.processTrackingId}/status`, { status: 'completed', endDate: '2030-01-01' })).body
+        .run,
+    ).toMatchObject({
       status: 'completed',
       endDateTime: '2030-01-01T00:00:00.000Z',
     })
@@ -76,11 +96,18 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
   })
 
   it('extracts of a run: register, list, statuses, counts, dates, dependencies, claim, locations', async () => {
-    const writer = (await write('POST', '/api/v1/runs', { processName: 'Teams Extract', processType: 'Extract' })).body.run.processTrackingId as number
+    const writer = (await write('POST', '/api/v1/runs', { processName: 'Teams Extract', processType: 'Extract' })).body.run
+      .processTrackingId as number
     const base = `/api/v1/runs/${writer}/extracts`
     const first = await write('POST', base, { filename: 'Teams.csv', locationPath: '/data/lahman/' })
     expect(first.status).toBe(201)
-    expect(first.body.extract).toMatchObject({ filename: 'Teams.csv', fullFilename: '/data/lahman/Teams.csv', status: 'initializing', filetype: 'csv', location: { locationPath: '/data/lahman' } })
+    expect(first.body.extract).toMatchObject({
+      filename: 'Teams.csv',
+      fullFilename: '/data/lahman/Teams.csv',
+      status: 'initializing',
+      filetype: 'csv',
+      location: { locationPath: '/data/lahman' },
+    })
     const existing = await write('POST', base, { filename: 'Teams.csv', locationPath: '/data/lahman/' })
     expect(existing.status).toBe(200)
     expect(existing.body.extract.extractId).toBe(first.body.extract.extractId)
@@ -91,7 +118,10 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     expect(batch.status).toBe(200)
     expect(batch.body.extracts.map((e: { filename: string }) => e.filename)).toEqual(['Players.csv', 'Parks.csv.gz'])
     expect(batch.body.extracts[1].compressionType).toBe('gzip')
-    const bad = await write('POST', base, [{ filename: 'Ok.csv', locationPath: '/data/lahman/' }, { filename: 'a/b.csv', locationPath: '/data/lahman/' }])
+    const bad = await write('POST', base, [
+      { filename: 'Ok.csv', locationPath: '/data/lahman/' },
+      { filename: 'a/b.csv', locationPath: '/data/lahman/' },
+    ])
     expect(bad.status).toBe(400)
     const listed = await api.call('GET', base, { token: api.tokens.read })
     expect(listed.body.extracts.map((e: { filename: string }) => e.filename)).toEqual(['Teams.csv', 'Players.csv', 'Parks.csv.gz'])
@@ -101,14 +131,21 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     const statuses = await write('POST', `${base}/status`, { extractIds: ids, status: 'ready' })
     expect(statuses.body.extracts.every((e: { status: string }) => e.status === 'ready')).toBe(true)
     expect((await write('PUT', `${base}/${teams}/record-count`, { count: 30, auditType: 'write' })).body.extract.writeRecordCount).toBe(30)
-    expect((await write('PUT', `${base}/${teams}/dates`, { low: '2020-01-01', high: '2020-12-31', auditType: 'write' })).body.extract).toMatchObject({
+    expect(
+      (await write('PUT', `${base}/${teams}/dates`, { low: '2020-01-01', high: '2020-12-31', auditType: 'write' })).body.extract,
+    ).toMatchObject({
       writeLowDateTime: '2020-01-01T00:00:00.000Z',
       writeHighDateTime: '2020-12-31T00:00:00.000Z',
     })
     await write('POST', `/api/v1/runs/${writer}/complete`)
 
-    const loader = (await write('POST', '/api/v1/runs', { processName: 'Teams Load2', processType: 'Load' })).body.run.processTrackingId as number
-    const claimed = await write('POST', `/api/v1/runs/${loader}/extracts/claim`, { locationPath: '/data/lahman/', filename: 'Parks', limit: 5 })
+    const loader = (await write('POST', '/api/v1/runs', { processName: 'Teams Load2', processType: 'Load' })).body.run
+      .processTrackingId as number
+    const claimed = await write('POST', `/api/v1/runs/${loader}/extracts/claim`, {
+      locationPath: '/data/lahman/',
+      filename: 'Parks',
+      limit: 5,
+    })
     expect(claimed.body.extracts.map((e: { extractId: number; status: string }) => [e.extractId, e.status])).toEqual([[parks, 'loading']])
     const blocked = await write('POST', `/api/v1/runs/${loader}/extracts/status`, { extractIds: [teams], status: 'loading' })
     expect(blocked.status).toBe(409)
@@ -152,9 +189,15 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     const next = await api.call('GET', page.body.next as string, { token: api.tokens.read })
     expect(next.body.runs.map((r: { processRunId: number }) => r.processRunId)).toEqual([1])
     expect(next.body.next).toBeNull()
-    expect((await api.call('GET', '/api/v1/runs?actor=pager&status=completed&startedAfter=2000-01-01&stale=false', { token: api.tokens.read })).body.runs).toHaveLength(3)
+    expect(
+      (await api.call('GET', '/api/v1/runs?actor=pager&status=completed&startedAfter=2000-01-01&stale=false', { token: api.tokens.read }))
+        .body.runs,
+    ).toHaveLength(3)
     expect((await api.call('GET', '/api/v1/runs?process=Nope', { token: api.tokens.read })).status).toBe(404)
-    expect((await api.call('GET', '/api/v1/runs?limit=1001', { token: api.tokens.read })).body.error).toMatchObject({ code: 'PT_INVALID_INPUT', details: { path: 'limit' } })
+    expect((await api.call('GET', '/api/v1/runs?limit=1001', { token: api.tokens.read })).body.error).toMatchObject({
+      code: 'PT_INVALID_INPUT',
+      details: { path: 'limit' },
+    })
 
     const processes = await api.call('GET', '/api/v1/processes?q=Page&state=completed', { token: api.tokens.read })
     expect(processes.body.processes.map((p: { processName: string }) => p.processName)).toEqual(['Paged'])
@@ -174,10 +217,15 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     await write('POST', `/api/v1/runs/${child.body.run.processTrackingId}/complete`)
     expect((await api.call('POST', '/api/v1/dependencies', { body: { parent: 'Parent P', child: 'Child P' } })).status).toBe(201)
     const blocked = await write('POST', '/api/v1/runs', { processName: 'Child P' })
-    expect(blocked.body.error).toMatchObject({ code: 'PT_DEPENDENCY_BLOCKED', details: { rule: 'dependency', blockingProcessName: 'Parent P' } })
+    expect(blocked.body.error).toMatchObject({
+      code: 'PT_DEPENDENCY_BLOCKED',
+      details: { rule: 'dependency', blockingProcessName: 'Parent P' },
+    })
     expect((await api.call('DELETE', '/api/v1/dependencies?parent=Parent%20P&child=Child%20P')).status).toBe(204)
 
-    expect((await api.call('POST', '/api/v1/lookups/cluster', { body: { name: 'Spark', maxMemory: 64, memoryUnit: 'GB' } })).status).toBe(201)
+    expect((await api.call('POST', '/api/v1/lookups/cluster', { body: { name: 'Spark', maxMemory: 64, memoryUnit: 'GB' } })).status).toBe(
+      201,
+    )
     expect((await api.call('PUT', '/api/v1/clusters/Spark/processes/Child%20P')).status).toBe(204)
     expect((await api.call('DELETE', '/api/v1/clusters/Spark/processes/Child%20P')).status).toBe(204)
     expect((await api.call('PATCH', '/api/v1/lookups/cluster/Spark', { body: { name: 'Spark 2' } })).status).toBe(200)
@@ -232,13 +280,20 @@ describe.each(DIALECTS)('%s: HTTP routes', (dialect) => {
     expect(metrics.text).toContain('processtracker_active_runs')
     const openapi = await api.call('GET', '/openapi.json', { token: null })
     expect(openapi.body.openapi).toBe('3.1.0')
-    for (const path of ['/api/v1/runs', '/api/v1/runs/{id}/extracts/claim', '/api/v1/events', '/api/v1/tokens/{name}', '/api/v1/lookups/{topic}/{name}']) {
+    for (const path of [
+      '/api/v1/runs',
+      '/api/v1/runs/{id}/extracts/claim',
+      '/api/v1/events',
+      '/api/v1/tokens/{name}',
+      '/api/v1/lookups/{topic}/{name}',
+    ]) {
       expect(Object.keys(openapi.body.paths as object)).toContain(path)
     }
     expect(openapi.body.paths['/api/v1/runs'].post.requestBody).toBeDefined()
     expect(openapi.body.paths['/api/v1/runs'].post.responses['409']).toBeDefined()
     // The history entry documents its 0.2 redelivery note (nullable).
-    const entry = openapi.body.paths['/api/v1/extracts/{id}/history'].get.responses['200'].content['application/json'].schema.properties.history.items as {
+    const entry = openapi.body.paths['/api/v1/extracts/{id}/history'].get.responses['200'].content['application/json'].schema.properties
+      .history.items as {
       required: string[]
       properties: Record<string, unknown>
     }

@@ -40,7 +40,9 @@ describe.each(DIALECTS)('%s: processtracker serve', (dialect) => {
     const extra = await cli([...storeArgs(database), 'token', 'create', 'temp', '--scope', 'read'], env)
     expect(extra.stdout).toMatch(/^pt_/)
     expect((await cli([...storeArgs(database), 'token', 'revoke', 'temp'], env)).code).toBe(0)
-    const json = JSON.parse((await cli([...storeArgs(database), '--json', 'token', 'list'], env)).stdout) as { tokens: { name: string; revokedAt: string | null }[] }
+    const json = JSON.parse((await cli([...storeArgs(database), '--json', 'token', 'list'], env)).stdout) as {
+      tokens: { name: string; revokedAt: string | null }[]
+    }
     expect(json.tokens.find((t) => t.name === 'temp')?.revokedAt).toMatch(/^\d{4}-/)
     expect((await cli([...storeArgs(database), 'token', 'create', 'bad', '--scope', 'root'], env)).code).toBe(2)
   })
@@ -69,10 +71,24 @@ describe.each(DIALECTS)('%s: processtracker serve', (dialect) => {
     const url = new URL('/api/v1/runs', serve.base)
     const body = JSON.stringify({ processName: 'Drained', processType: 'Load' })
     const answer = new Promise<number>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            expect: '100-continue',
+          },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
       req.on('error', reject)
       // The server answers `100 Continue` once it has the request's headers: the request is then in
       // flight. SIGTERM lands, and only then is the body sent.
@@ -84,11 +100,13 @@ describe.each(DIALECTS)('%s: processtracker serve', (dialect) => {
     })
     expect(await answer).toBe(201)
     // The server may already be gone: its exit is then recorded on the child.
-    const code = serve.child.exitCode ?? await new Promise<number | null>((resolve) => {
-      serve.child.once('exit', (exitCode: number | null) => {
-        resolve(exitCode)
-      })
-    })
+    const code =
+      serve.child.exitCode ??
+      (await new Promise<number | null>((resolve) => {
+        serve.child.once('exit', (exitCode: number | null) => {
+          resolve(exitCode)
+        })
+      }))
     expect(code).toBe(0)
   })
 
@@ -128,13 +146,20 @@ describe.each(DIALECTS.filter((dialect) => dialect !== 'sqlite'))('%s: two serve
       const calls = [first, second] as const
       for (let round = 0; round < 20; round++) {
         const answers = await Promise.all(
-          Array.from({ length: 16 }, (_, i) => calls[i % 2 === 0 ? 0 : 1]('POST', '/api/v1/runs', { body: { processName: 'Raced', processType: 'Load' } })),
+          Array.from({ length: 16 }, (_, i) =>
+            calls[i % 2 === 0 ? 0 : 1]('POST', '/api/v1/runs', { body: { processName: 'Raced', processType: 'Load' } }),
+          ),
         )
         const winners = answers.filter((answer) => answer.status === 201)
         expect(winners).toHaveLength(1)
-        expect(answers.filter((answer) => answer.status === 409).map((answer) => answer.body.error.code as string)).toEqual(Array(15).fill('PT_PROCESS_RUNNING'))
+        expect(answers.filter((answer) => answer.status === 409).map((answer) => answer.body.error.code as string)).toEqual(
+          Array(15).fill('PT_PROCESS_RUNNING'),
+        )
         expect(winners[0]?.body.run.processRunId).toBe(round + 1)
-        const done = await calls[round % 2 === 0 ? 0 : 1]('POST', `/api/v1/runs/${winners[0]?.body.run.processTrackingId as number}/complete`)
+        const done = await calls[round % 2 === 0 ? 0 : 1](
+          'POST',
+          `/api/v1/runs/${winners[0]?.body.run.processTrackingId as number}/complete`,
+        )
         expect(done.status).toBe(200)
       }
     } finally {

@@ -65,7 +65,10 @@ export class SseStream {
       const found = this.events.find(match)
       if (found) return found
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no matching event within ${withinMs} ms; got ${JSON.stringify(this.events.map((e) => [e.id, e.data?.processName, e.data?.status]))}`)
+      if (left <= 0)
+        throw new Error(
+          `no matching event within ${withinMs} ms; got ${JSON.stringify(this.events.map((e) => [e.id, e.data?.processName, e.data?.status]))}`,
+        )
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.#waiters.push(() => {

@@ -98,7 +98,12 @@ export class ServeProcess {
   static async start(database: IsolatedDatabase, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
     requireBuild() // the child runs dist/
     const child = spawn(process.execPath, [BIN, '--url', database.options.url, 'serve', '--port', '0', ...args], {
-      env: { PATH: process.env.PATH, HOME: '/nonexistent', ...(database.options.schema ? { PROCESS_TRACKER_SCHEMA: database.options.schema } : {}), ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: '/nonexistent',
+        ...(database.options.schema ? { PROCESS_TRACKER_SCHEMA: database.options.schema } : {}),
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const serve = new ServeProcess(child)

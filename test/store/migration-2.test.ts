@@ -41,7 +41,13 @@ for (const dialect of DIALECTS) {
       expect(status.map((row) => [row.process_status_category, Boolean(row.is_protected)])).toEqual([['released', true]])
       const row = await db
         .selectFrom('extract_tracking')
-        .select(['extract_file_size_bytes', 'extract_file_modified_date_time', 'extract_file_etag', 'extract_delivery_date_time', 'extract_delivery_process_tracking_id'])
+        .select([
+          'extract_file_size_bytes',
+          'extract_file_modified_date_time',
+          'extract_file_etag',
+          'extract_delivery_date_time',
+          'extract_delivery_process_tracking_id',
+        ])
         .execute()
       expect(row).toEqual([])
       await db.selectFrom('extract_status_history').select('event_note').execute()

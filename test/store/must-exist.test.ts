@@ -13,7 +13,9 @@ describe('sqlite: open with mustExist', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pt-must-exist-'))
     try {
       const file = join(dir, 'not', 'there', 'x.db')
-      const error = await DataStore.open({ url: `sqlite:${file}`, env: {}, homeDir: dir, mustExist: true, migrate: false }).catch((e: unknown) => e)
+      const error = await DataStore.open({ url: `sqlite:${file}`, env: {}, homeDir: dir, mustExist: true, migrate: false }).catch(
+        (e: unknown) => e,
+      )
       expect(error).toBeInstanceOf(ConfigError)
       expect((error as ConfigError).message).toContain(file)
       expect((error as ConfigError).message).toContain('run `processtracker setup` to create it')
@@ -62,7 +64,9 @@ if (DIALECTS.includes('postgresql') && postgresUrl) {
       const error = await DataStore.open({ url: url.toString(), schema, env: {}, mustExist: true, migrate: false }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ConfigError)
       expect((error as ConfigError).message).toContain(`schema ${schema}`)
-      expect(JSON.stringify({ message: (error as ConfigError).message, details: (error as ConfigError).details })).not.toContain('sEcReT-pw')
+      expect(JSON.stringify({ message: (error as ConfigError).message, details: (error as ConfigError).details })).not.toContain(
+        'sEcReT-pw',
+      )
       const client = new pg.Client({ connectionString: postgresUrl })
       await client.connect()
       try {
@@ -91,7 +95,9 @@ async function tableCount(dialect: string, options: { url: string; schema?: stri
     const client = new pg.Client({ connectionString: options.url })
     await client.connect()
     try {
-      const { rows } = await client.query<{ n: string }>('select count(*) as n from information_schema.tables where table_schema = $1', [options.schema])
+      const { rows } = await client.query<{ n: string }>('select count(*) as n from information_schema.tables where table_schema = $1', [
+        options.schema,
+      ])
       return Number(rows[0]?.n)
     } finally {
       await client.end()

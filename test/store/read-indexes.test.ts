@@ -14,10 +14,16 @@ async function indexNames(store: DataStore): Promise<string[]> {
     return rows.map((row) => row.name)
   }
   if (store.dialect === 'postgresql') {
-    const { rows } = await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = 'process_tracking'`.execute(db)
+    const { rows } = await sql<{
+      name: string
+    }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = 'process_tracking'`.execute(db)
     return rows.map((row) => row.name)
   }
-  const { rows } = await sql<{ name: string }>`select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name = 'process_tracking'`.execute(db)
+  const { rows } = await sql<{
+    name: string
+  }>`select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name = 'process_tracking'`.execute(
+    db,
+  )
   return rows.map((row) => row.name)
 }
 
@@ -36,7 +42,10 @@ for (const dialect of DIALECTS) {
       try {
         expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(4)
         expect(await indexNames(store)).toEqual(expect.arrayContaining(READ_INDEXES.map(([, name]) => name)))
-        const versions = await contextOf(store).db.selectFrom(MIGRATION_TABLE as never).select('version' as never).execute()
+        const versions = await contextOf(store)
+          .db.selectFrom(MIGRATION_TABLE as never)
+          .select('version' as never)
+          .execute()
         expect(versions.map((row) => Number((row as { version: number }).version))).toContain(4)
       } finally {
         await store.close()

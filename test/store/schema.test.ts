@@ -25,8 +25,8 @@ for (const dialect of DIALECTS) {
 
     it('seeds every default row, protected', async () => {
       for (const set of SEEDS) {
-        const rows = (await contextOf(store).db
-          .selectFrom(set.table as 'actor_lkup')
+        const rows = (await contextOf(store)
+          .db.selectFrom(set.table as 'actor_lkup')
           .selectAll()
           .execute()) as unknown as Record<string, unknown>[]
         for (const seed of set.rows) {

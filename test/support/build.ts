@@ -46,7 +46,9 @@ export function requireBuild(): void {
   const stale = staleBuild()
   if (stale.length > 0) {
     const shown = stale.slice(0, 5).join(', ') + (stale.length > 5 ? ` and ${stale.length - 5} more` : '')
-    throw new Error(`dist/ is older than its source (${shown}): run \`npm run build\` (or \`npx tsc -p tsconfig.build.json\`) before the worker-based tests.`)
+    throw new Error(
+      `dist/ is older than its source (${shown}): run \`npm run build\` (or \`npx tsc -p tsconfig.build.json\`) before the worker-based tests.`,
+    )
   }
   checked = true
 }

@@ -33,9 +33,7 @@ export const DIALECTS: TestDialectName[] = (['sqlite', 'postgresql', 'mysql'] as
 export function skipReason(name: TestDialectName): string | null {
   if (DIALECTS.includes(name)) return null
   if (wanted && !wanted.includes(name)) return `DIALECTS=${wanted.join(',')} leaves it out`
-  return name === 'postgresql'
-    ? 'PROCESS_TRACKER_TEST_POSTGRES_URL is not set'
-    : 'PROCESS_TRACKER_TEST_MYSQL_URL is not set'
+  return name === 'postgresql' ? 'PROCESS_TRACKER_TEST_POSTGRES_URL is not set' : 'PROCESS_TRACKER_TEST_MYSQL_URL is not set'
 }
 
 /**
@@ -106,7 +104,9 @@ export async function createIsolatedDatabase(dialect: TestDialectName): Promise<
     drop: async () => {
       const failed = failedSince(failuresBefore)
       if (failed.length === 0) return drop()
-      process.stderr.write(`\nKept ${where}: ${failed.length} test(s) failed while it existed (${failed.map((name) => JSON.stringify(name)).join(', ')}).\n`)
+      process.stderr.write(
+        `\nKept ${where}: ${failed.length} test(s) failed while it existed (${failed.map((name) => JSON.stringify(name)).join(', ')}).\n`,
+      )
     },
   }
 }

@@ -10,6 +10,7 @@ export default function setup(): void {
   }
   // The in-process suites run src/; the worker-based ones run dist/ and fail on a stale one.
   const stale = staleBuild()
-  if (stale.length > 0) lines.push(`!!! dist/ is older than ${stale.length} source file(s): worker-based suites will fail until \`npm run build\``)
+  if (stale.length > 0)
+    lines.push(`!!! dist/ is older than ${stale.length} source file(s): worker-based suites will fail until \`npm run build\``)
   process.stderr.write(`\n${lines.join('\n')}\n\n`)
 }

@@ -6,8 +6,8 @@ import { contextOf } from '../../src/store/context.ts'
 export async function rowCounts(store: DataStore): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
   for (const table of OWN_TABLES) {
-    const row = await contextOf(store).db
-      .selectFrom(table as 'process')
+    const row = await contextOf(store)
+      .db.selectFrom(table as 'process')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow()
     counts[table] = Number(row.n)

@@ -1,12 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  InvalidStatusError,
-  NotFoundError,
-  ProcessTracker,
-  ValidationError,
-  type DataStore,
-  type StartOptions,
-} from '../../src/index.ts'
+import { InvalidStatusError, NotFoundError, ProcessTracker, ValidationError, type DataStore, type StartOptions } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { rowCounts } from '../support/snapshot.ts'
 
@@ -31,7 +24,10 @@ for (const dialect of DIALECTS) {
       ['a number as the actor', { processName: 'new one', processType: 'Extract', actorName: 7 }],
       ['sourceObjects that is not an object', { processName: 'new one', processType: 'Extract', sourceObjects: ['a'] }],
       ['sourceObjects with a non-list value', { processName: 'new one', processType: 'Extract', sourceObjects: { s: 'o' } }],
-      ['targetObjectAttributes of the wrong shape', { processName: 'new one', processType: 'Extract', targetObjectAttributes: { t: ['x'] } }],
+      [
+        'targetObjectAttributes of the wrong shape',
+        { processName: 'new one', processType: 'Extract', targetObjectAttributes: { t: ['x'] } },
+      ],
       ['a 251-character source', { processName: 'new one', processType: 'Extract', sources: [long] }],
       ['an unknown schedule frequency', { processName: 'new one', processType: 'Extract', scheduleFrequency: 'fortnightly' }],
       ['a heartbeat timeout of 0', { processName: 'new one', processType: 'Extract', heartbeatTimeoutSeconds: 0 }],

@@ -46,19 +46,26 @@ for (const dialect of DIALECTS) {
     const failPaths: [string, (s: DataStore, run: ProcessTracker) => Promise<unknown>][] = [
       ['fail()', (_s, run) => run.fail()],
       ["changeRunStatus('failed')", (_s, run) => run.changeRunStatus('failed')],
-      ['raiseRunError(…, { failRun: true })', (_s, run) => run.raiseRunError('Data Error', { failRun: true }).catch((e: unknown) => {
-        if (!(e instanceof ProcessHaltedError)) throw e
-      })],
+      [
+        'raiseRunError(…, { failRun: true })',
+        (_s, run) =>
+          run.raiseRunError('Data Error', { failRun: true }).catch((e: unknown) => {
+            if (!(e instanceof ProcessHaltedError)) throw e
+          }),
+      ],
       ['store.failRun', (s, run) => s.failRun(run.processTrackingId, { reason: 'stuck' })],
-      ['the reaper', async (s, run) => {
-        // Make the run stale without waiting: its last beat is put an hour back.
-        await contextOf(s).db
-          .updateTable('process_tracking')
-          .set({ last_heartbeat_date_time: new Date(Date.now() - 3_600_000) })
-          .where('process_tracking_id', '=', run.processTrackingId)
-          .execute()
-        expect(await s.reapStaleRuns()).toHaveLength(1)
-      }],
+      [
+        'the reaper',
+        async (s, run) => {
+          // Make the run stale without waiting: its last beat is put an hour back.
+          await contextOf(s)
+            .db.updateTable('process_tracking')
+            .set({ last_heartbeat_date_time: new Date(Date.now() - 3_600_000) })
+            .where('process_tracking_id', '=', run.processTrackingId)
+            .execute()
+          expect(await s.reapStaleRuns()).toHaveLength(1)
+        },
+      ],
     ]
     for (const [path, failIt] of failPaths) {
       it(`records the hold in the failing transaction: ${path}`, async () => {

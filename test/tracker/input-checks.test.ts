@@ -12,8 +12,21 @@ describe('parseCalendarDate', () => {
   })
 
   it('refuses dates that are not on the calendar and anything else, naming the field', () => {
-    for (const text of ['2024-02-30', '2023-02-29', '2024-13-01', '2024-04-31', '2024-00-10', '2024-06-01T24:00:00Z',
-      '2024-06-01T12:60Z', '2024-06-01T12:00:00', '2024-6-1', 'tomorrow', '', ' 2024-06-01', '2024-06-01T12:00:00+25:00']) {
+    for (const text of [
+      '2024-02-30',
+      '2023-02-29',
+      '2024-13-01',
+      '2024-04-31',
+      '2024-00-10',
+      '2024-06-01T24:00:00Z',
+      '2024-06-01T12:60Z',
+      '2024-06-01T12:00:00',
+      '2024-6-1',
+      'tomorrow',
+      '',
+      ' 2024-06-01',
+      '2024-06-01T12:00:00+25:00',
+    ]) {
       const error = (() => {
         try {
           parseCalendarDate(text, '--low')
@@ -39,7 +52,9 @@ for (const dialect of DIALECTS) {
 
     it('refuses a low later than the high of the same call, and invalid Dates, writing nothing', async () => {
       const run = await ProcessTracker.start(store, { processName: 'dates', processType: 'Load' })
-      await expect(run.setLowHighDates({ low: new Date('2024-06-01'), high: new Date('2024-01-01') })).rejects.toBeInstanceOf(ValidationError)
+      await expect(run.setLowHighDates({ low: new Date('2024-06-01'), high: new Date('2024-01-01') })).rejects.toBeInstanceOf(
+        ValidationError,
+      )
       await expect(run.setLowHighDates({ low: new Date('not a date') })).rejects.toBeInstanceOf(ValidationError)
       await expect(run.setLowHighDates({ high: new Date(Number.NaN) })).rejects.toBeInstanceOf(ValidationError)
       expect((await store.listRuns({ processName: 'dates' }))[0]).toMatchObject({ lowDateTime: null, highDateTime: null })

@@ -197,9 +197,7 @@ for (const dialect of DIALECTS) {
       await expect(run.changeRunStatus('no such status')).rejects.toThrow('The provided status type no such status is invalid.')
       await expect(run.changeRunStatus('no such status')).rejects.toBeInstanceOf(InvalidStatusError)
       await run.changeRunStatus('validating')
-      await expect(ProcessTracker.start(store, { processName: 'custom' })).rejects.toThrow(
-        'The process custom is currently validating.',
-      )
+      await expect(ProcessTracker.start(store, { processName: 'custom' })).rejects.toThrow('The process custom is currently validating.')
       await run.complete()
     })
 
@@ -212,9 +210,9 @@ for (const dialect of DIALECTS) {
       await expect(ProcessTracker.resume(store, 999_999)).rejects.toBeInstanceOf(NotFoundError)
 
       expect(await ProcessTracker.track(store, { processName: 'tracked', processType: 'Load' }, () => Promise.resolve(42))).toBe(42)
-      await expect(
-        ProcessTracker.track(store, { processName: 'tracked' }, () => Promise.reject(new Error('disk full'))),
-      ).rejects.toThrow('disk full')
+      await expect(ProcessTracker.track(store, { processName: 'tracked' }, () => Promise.reject(new Error('disk full')))).rejects.toThrow(
+        'disk full',
+      )
       const [failed] = await store.listRuns({ processName: 'tracked', limit: 1 })
       expect(failed).toMatchObject({ status: 'failed', lastError: { errorType: 'Process Error', description: 'disk full' } })
     })

@@ -24,12 +24,16 @@ for (const dialect of DIALECTS) {
     })
 
     it('gives up after lockTimeoutMs with PT_LOCK_TIMEOUT, and leaves nothing behind', async () => {
-      const error = await contextOf(holder).db.transaction().execute(async (trx) => {
-        // Hold what a start needs: the process row (servers) or the write lock (SQLite's
-        // begin immediate already took it when this transaction opened).
-        await sql`select process_id from process where process_name = 'contended' ${sql.raw(dialect === 'sqlite' ? '' : 'for update')}`.execute(trx)
-        return ProcessTracker.start(waiter, { processName: 'contended' }).catch((e: unknown) => e)
-      })
+      const error = await contextOf(holder)
+        .db.transaction()
+        .execute(async (trx) => {
+          // Hold what a start needs: the process row (servers) or the write lock (SQLite's
+          // begin immediate already took it when this transaction opened).
+          await sql`select process_id from process where process_name = 'contended' ${sql.raw(dialect === 'sqlite' ? '' : 'for update')}`.execute(
+            trx,
+          )
+          return ProcessTracker.start(waiter, { processName: 'contended' }).catch((e: unknown) => e)
+        })
       expect(error).toBeInstanceOf(DatabaseUnavailableError)
       expect((error as DatabaseUnavailableError).code).toBe('PT_LOCK_TIMEOUT')
       expect(await waiter.listRuns({ processName: 'contended' })).toHaveLength(1)
@@ -43,10 +47,12 @@ for (const dialect of DIALECTS) {
     // is no "someone else is deciding this process" to notice. On the servers there is.
     it.skipIf(dialect === 'sqlite')('refuses at once from committed state while another start holds the lock', async () => {
       const running = await ProcessTracker.start(waiter, { processName: 'contended' })
-      const error = await contextOf(holder).db.transaction().execute(async (trx) => {
-        await sql`select process_id from process where process_name = 'contended' for update`.execute(trx)
-        return ProcessTracker.start(waiter, { processName: 'contended' }).catch((e: unknown) => e)
-      })
+      const error = await contextOf(holder)
+        .db.transaction()
+        .execute(async (trx) => {
+          await sql`select process_id from process where process_name = 'contended' for update`.execute(trx)
+          return ProcessTracker.start(waiter, { processName: 'contended' }).catch((e: unknown) => e)
+        })
       // Not PT_LOCK_TIMEOUT: the running run was visible without waiting for the lock.
       expect(error).toMatchObject({ code: 'PT_PROCESS_RUNNING', details: { blockingRunId: running.processTrackingId } })
       await running.complete()

@@ -1,11 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  ConflictError,
-  NotFoundError,
-  ProcessTracker,
-  ProtectedRecordError,
-  type DataStore,
-} from '../../src/index.ts'
+import { ConflictError, NotFoundError, ProcessTracker, ProtectedRecordError, type DataStore } from '../../src/index.ts'
 import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
 import { contextOf } from '../../src/store/context.ts'
 
@@ -18,7 +12,17 @@ for (const dialect of DIALECTS) {
     })
 
     it('creates, renames, lists and deletes every topic, case-insensitively', async () => {
-      for (const topic of ['actor', 'Cluster', 'CONTACT', 'error type', 'extract status', 'process status', 'process type', 'source', 'tool']) {
+      for (const topic of [
+        'actor',
+        'Cluster',
+        'CONTACT',
+        'error type',
+        'extract status',
+        'process status',
+        'process type',
+        'source',
+        'tool',
+      ]) {
         await store.lookups.create(topic, `my ${topic}`)
         await store.lookups.create(topic, `my ${topic}`) // idempotent, like the Python get-or-create
         expect(await store.lookups.list(topic)).toContain(`my ${topic}`)
@@ -64,7 +68,11 @@ for (const dialect of DIALECTS) {
       await expect(store.addClusterProcess('spark-prod', 'nope')).rejects.toBeInstanceOf(NotFoundError)
       await store.removeClusterProcess('spark-prod', 'clustered')
       await expect(store.removeClusterProcess('spark-prod', 'clustered')).rejects.toBeInstanceOf(NotFoundError)
-      const row = await contextOf(store).db.selectFrom('cluster_tracking_lkup').selectAll().where('cluster_name', '=', 'spark-prod').executeTakeFirstOrThrow()
+      const row = await contextOf(store)
+        .db.selectFrom('cluster_tracking_lkup')
+        .selectAll()
+        .where('cluster_name', '=', 'spark-prod')
+        .executeTakeFirstOrThrow()
       expect(row).toMatchObject({ cluster_max_memory: 512, cluster_max_memory_unit: 'GB', cluster_max_processing: 64 })
     })
 
@@ -77,31 +85,81 @@ for (const dialect of DIALECTS) {
         datasetTypes: 'Baseball',
       })
       const db = contextOf(store).db
-      const attr = await db.selectFrom('source_object_attribute_lkup').select('source_object_attribute_id').where('source_object_attribute_name', '=', 'teamID').executeTakeFirstOrThrow()
-      await db.updateTable('source_object_attribute_lkup').set({ is_key: true }).where('source_object_attribute_id', '=', attr.source_object_attribute_id).execute()
-      const eq = await db.selectFrom('filter_type_lkup').select('filter_type_id').where('filter_type_code', '=', 'eq').executeTakeFirstOrThrow()
-      await db.insertInto('process_filter').values({
-        process_id: run.processId,
-        source_object_attribute_id: attr.source_object_attribute_id,
-        filter_type_id: eq.filter_type_id,
-        filter_value_string: 'NYA',
-        filter_value_numeric: null,
-      }).execute()
+      const attr = await db
+        .selectFrom('source_object_attribute_lkup')
+        .select('source_object_attribute_id')
+        .where('source_object_attribute_name', '=', 'teamID')
+        .executeTakeFirstOrThrow()
+      await db
+        .updateTable('source_object_attribute_lkup')
+        .set({ is_key: true })
+        .where('source_object_attribute_id', '=', attr.source_object_attribute_id)
+        .execute()
+      const eq = await db
+        .selectFrom('filter_type_lkup')
+        .select('filter_type_id')
+        .where('filter_type_code', '=', 'eq')
+        .executeTakeFirstOrThrow()
+      await db
+        .insertInto('process_filter')
+        .values({
+          process_id: run.processId,
+          source_object_attribute_id: attr.source_object_attribute_id,
+          filter_type_id: eq.filter_type_id,
+          filter_value_string: 'NYA',
+          filter_value_numeric: null,
+        })
+        .execute()
       await store.lookups.create('contact', 'Lahman Owner', { email: 'owner@example.com' })
-      const contact = await db.selectFrom('contact_lkup').select('contact_id').where('contact_name', '=', 'Lahman Owner').executeTakeFirstOrThrow()
+      const contact = await db
+        .selectFrom('contact_lkup')
+        .select('contact_id')
+        .where('contact_name', '=', 'Lahman Owner')
+        .executeTakeFirstOrThrow()
       const source = await db.selectFrom('source_lkup').select('source_id').where('source_name', '=', 'Lahman').executeTakeFirstOrThrow()
       await db.insertInto('source_contact').values({ source_id: source.source_id, contact_id: contact.contact_id }).execute()
       await db.insertInto('process_contact').values({ process_id: run.processId, contact_id: contact.contact_id }).execute()
 
       expect(await run.findProcessSourceAttributes()).toEqual([
-        { sourceName: 'Lahman', sourceType: 'Undefined', sourceObjectName: 'Teams.csv', sourceObjectAttributeName: 'teamID', isKey: true, isFilter: false, isPartition: false },
-        { sourceName: 'Lahman', sourceType: 'Undefined', sourceObjectName: 'Teams.csv', sourceObjectAttributeName: 'yearID', isKey: false, isFilter: false, isPartition: false },
+        {
+          sourceName: 'Lahman',
+          sourceType: 'Undefined',
+          sourceObjectName: 'Teams.csv',
+          sourceObjectAttributeName: 'teamID',
+          isKey: true,
+          isFilter: false,
+          isPartition: false,
+        },
+        {
+          sourceName: 'Lahman',
+          sourceType: 'Undefined',
+          sourceObjectName: 'Teams.csv',
+          sourceObjectAttributeName: 'yearID',
+          isKey: false,
+          isFilter: false,
+          isPartition: false,
+        },
       ])
       expect(await run.findProcessTargetAttributes()).toEqual([
-        { targetName: 'Warehouse', targetType: 'Undefined', targetObjectName: 'teams', targetObjectAttributeName: 'team_id', isKey: false, isFilter: false, isPartition: false },
+        {
+          targetName: 'Warehouse',
+          targetType: 'Undefined',
+          targetObjectName: 'teams',
+          targetObjectAttributeName: 'team_id',
+          isKey: false,
+          isFilter: false,
+          isPartition: false,
+        },
       ])
       expect(await run.findProcessFilters()).toEqual([
-        { sourceName: 'Lahman', sourceObjectName: 'Teams.csv', sourceObjectAttributeName: 'teamID', filterTypeCode: 'eq', filterValueNumeric: null, filterValueString: 'NYA' },
+        {
+          sourceName: 'Lahman',
+          sourceObjectName: 'Teams.csv',
+          sourceObjectAttributeName: 'teamID',
+          filterTypeCode: 'eq',
+          filterValueNumeric: null,
+          filterValueString: 'NYA',
+        },
       ])
       expect(await run.findProcessContacts()).toEqual([
         { contactName: 'Lahman Owner', contactEmail: 'owner@example.com', contactType: 'source' },

@@ -166,7 +166,12 @@ for (const dialect of DIALECTS) {
       expect(s?.parents).toEqual([{ processName: parent, type: 'Soft' }])
 
       const graph = await store.getDependencyGraph()
-      expect(graph.edges).toEqual(expect.arrayContaining([{ parent, child, type: 'Hard' }, { parent, child: soft, type: 'Soft' }]))
+      expect(graph.edges).toEqual(
+        expect.arrayContaining([
+          { parent, child, type: 'Hard' },
+          { parent, child: soft, type: 'Soft' },
+        ]),
+      )
       const every = await store.listProcesses({ limit: 1000 })
       expect(graph.nodes.map((node) => node.processName)).toEqual(names(every))
       expect(graph.nodes.map((node) => [node.state, node.latestRun])).toEqual(every.map((view) => [view.state, view.latestRun]))

@@ -59,9 +59,10 @@ for (const dialect of DIALECTS) {
       // each other, so an overlap would be two active runs at one instant.
       for (const [previous, next] of runs.slice(0, -1).map((run, i) => [run, runs[i + 1]] as const)) {
         expect(previous.endDateTime, `run ${previous.processRunId} ended`).not.toBeNull()
-        expect(next?.startDateTime.getTime(), `run ${next?.processRunId} started after run ${previous.processRunId} ended`).toBeGreaterThanOrEqual(
-          previous.endDateTime?.getTime() ?? Infinity,
-        )
+        expect(
+          next?.startDateTime.getTime(),
+          `run ${next?.processRunId} started after run ${previous.processRunId} ended`,
+        ).toBeGreaterThanOrEqual(previous.endDateTime?.getTime() ?? Infinity)
       }
       expect(runs.filter((run) => run.isLatestRun).map((run) => run.processRunId)).toEqual([ROUNDS])
     })
@@ -85,7 +86,8 @@ for (const dialect of DIALECTS) {
         const childWinners = half(replies, 1).filter((reply) => reply.ok)
         expect(parentWinners, `round ${round}`).toHaveLength(1)
         expect(childWinners.length, `round ${round}`).toBeLessThanOrEqual(1)
-        for (const reply of half(replies, 1).filter((r) => !r.ok)) expect(['PT_PROCESS_RUNNING', 'PT_DEPENDENCY_BLOCKED']).toContain(reply.code)
+        for (const reply of half(replies, 1).filter((r) => !r.ok))
+          expect(['PT_PROCESS_RUNNING', 'PT_DEPENDENCY_BLOCKED']).toContain(reply.code)
         if (childWinners.length === 0) {
           // No child run: the parent committed first, so every child attempt saw it running.
           expect(half(replies, 1).map((r) => r.code)).toEqual(Array(WORKERS / 2).fill('PT_DEPENDENCY_BLOCKED'))
@@ -96,7 +98,10 @@ for (const dialect of DIALECTS) {
         // sixteen processes at once, must be refused by the dependency, and none may slip through.
         const childRuns = (await runsOf(store, 'race child')).length
         const late = await Promise.all(workers.map((worker) => worker.send({ cmd: 'start', options: { processName: 'race child' } })))
-        expect(late.map((reply) => reply.code), `round ${round}`).toEqual(Array(WORKERS).fill('PT_DEPENDENCY_BLOCKED'))
+        expect(
+          late.map((reply) => reply.code),
+          `round ${round}`,
+        ).toEqual(Array(WORKERS).fill('PT_DEPENDENCY_BLOCKED'))
         expect(await runsOf(store, 'race child')).toHaveLength(childRuns)
 
         for (const reply of parentWinners) await complete(reply)

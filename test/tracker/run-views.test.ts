@@ -103,7 +103,10 @@ for (const dialect of DIALECTS) {
       })
       await expect(store.listRuns({ status: 'bogus' })).rejects.toBeInstanceOf(InvalidStatusError)
       await expect(store.listRuns({ status: 'Failed' })).rejects.toBeInstanceOf(InvalidStatusError)
-      await expect(store.listRuns({ actorName: 'nobody at all' })).rejects.toMatchObject({ code: 'PT_NOT_FOUND', details: { topic: 'actor' } })
+      await expect(store.listRuns({ actorName: 'nobody at all' })).rejects.toMatchObject({
+        code: 'PT_NOT_FOUND',
+        details: { topic: 'actor' },
+      })
       await expect(store.listRunViews({ processName: 'No Such Process' })).rejects.toBeInstanceOf(NotFoundError)
       await expect(store.countRuns({ actorName: 'nobody at all' })).rejects.toBeInstanceOf(NotFoundError)
       await expect(store.countRuns({ status: 'bogus' })).rejects.toBeInstanceOf(InvalidStatusError)

@@ -142,7 +142,12 @@ for (const dialect of DIALECTS) {
       let before = store.statementCounts.statements
       const extract = await ExtractTracker.register(writer, { filename: 'fast_register.csv', locationPath: '/tmp/fast-register' })
       const registered = store.statementCounts.statements - before
-      expect(await state(extract.extractId)).toEqual({ status: 'initializing', claimer: null, links: [[w, 'initializing']], history: [[w, 'initializing']] })
+      expect(await state(extract.extractId)).toEqual({
+        status: 'initializing',
+        claimer: null,
+        links: [[w, 'initializing']],
+        history: [[w, 'initializing']],
+      })
       before = store.statementCounts.statements
       await extract.changeExtractStatus('ready')
       const readied = store.statementCounts.statements - before
@@ -150,7 +155,10 @@ for (const dialect of DIALECTS) {
         status: 'ready',
         claimer: null,
         links: [[w, 'ready']],
-        history: [[w, 'initializing'], [w, 'ready']],
+        history: [
+          [w, 'initializing'],
+          [w, 'ready'],
+        ],
       })
       if (dialect === 'postgresql') {
         // BEGIN, the one data-modifying statement, COMMIT.
@@ -166,15 +174,30 @@ for (const dialect of DIALECTS) {
       expect(await state(extract.extractId)).toEqual({
         status: 'loading',
         claimer: l,
-        links: [[w, 'ready'], [l, 'loading']],
-        history: [[w, 'initializing'], [w, 'ready'], [l, 'loading']],
+        links: [
+          [w, 'ready'],
+          [l, 'loading'],
+        ],
+        history: [
+          [w, 'initializing'],
+          [w, 'ready'],
+          [l, 'loading'],
+        ],
       })
       await theirs.changeExtractStatus('loaded')
       expect(await state(extract.extractId)).toEqual({
         status: 'loaded',
         claimer: null,
-        links: [[w, 'ready'], [l, 'loaded']],
-        history: [[w, 'initializing'], [w, 'ready'], [l, 'loading'], [l, 'loaded']],
+        links: [
+          [w, 'ready'],
+          [l, 'loaded'],
+        ],
+        history: [
+          [w, 'initializing'],
+          [w, 'ready'],
+          [l, 'loading'],
+          [l, 'loaded'],
+        ],
       })
       // Registering the same file again for the loader links it without a new extract or status.
       const again = await ExtractTracker.register(loader, { filename: 'fast_register.csv', locationPath: '/tmp/fast-register' })
@@ -188,7 +211,11 @@ for (const dialect of DIALECTS) {
     it('claims move ready extracts to loading for the run, once, and a failed run gives them back', async () => {
       const writer = await ProcessTracker.start(store, { processName: 'fast writer', processType: 'Extract' })
       for (let i = 0; i < 4; i++) {
-        const extract = await ExtractTracker.register(writer, { filename: `fast_${i}.csv`, locationName: 'fast loc', locationPath: '/tmp/fast-claims' })
+        const extract = await ExtractTracker.register(writer, {
+          filename: `fast_${i}.csv`,
+          locationName: 'fast loc',
+          locationPath: '/tmp/fast-claims',
+        })
         await extract.changeExtractStatus('ready')
       }
       await writer.complete()

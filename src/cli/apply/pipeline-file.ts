@@ -75,7 +75,10 @@ function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const where = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '')
+      const where = issue.path
+        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+        .join('')
+        .replace(/^\./, '')
       return `${where === '' ? 'the file' : where}: ${issue.message}`
     })
     .join('; ')
@@ -87,9 +90,12 @@ export function parsePipeline(text: string, file: string): Pipeline {
   try {
     raw = parseYaml(text, { prettyErrors: true })
   } catch (error) {
-    throw new ValidationError(`${file} is neither valid YAML nor JSON: ${error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)}`, {
-      field: 'file',
-    })
+    throw new ValidationError(
+      `${file} is neither valid YAML nor JSON: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`,
+      {
+        field: 'file',
+      },
+    )
   }
   const parsed = pipelineFile.safeParse(raw ?? {})
   if (!parsed.success) throw new ValidationError(`${file} does not describe a pipeline: ${describeIssues(parsed.error)}`, { field: 'file' })
@@ -113,7 +119,8 @@ export function parsePipeline(text: string, file: string): Pipeline {
   const edges = new Set<string>()
   for (const dependency of parsed.data.dependencies) {
     const key = `${dependency.parent}\u0000${dependency.child}`
-    if (edges.has(key)) throw new ValidationError(`${file}: the dependency ${dependency.parent} -> ${dependency.child} is declared twice.`, { field: 'file' })
+    if (edges.has(key))
+      throw new ValidationError(`${file}: the dependency ${dependency.parent} -> ${dependency.child} is declared twice.`, { field: 'file' })
     edges.add(key)
   }
   return { processes, dependencies: parsed.data.dependencies }

@@ -98,7 +98,11 @@ export async function makePlan(store: DataStore, pipeline: Pipeline, prune: bool
       continue
     }
     const { changes, missingContacts, joinCluster } = await processChanges(store, declared, view)
-    plan.items.push(changes.length === 0 ? { action: 'unchanged', kind: 'process', name: declared.processName } : { action: 'update', kind: 'process', name: declared.processName, changes })
+    plan.items.push(
+      changes.length === 0
+        ? { action: 'unchanged', kind: 'process', name: declared.processName }
+        : { action: 'update', kind: 'process', name: declared.processName, changes },
+    )
     const define = changes.some((change) => !change.startsWith('+ contact') && !change.startsWith('+ cluster'))
     if (changes.length > 0) plan.processes.push({ declared, missingContacts, joinCluster, define })
   }

@@ -37,7 +37,7 @@ export function addApplyCommand(program: Command, act: Act): void {
         'is created and what differs is updated, all in one transaction (nothing is written if anything fails). ' +
         'Sources, targets and contacts are added, never removed; contacts and clusters must exist (processtracker ' +
         'create -t contact …). Prints the plan, one line per item: create, update or unchanged. A process defined ' +
-        'this way exists before its first run, so a child\'s very first run is gated by its parents.',
+        "this way exists before its first run, so a child's very first run is gated by its parents.",
     )
     .requiredOption('-f, --file <file>', 'the pipeline file (.yaml, .yml or .json)')
     .option('--dry-run', 'print the plan and change nothing')
@@ -76,12 +76,18 @@ Examples:
           if (options.dryRun !== true && changes) await applyPlan(store, plan)
           return plan.items
         })
-        if (output.mode.json) output.json({ plan: items.map(({ action, kind, name }) => ({ action, kind, name })), applied: options.dryRun !== true })
+        if (output.mode.json)
+          output.json({ plan: items.map(({ action, kind, name }) => ({ action, kind, name })), applied: options.dryRun !== true })
         else printPlan(output, items)
         if (!output.mode.json) {
           const changed = items.filter((item) => item.action !== 'unchanged').length
           if (changed === 0) output.info('The store already matches the file; nothing to do.')
-          else output.info(options.dryRun === true ? `Dry run: ${changed} change(s) planned, nothing written.` : `Applied ${changed} change(s) in one transaction.`)
+          else
+            output.info(
+              options.dryRun === true
+                ? `Dry run: ${changed} change(s) planned, nothing written.`
+                : `Applied ${changed} change(s) in one transaction.`,
+            )
         }
         return 0
       }),

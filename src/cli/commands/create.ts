@@ -53,7 +53,11 @@ Examples:
           const result = await withStore(context, (store) => store.addProcessDependency(parent, child, { type }))
           // 0.2 returns { created, updated }; an older library returned nothing.
           const { created = true, updated = false } = (result as { created?: boolean; updated?: boolean } | undefined) ?? {}
-          const said = updated ? `The dependency of ${child} on ${parent} is now ${type}.` : created ? `${child} now depends on ${parent} (${type}).` : `${child} already depends on ${parent} (${type}); nothing changed.`
+          const said = updated
+            ? `The dependency of ${child} on ${parent} is now ${type}.`
+            : created
+              ? `${child} now depends on ${parent} (${type}).`
+              : `${child} already depends on ${parent} (${type}); nothing changed.`
           output.confirm({ action: updated ? 'update' : created ? 'create' : 'unchanged', topic, parent, child, type }, said)
           return 0
         }
@@ -66,4 +70,3 @@ Examples:
       }),
     )
 }
-

@@ -42,7 +42,10 @@ Examples:
           const processName = required(options.child, '-c PROCESS', topic, 'delete')
           output.info(`Attempting to delete ${topic} with name ${processName} from cluster ${cluster}`)
           await withStore(context, (store) => store.removeClusterProcess(cluster, processName))
-          output.confirm({ action: 'delete', topic, cluster, process: processName }, `The process ${processName} is no longer in cluster ${cluster}.`)
+          output.confirm(
+            { action: 'delete', topic, cluster, process: processName },
+            `The process ${processName} is no longer in cluster ${cluster}.`,
+          )
           return 0
         }
         if (topic === 'process dependency') {

@@ -131,7 +131,7 @@ async function tour(context: CliContext, folder: string, database: string, keep:
     await store.addProcessDependency(DEMO_EXTRACT, DEMO_LOAD)
     say.command(`processtracker create -t "process dependency" -p "${DEMO_LOAD}" -c "${DEMO_REPORT}"`)
     await store.addProcessDependency(DEMO_LOAD, DEMO_REPORT)
-    say.ok('A child no longer starts until its parent\'s latest run completed (running, failed, on hold or released all block).')
+    say.ok("A child no longer starts until its parent's latest run completed (running, failed, on hold or released all block).")
 
     say.step(3, 'The dependency gate')
     const extract = await ProcessTracker.start(store, { processName: DEMO_EXTRACT })
@@ -153,7 +153,8 @@ async function tour(context: CliContext, folder: string, database: string, keep:
         if (!(error instanceof ProcessHaltedError)) throw error
       }
       say.failed(`${DEMO_REPORT} run ${run.processRunId} failed: the report server did not answer (simulated)`)
-      if (attempt === 1 && claimed !== undefined) say.note(`  ${claimed.filename}, which it had claimed, went back to ready for the next run`)
+      if (attempt === 1 && claimed !== undefined)
+        say.note(`  ${claimed.filename}, which it had claimed, went back to ready for the next run`)
     }
     await refusedStart(store, say, DEMO_REPORT, 'refused: the failure streak put the process on hold')
     say.command(`processtracker why "${DEMO_REPORT}"`)
@@ -207,7 +208,9 @@ async function load(store: DataStore, say: Narrator, folders: DemoFolders, batch
   const run = await ProcessTracker.start(store, { processName: DEMO_LOAD, ...first })
   const { files, rows, summary } = await loadJob(run, folders, batch)
   await run.complete()
-  say.ok(`${DEMO_LOAD} run ${run.processRunId} completed: claimed and loaded ${files} files (${rows} rows), wrote ${summary} as a ready extract`)
+  say.ok(
+    `${DEMO_LOAD} run ${run.processRunId} completed: claimed and loaded ${files} files (${rows} rows), wrote ${summary} as a ready extract`,
+  )
 }
 
 /** One completed report run, reading the load's summary. */

@@ -16,11 +16,15 @@ import { TRACKING_ID_ENV, trackingIdOf } from '../tracking-id.ts'
 
 /** A location option is a path when it looks like one (`/…`, `./…`, `~…`, `s3://…`, `https://…`), else a location name. */
 export function locationFilter(value: string): { locationPath: string } | { locationName: string } {
-  return /^(\/|\.{1,2}(\/|$)|~|[a-z][a-z0-9+.-]*:\/\/)/i.test(value) || value.includes('/') ? { locationPath: value } : { locationName: value }
+  return /^(\/|\.{1,2}(\/|$)|~|[a-z][a-z0-9+.-]*:\/\/)/i.test(value) || value.includes('/')
+    ? { locationPath: value }
+    : { locationName: value }
 }
 
 const trackingIdOption = () =>
-  new Option('--tracking-id <n>', `the run acting (default: $${TRACKING_ID_ENV}, set by processtracker run)`).argParser(integerIn(1, Number.MAX_SAFE_INTEGER))
+  new Option('--tracking-id <n>', `the run acting (default: $${TRACKING_ID_ENV}, set by processtracker run)`).argParser(
+    integerIn(1, Number.MAX_SAFE_INTEGER),
+  )
 
 /** A registered or claimed extract as `--json` prints it. */
 function brief(extract: ExtractTracker): { extractId: number; filename: string; fullFilename: string; status: string } {
@@ -133,7 +137,9 @@ Examples:
         if (output.mode.json) output.json(registered.map(brief))
         else {
           const ready = registered.filter((extract) => extract.status === 'ready').length
-          output.info(`Registered ${registered.length} file${registered.length === 1 ? '' : 's'} in ${location} (${ready} ready) for tracking id ${trackingId}.`)
+          output.info(
+            `Registered ${registered.length} file${registered.length === 1 ? '' : 's'} in ${location} (${ready} ready) for tracking id ${trackingId}.`,
+          )
         }
         return 0
       }),
@@ -142,7 +148,9 @@ Examples:
   extracts
     .command('list')
     .summary('list extracts, newest first')
-    .description('List extracts, newest first, filtered by location (path or name), status, filename text or the process whose runs touched them.')
+    .description(
+      'List extracts, newest first, filtered by location (path or name), status, filename text or the process whose runs touched them.',
+    )
     .option('--location <location>', 'a location path or name')
     .option('--status <status>', 'only extracts with this status, e.g. ready, loading, loaded')
     .option('--filename <text>', 'only file names containing this text (literally)')
@@ -162,7 +170,13 @@ Examples:
               limit: options.limit,
             })
           } catch (error) {
-            throw asOptionError(error, { locationPath: '--location', locationName: '--location', filename: '--filename', processName: '--process', status: '--status' })
+            throw asOptionError(error, {
+              locationPath: '--location',
+              locationName: '--location',
+              filename: '--filename',
+              processName: '--process',
+              status: '--status',
+            })
           }
         })
         const { output } = context
@@ -201,7 +215,9 @@ Examples:
   extracts
     .command('status')
     .summary('change the status of extracts, in one transaction')
-    .description('Move the extracts with these ids to STATUS for the run, all in one transaction (loading is refused while a parent extract is not loaded).')
+    .description(
+      'Move the extracts with these ids to STATUS for the run, all in one transaction (loading is refused while a parent extract is not loaded).',
+    )
     .requiredOption('--status <status>', 'the new status, e.g. loading, loaded, failed')
     .argument('<extract-id...>', 'extract ids (the ID column of extracts list)', (value: string, previous: number[] | undefined) => [
       ...(previous ?? []),

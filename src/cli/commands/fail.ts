@@ -25,7 +25,13 @@ async function refuseIfAlive(store: DataStore, trackingId: number): Promise<void
     `Run ${run.processRunId} of ${run.processName} (tracking id ${run.processTrackingId}) has a worker still alive: it beat ` +
       `${formatAge(Date.now() - run.lastHeartbeatDateTime.getTime())} ago (heartbeat timeout ${run.heartbeatTimeoutSeconds}s). ` +
       'Stop the worker first, or fail the run anyway with --force.',
-    { processName: run.processName, rule: 'running', blockingRunId: run.processTrackingId, blockingProcessName: run.processName, status: run.status },
+    {
+      processName: run.processName,
+      rule: 'running',
+      blockingRunId: run.processTrackingId,
+      blockingProcessName: run.processName,
+      status: run.status,
+    },
   )
 }
 
@@ -36,7 +42,7 @@ export function addFailCommand(program: Command, act: Act): void {
     .summary('fail a stuck run by hand')
     .description(
       'Fail an active run: records a Process Error with the reason, then sets the run failed, so the next ' +
-        'start may run. Give the process (its latest run is failed) or the run\'s tracking id. A run whose worker ' +
+        "start may run. Give the process (its latest run is failed) or the run's tracking id. A run whose worker " +
         'still beats within its heartbeat timeout is refused (exit 3) unless --force.',
     )
     .option('--process <name>', 'fail the latest run of this process')

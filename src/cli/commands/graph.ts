@@ -28,7 +28,9 @@ export function toDot(graph: DependencyGraph): string {
   const quote = (text: string) => `"${escape(text)}"`
   const lines = ['digraph processtracker {', '  rankdir=LR;', '  node [shape=box, style=rounded];']
   for (const node of graph.nodes) {
-    lines.push(`  ${quote(node.processName)} [label="${escape(node.processName)}\\n${node.state}", color="${STATE_COLORS[node.state] ?? '#000000'}"];`)
+    lines.push(
+      `  ${quote(node.processName)} [label="${escape(node.processName)}\\n${node.state}", color="${STATE_COLORS[node.state] ?? '#000000'}"];`,
+    )
   }
   for (const edge of graph.edges) {
     lines.push(`  ${quote(edge.parent)} -> ${quote(edge.child)}${edge.type === 'Hard' ? '' : ' [style=dashed]'};`)
@@ -42,9 +44,12 @@ export function toMermaid(graph: DependencyGraph): string {
   const ids = new Map(graph.nodes.map((node, index) => [node.processName, `p${index + 1}`]))
   const label = (text: string) => oneLine(text).replace(/"/g, '#quot;')
   const lines = ['flowchart LR']
-  for (const node of graph.nodes) lines.push(`  ${ids.get(node.processName) ?? ''}["${label(node.processName)}<br/>${node.state}"]:::${node.state.replace('-', '')}`)
-  for (const edge of graph.edges) lines.push(`  ${ids.get(edge.parent) ?? ''} ${edge.type === 'Hard' ? '-->' : '-.->'} ${ids.get(edge.child) ?? ''}`)
-  for (const [state, color] of Object.entries(STATE_COLORS)) lines.push(`  classDef ${state.replace('-', '')} stroke:${color},stroke-width:2px`)
+  for (const node of graph.nodes)
+    lines.push(`  ${ids.get(node.processName) ?? ''}["${label(node.processName)}<br/>${node.state}"]:::${node.state.replace('-', '')}`)
+  for (const edge of graph.edges)
+    lines.push(`  ${ids.get(edge.parent) ?? ''} ${edge.type === 'Hard' ? '-->' : '-.->'} ${ids.get(edge.child) ?? ''}`)
+  for (const [state, color] of Object.entries(STATE_COLORS))
+    lines.push(`  classDef ${state.replace('-', '')} stroke:${color},stroke-width:2px`)
   return lines.join('\n')
 }
 
@@ -78,9 +83,9 @@ function printText(output: Output, graph: DependencyGraph): void {
 export function addGraphCommand(program: Command, act: Act): void {
   program
     .command('graph')
-    .summary('the dependency graph with each process\'s state (text, dot, mermaid)')
+    .summary("the dependency graph with each process's state (text, dot, mermaid)")
     .description(
-      'Print the process dependency graph with each process\'s state: as an indented tree (text), as Graphviz ' +
+      "Print the process dependency graph with each process's state: as an indented tree (text), as Graphviz " +
         '(dot) or as Mermaid. Soft dependencies, which never gate, are marked (Soft) / dashed.',
     )
     .addOption(new Option('--format <format>', 'text, dot or mermaid').choices(['text', 'dot', 'mermaid']).default('text'))

@@ -40,8 +40,10 @@ export function addImportPythonCommand(program: Command, act: Act): void {
     .option('--from-schema <schema>', 'PostgreSQL schema holding the Python tables (default process_tracker, then the search path)')
     .option('--dry-run', 'read, check and report what would be written and mended; write nothing')
     .addOption(
-      new Option('--status-category <name=category>', `category of a custom process status (${STATUS_CATEGORIES.join(', ')}); default succeeded`)
-        .argParser(collectStatusCategory),
+      new Option(
+        '--status-category <name=category>',
+        `category of a custom process status (${STATUS_CATEGORIES.join(', ')}); default succeeded`,
+      ).argParser(collectStatusCategory),
     )
     .addHelpText(
       'after',
@@ -55,7 +57,9 @@ Examples:
         const options = command.opts<ImportOptions>()
         const { output } = context
         const onProgress = (progress: ImportProgress) => {
-          output.status(`Importing ${progress.table}: ${progress.rowsRead.toLocaleString('en-US')} of ${progress.rowsTotal.toLocaleString('en-US')} rows`)
+          output.status(
+            `Importing ${progress.table}: ${progress.rowsRead.toLocaleString('en-US')} of ${progress.rowsTotal.toLocaleString('en-US')} rows`,
+          )
         }
         const report = await withStore(context, async (store) => {
           try {

@@ -17,14 +17,17 @@ export function addLineageCommand(program: Command, act: Act): void {
   lineage
     .command('flush')
     .summary('send every pending event now, then exit')
-    .description('Send every pending event, oldest first and in order per run. Exits 1 when the receiver could not be reached (the events stay pending).')
+    .description(
+      'Send every pending event, oldest first and in order per run. Exits 1 when the receiver could not be reached (the events stay pending).',
+    )
     .addHelpText('after', '\nExample:\n  * * * * * OPENLINEAGE_URL=http://marquez:5000 processtracker --quiet lineage flush')
     .action(
       act(async (context) => {
         const counts = await withStore(context, (store) => flushLineage(store))
         const { output } = context
         output.confirm({ ...counts }, `Sent ${counts.sent}, rejected ${counts.rejected}, could not deliver ${counts.failed}.`)
-        if (counts.failed > 0) output.warn('The receiver could not be reached: the remaining events stay pending (see `processtracker lineage status`).')
+        if (counts.failed > 0)
+          output.warn('The receiver could not be reached: the remaining events stay pending (see `processtracker lineage status`).')
         return counts.failed > 0 ? 1 : 0
       }),
     )

@@ -42,11 +42,18 @@ const COLUMNS: readonly Column<ProcessView>[] = [
   { heading: 'TYPE', value: (p) => p.processType ?? '' },
   {
     heading: 'LATEST RUN',
-    value: (p) => (p.latestRun === null ? '' : `run ${p.latestRun.processRunId} (tracking id ${p.latestRun.processTrackingId}) ${statusText(p.latestRun)}`),
+    value: (p) =>
+      p.latestRun === null
+        ? ''
+        : `run ${p.latestRun.processRunId} (tracking id ${p.latestRun.processTrackingId}) ${statusText(p.latestRun)}`,
   },
   { heading: 'STARTED', value: (p) => (p.latestRun === null ? '' : formatTime(p.latestRun.startDateTime)) },
   { heading: 'FAILURES', value: (p) => (p.failureStreak === 0 ? '' : String(p.failureStreak)), align: 'right' },
-  { heading: 'PARENTS', value: (p) => p.parents.map((parent) => (parent.type === 'Hard' ? parent.processName : `${parent.processName} (${parent.type})`)).join(', ') },
+  {
+    heading: 'PARENTS',
+    value: (p) =>
+      p.parents.map((parent) => (parent.type === 'Hard' ? parent.processName : `${parent.processName} (${parent.type})`)).join(', '),
+  },
 ]
 
 /** Adds `processes` to the program. */

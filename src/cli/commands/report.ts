@@ -29,7 +29,11 @@ export function addReportCommand(program: Command, act: Act): void {
       `Record a record count, low/high dates or an error against an active run: by default the run in ` +
         `${TRACKING_ID_ENV}, which \`processtracker run\` sets for the command it wraps.`,
     )
-    .addOption(new Option('--tracking-id <n>', `the run's tracking id (default: $${TRACKING_ID_ENV})`).argParser(integerIn(1, Number.MAX_SAFE_INTEGER)))
+    .addOption(
+      new Option('--tracking-id <n>', `the run's tracking id (default: $${TRACKING_ID_ENV})`).argParser(
+        integerIn(1, Number.MAX_SAFE_INTEGER),
+      ),
+    )
     .addOption(new Option('--records <n>', 'the number of records the run processed').argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
     .addOption(new Option('--low <date>', 'the lowest date in the data (kept when lower than before)').argParser(parseDate))
     .addOption(new Option('--high <date>', 'the highest date in the data (kept when higher than before)').argParser(parseDate))
@@ -60,12 +64,14 @@ Examples (inside a command run by processtracker run):
         const recorded: string[] = []
         const remote = remoteTarget(context)
         const run = remote
-          ? await reportRemote(remote, trackingId, { records: options.records, low: options.low, high: options.high, error }).then((row) => {
-              if (options.records !== undefined) recorded.push(`${options.records} records`)
-              if (options.low !== undefined || options.high !== undefined) recorded.push('dates')
-              if (error !== undefined) recorded.push(`a ${error.type}`)
-              return row
-            })
+          ? await reportRemote(remote, trackingId, { records: options.records, low: options.low, high: options.high, error }).then(
+              (row) => {
+                if (options.records !== undefined) recorded.push(`${options.records} records`)
+                if (options.low !== undefined || options.high !== undefined) recorded.push('dates')
+                if (error !== undefined) recorded.push(`a ${error.type}`)
+                return row
+              },
+            )
           : await withStore(context, async (store) => {
               const tracked = await ProcessTracker.resume(store, trackingId)
               // Checked before anything is written, so an unknown type never leaves the counts half-recorded.
@@ -90,7 +96,8 @@ Examples (inside a command run by processtracker run):
         const { output } = context
         if (output.mode.json) output.json(run ?? null)
         else {
-          const which = run === undefined ? `tracking id ${trackingId}` : `run ${run.processRunId} of ${run.processName} (tracking id ${trackingId})`
+          const which =
+            run === undefined ? `tracking id ${trackingId}` : `run ${run.processRunId} of ${run.processName} (tracking id ${trackingId})`
           output.info(`Recorded ${recorded.join(', ')} for ${which}.`)
         }
         return 0

@@ -54,7 +54,7 @@ export function addRunCommand(program: Command, act: Act): void {
       'Start a run of PROCESS, run COMMAND, and record how it ended: exit 0 completes the run; another exit ' +
         'code or a signal records a Process Error (with the last whole stderr lines that fit in 750 characters) and fails it. When the start ' +
         'is refused (already running, on hold, or a dependency not done) the reason is printed, the command is ' +
-        'not run and the exit code is 3. Otherwise processtracker exits with the command\'s exit code ' +
+        "not run and the exit code is 3. Otherwise processtracker exits with the command's exit code " +
         '(128 + N when a signal N ended it; 70 when the outcome could not be recorded).\n\n' +
         'The command gets PROCESS_TRACKER_TRACKING_ID, PROCESS_TRACKER_PROCESS_NAME and the data store ' +
         '(PROCESS_TRACKER_DATABASE_URL or PROCESS_TRACKER_CONFIG), so it can call `processtracker report`. ' +
@@ -102,9 +102,18 @@ Examples:
         const options = command.opts<RunOptions>()
         const [commandLine] = command.processedArgs as [string[]]
         const [file, ...args] = commandLine
-        if (file === undefined || file === '') throw new UsageError('run needs a command after --, e.g. processtracker run -p NAME -- ./job.sh')
+        if (file === undefined || file === '')
+          throw new UsageError('run needs a command after --, e.g. processtracker run -p NAME -- ./job.sh')
         const remote = remoteTarget(context)
-        if (remote) return trackRemote(context, remote, { start: startOptions(options), heartbeatSeconds: options.heartbeat, killAfterSeconds: options.killAfter, file, args, describe })
+        if (remote)
+          return trackRemote(context, remote, {
+            start: startOptions(options),
+            heartbeatSeconds: options.heartbeat,
+            killAfterSeconds: options.killAfter,
+            file,
+            args,
+            describe,
+          })
         const store = await context.openStore()
         try {
           return await track(context, store, options, file, args)
@@ -127,10 +136,14 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
     }
     throw asOptionError(error, FLAGS)
   }
-  output.info(output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} started (tracking id ${run.processTrackingId}).`))
+  output.info(
+    output.err.dim(`processtracker: run ${run.processRunId} of ${run.processName} started (tracking id ${run.processTrackingId}).`),
+  )
   if (options.heartbeat > 0) run.startHeartbeat()
   run.signal.addEventListener('abort', () => {
-    output.warn(`run ${run.processRunId} of ${run.processName} (tracking id ${run.processTrackingId}) was ended elsewhere (reaped or failed by hand); the command keeps running.`)
+    output.warn(
+      `run ${run.processRunId} of ${run.processName} (tracking id ${run.processTrackingId}) was ended elsewhere (reaped or failed by hand); the command keeps running.`,
+    )
   })
   const env = {
     ...storeEnvironment(context.globals, context.env),
@@ -145,7 +158,13 @@ async function track(context: CliContext, store: DataStore, options: RunOptions,
     // The heartbeat goes on while the outcome is recorded (and retried), so the reaper does not
     // take a run whose wrapper is only waiting for the database to come back.
     const windowSeconds = retryWindowSeconds(options.heartbeat, context.env)
-    return await recordOutcome(context, run, summary === null ? null : describeFailure(summary, outcome.stderrTail, outcome.stderrLines), exitCode, windowSeconds)
+    return await recordOutcome(
+      context,
+      run,
+      summary === null ? null : describeFailure(summary, outcome.stderrTail, outcome.stderrLines),
+      exitCode,
+      windowSeconds,
+    )
   } finally {
     run.stopHeartbeat()
   }
@@ -196,12 +215,17 @@ function describe(outcome: ChildOutcome, file: string): { exitCode: number; summ
     return { exitCode, summary: `The command ${file} could not be started: ${spawnError.code ?? spawnError.message}.` }
   }
   const ended =
-    signal !== null ? `was killed by ${signal}${outcome.killed ? ' after --kill-after ran out' : ''}` : `exited with code ${code ?? 'unknown'}`
+    signal !== null
+      ? `was killed by ${signal}${outcome.killed ? ' after --kill-after ran out' : ''}`
+      : `exited with code ${code ?? 'unknown'}`
   const exitCode = signal !== null ? 128 + signalNumber(signal) : (code ?? 1)
   if (interruptedBy !== null) {
     // Failed even when the command exits 0 after the signal: it did not finish its work. The exit code
     // is then the signal's, since a 0 would tell cron the job succeeded.
-    return { exitCode: exitCode === 0 ? 128 + signalNumber(interruptedBy) : exitCode, summary: `The run was interrupted by ${interruptedBy}; the command ${ended}.` }
+    return {
+      exitCode: exitCode === 0 ? 128 + signalNumber(interruptedBy) : exitCode,
+      summary: `The run was interrupted by ${interruptedBy}; the command ${ended}.`,
+    }
   }
   if (signal !== null || code !== 0) return { exitCode, summary: `The command ${ended}.` }
   return { exitCode: 0, summary: null }

@@ -16,7 +16,13 @@ interface RunsOptions {
 }
 
 /** Library fields → the options that set them, for usage errors. */
-const FLAGS = { processName: '--process', status: '--status', startedAfter: '--since', startedBefore: '--until', beforeTrackingId: '--before' }
+const FLAGS = {
+  processName: '--process',
+  status: '--status',
+  startedAfter: '--since',
+  startedBefore: '--until',
+  beforeTrackingId: '--before',
+}
 
 /** Adds `runs` to the program. */
 export function addRunsCommand(program: Command, act: Act): void {
@@ -31,9 +37,15 @@ export function addRunsCommand(program: Command, act: Act): void {
     )
     .option('--process <name>', 'only the runs of this process')
     .option('--status <status>', 'only runs with this status, e.g. failed, running, "on hold", released')
-    .addOption(new Option('--since <date>', 'only runs started at or after this date (2026-03-31 or an ISO date-time)').argParser(parseDate))
+    .addOption(
+      new Option('--since <date>', 'only runs started at or after this date (2026-03-31 or an ISO date-time)').argParser(parseDate),
+    )
     .addOption(new Option('--until <date>', 'only runs started before this date').argParser(parseDate))
-    .addOption(new Option('--before <tracking-id>', 'only runs older than this tracking id (the next page)').argParser(integerIn(1, Number.MAX_SAFE_INTEGER)))
+    .addOption(
+      new Option('--before <tracking-id>', 'only runs older than this tracking id (the next page)').argParser(
+        integerIn(1, Number.MAX_SAFE_INTEGER),
+      ),
+    )
     .addOption(new Option('--limit <n>', 'how many runs (1-1000)').argParser(integerIn(1, 1000)).default(50))
     .addHelpText(
       'after',

@@ -22,7 +22,10 @@ interface ServeOptions {
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts `--no-auth` may listen on. */
 export function isLoopback(host: string): boolean {
-  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '')
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
   if (name === 'localhost') return true
   if (isIP(name) === 4) return name.startsWith('127.')
   return name === '::1' || name === '::ffff:127.0.0.1'
@@ -56,18 +59,28 @@ Examples:
       act(async (context, command) => {
         const options = command.opts<ServeOptions>()
         const port = Number(options.port)
-        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number from 0 to 65535, not ${options.port}.`)
+        if (!Number.isInteger(port) || port < 0 || port > 65_535)
+          throw new UsageError(`--port must be a port number from 0 to 65535, not ${options.port}.`)
         if (!options.auth && !isLoopback(options.host)) {
-          throw new UsageError(`--no-auth serves without tokens, so it is refused on ${options.host}: listen on 127.0.0.1, or create tokens (processtracker token create).`)
+          throw new UsageError(
+            `--no-auth serves without tokens, so it is refused on ${options.host}: listen on 127.0.0.1, or create tokens (processtracker token create).`,
+          )
         }
-        if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together.')
-        const https = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined
+        if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
+          throw new UsageError('--tls-cert and --tls-key go together.')
+        const https =
+          options.tlsCert !== undefined && options.tlsKey !== undefined
+            ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) }
+            : undefined
         const { output } = context
         // Lineage (when configured): serve sends the OpenLineage outbox while it runs.
         const store = await context.openStore({ lineage: { dispatch: true } })
         try {
           // Request logs go to stderr, so stdout carries only the listening line (scripts read it).
-          const logger = pino({ level: context.globals.quiet ? 'warn' : 'info', redact: ['req.headers.authorization', 'password', '*.password'] }, pino.destination({ dest: 2, sync: false }))
+          const logger = pino(
+            { level: context.globals.quiet ? 'warn' : 'info', redact: ['req.headers.authorization', 'password', '*.password'] },
+            pino.destination({ dest: 2, sync: false }),
+          )
           const app = await createServer({
             store,
             auth: options.auth,
@@ -76,19 +89,28 @@ Examples:
             ...(options.corsOrigin ? { corsOrigins: options.corsOrigin } : {}),
             ...(https ? { https } : {}),
           })
-          if (!options.auth) output.warn(`processtracker serve: authentication is off (--no-auth); anyone who can reach ${options.host} is an administrator.`)
+          if (!options.auth)
+            output.warn(
+              `processtracker serve: authentication is off (--no-auth); anyone who can reach ${options.host} is an administrator.`,
+            )
           await app.listen({ host: options.host, port })
           const address = app.server.address()
           const boundPort = typeof address === 'object' && address ? address.port : port
           const host = options.host.includes(':') ? `[${options.host}]` : options.host
           context.output.result(`processtracker listening on ${https ? 'https' : 'http'}://${host}:${boundPort}`)
           const signal = await new Promise<NodeJS.Signals>((resolve) => {
-            process.once('SIGTERM', () => { resolve('SIGTERM'); })
-            process.once('SIGINT', () => { resolve('SIGINT'); })
+            process.once('SIGTERM', () => {
+              resolve('SIGTERM')
+            })
+            process.once('SIGINT', () => {
+              resolve('SIGINT')
+            })
           })
           logger.info({ signal }, 'stopping: finishing requests in flight')
           const drained = app.close()
-          const timer = setTimeout(() => { app.server.closeAllConnections(); }, DRAIN_MS)
+          const timer = setTimeout(() => {
+            app.server.closeAllConnections()
+          }, DRAIN_MS)
           await drained
           clearTimeout(timer)
           logger.flush()

@@ -16,7 +16,7 @@ export function addSetupCommand(program: Command, act: Act): void {
     .command('setup')
     .summary('create the data store tables and default rows')
     .description(
-      'Create processtracker\'s tables and default rows in the data store (run, apply and the writing commands do ' +
+      "Create processtracker's tables and default rows in the data store (run, apply and the writing commands do " +
         'this when they are missing; reading commands never do). With --overwrite, drop every processtracker table ' +
         'first: ALL tracking data is lost, so it asks for confirmation on a terminal and needs --yes elsewhere.',
     )
@@ -52,8 +52,9 @@ Examples:
         await withStore(
           context,
           (store) =>
-            output.progress(overwrite ? 'Dropping and recreating the processtracker tables' : 'Creating missing tables and default rows', () =>
-              store.setup({ overwrite }),
+            output.progress(
+              overwrite ? 'Dropping and recreating the processtracker tables' : 'Creating missing tables and default rows',
+              () => store.setup({ overwrite }),
             ),
           { migrate: !overwrite },
         )

@@ -26,8 +26,8 @@ async function readDetails(store: DataStore, trackingId: number): Promise<RunDet
   const run = await store.getRun(trackingId)
   const errors = await store.listRunErrors(trackingId)
   // The run's extracts are the ones linked to it: no public finder lists them by run (yet).
-  const links = await contextOf(store).db
-    .selectFrom('extract_process_tracking')
+  const links = await contextOf(store)
+    .db.selectFrom('extract_process_tracking')
     .select('extract_tracking_id')
     .distinct()
     .where('process_tracking_id', '=', trackingId)
@@ -49,7 +49,9 @@ export function addShowCommand(program: Command, act: Act): void {
   program
     .command('show')
     .summary('one run: every field, all errors, its extracts and their history')
-    .description('Show one run by its tracking id (the TRACKING ID column of processtracker runs): every field, all its errors, and the extracts it touched with their status history.')
+    .description(
+      'Show one run by its tracking id (the TRACKING ID column of processtracker runs): every field, all its errors, and the extracts it touched with their status history.',
+    )
     .argument('<tracking-id>', "the run's tracking id", integerIn(1, Number.MAX_SAFE_INTEGER))
     .addHelpText(
       'after',

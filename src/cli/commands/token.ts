@@ -23,7 +23,8 @@ export function addTokenCommand(program: Command, act: Act): void {
       act(async (context, command) => {
         const [name] = command.processedArgs as [string]
         const { scope } = command.opts<{ scope: string }>()
-        if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}, not ${scope}.`)
+        if (!(SCOPES as readonly string[]).includes(scope))
+          throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}, not ${scope}.`)
         const created = await withStore(context, (store) => createToken(store, name, scope))
         const { output } = context
         if (output.mode.json) output.json({ token: created.token, secret: created.secret })

@@ -49,7 +49,10 @@ Examples:
           if (explanation.message !== undefined) output.result(`  ${explanation.message}`)
           if (explanation.blockingRunId !== undefined) {
             const process = explanation.blockingProcessName ?? name
-            const which = blockingRun === null ? `tracking id ${explanation.blockingRunId}` : `run ${blockingRun.processRunId} of ${process} (tracking id ${explanation.blockingRunId})`
+            const which =
+              blockingRun === null
+                ? `tracking id ${explanation.blockingRunId}`
+                : `run ${blockingRun.processRunId} of ${process} (tracking id ${explanation.blockingRunId})`
             output.result(`  Blocking run: ${which}${blockingRun === null ? ` of ${process}` : ''}.`)
           }
           const held = explanation.rule === 'on-hold' || explanation.rule === 'failure-threshold'

@@ -31,7 +31,17 @@ export interface RemoteTarget {
 }
 
 /** Date fields of the API's run views, revived as Dates for the CLI's tables. */
-const DATE_FIELDS = new Set(['startDateTime', 'endDateTime', 'lowDateTime', 'highDateTime', 'lastHeartbeatDateTime', 'occurredAt', 'createdAt', 'lastUsedAt', 'revokedAt'])
+const DATE_FIELDS = new Set([
+  'startDateTime',
+  'endDateTime',
+  'lowDateTime',
+  'highDateTime',
+  'lastHeartbeatDateTime',
+  'occurredAt',
+  'createdAt',
+  'lastUsedAt',
+  'revokedAt',
+])
 
 function revive(key: string, value: unknown): unknown {
   return DATE_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value

@@ -66,7 +66,12 @@ export async function trackRemote(context: CliContext, target: RemoteTarget, req
     )
     beat.unref()
   }
-  const env: NodeJS.ProcessEnv = { ...context.env, [SERVER_URL_ENV]: target.url, PROCESS_TRACKER_TRACKING_ID: String(id), PROCESS_TRACKER_PROCESS_NAME: run.processName }
+  const env: NodeJS.ProcessEnv = {
+    ...context.env,
+    [SERVER_URL_ENV]: target.url,
+    PROCESS_TRACKER_TRACKING_ID: String(id),
+    PROCESS_TRACKER_PROCESS_NAME: run.processName,
+  }
   if (target.token !== undefined) env[TOKEN_ENV] = target.token
   for (const name of DATABASE_ENV) env[name] = undefined
   try {
@@ -77,11 +82,16 @@ export async function trackRemote(context: CliContext, target: RemoteTarget, req
       await retrying(window, () =>
         summary === null
           ? api.request('POST', `/api/v1/runs/${id}/complete`)
-          : api.request('POST', `/api/v1/runs/${id}/errors`, {
-              errorType: 'Process Error',
-              description: describeFailure(summary, outcome.stderrTail, outcome.stderrLines),
-              failRun: true,
-            }, { 'idempotency-key': `${key}-outcome` }),
+          : api.request(
+              'POST',
+              `/api/v1/runs/${id}/errors`,
+              {
+                errorType: 'Process Error',
+                description: describeFailure(summary, outcome.stderrTail, outcome.stderrLines),
+                failRun: true,
+              },
+              { 'idempotency-key': `${key}-outcome` },
+            ),
       )
     } catch (error) {
       output.error(`The outcome of tracking id ${id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`)
@@ -113,12 +123,16 @@ export async function reportRemote(target: RemoteTarget, trackingId: number, rep
       throw new NotFoundError(`The error type "${report.error.type}" does not exist.`, { topic: 'error type', name: report.error.type })
     }
   }
-  if (report.records !== undefined) run = (await api.request<{ run: RunView }>('PUT', `${base}/record-count`, { count: report.records })).run
+  if (report.records !== undefined)
+    run = (await api.request<{ run: RunView }>('PUT', `${base}/record-count`, { count: report.records })).run
   if (report.low !== undefined || report.high !== undefined) {
-    run = (await api.request<{ run: RunView }>('PUT', `${base}/dates`, { low: report.low?.toISOString(), high: report.high?.toISOString() })).run
+    run = (
+      await api.request<{ run: RunView }>('PUT', `${base}/dates`, { low: report.low?.toISOString(), high: report.high?.toISOString() })
+    ).run
   }
   if (report.error !== undefined) {
-    run = (await api.request<{ run: RunView }>('POST', `${base}/errors`, { errorType: report.error.type, description: report.error.text })).run
+    run = (await api.request<{ run: RunView }>('POST', `${base}/errors`, { errorType: report.error.type, description: report.error.text }))
+      .run
   }
   return run
 }

@@ -15,7 +15,10 @@ const href = (search: URLSearchParams, changes: Record<string, string | null>): 
 
 function History({ id }: { id: number }) {
   const resource = useResource(async () => {
-    const [{ extract }, { history }] = await Promise.all([get<{ extract: Extract }>(`/api/v1/extracts/${id}`), get<{ history: ExtractHistoryEntry[] }>(`/api/v1/extracts/${id}/history`)])
+    const [{ extract }, { history }] = await Promise.all([
+      get<{ extract: Extract }>(`/api/v1/extracts/${id}`),
+      get<{ history: ExtractHistoryEntry[] }>(`/api/v1/extracts/${id}/history`),
+    ])
     return { extract, history }
   }, [id])
   useLiveRefresh(resource.reload)
@@ -30,7 +33,8 @@ function History({ id }: { id: number }) {
           <ol class="history">
             {resource.data.history.map((entry, index) => (
               <li key={index}>
-                <Time iso={entry.eventDateTime} /> <strong>{entry.status}</strong> by run <a href={runHref(entry.processTrackingId)}>{entry.processTrackingId}</a>
+                <Time iso={entry.eventDateTime} /> <strong>{entry.status}</strong> by run{' '}
+                <a href={runHref(entry.processTrackingId)}>{entry.processTrackingId}</a>
               </li>
             ))}
           </ol>
@@ -50,12 +54,17 @@ export function ExtractsView({ search }: { search: URLSearchParams }) {
   const [more, setMore] = useState<{ extracts: Extract[]; next: string | null } | null>(null)
 
   const options = useResource(async () => {
-    const [locations, { items }] = await Promise.all([getAll<Location>('/api/v1/locations?limit=1000', 'locations', 5000), get<{ items: string[] }>('/api/v1/lookups/extract-status')])
+    const [locations, { items }] = await Promise.all([
+      getAll<Location>('/api/v1/locations?limit=1000', 'locations', 5000),
+      get<{ items: string[] }>('/api/v1/lookups/extract-status'),
+    ])
     return { locations, statuses: items }
   }, [])
   const list = useResource(() => {
     setMore(null)
-    return get<{ extracts: Extract[]; next: string | null }>(`/api/v1/extracts${query({ locationName: location, status, filename, limit: 50 })}`)
+    return get<{ extracts: Extract[]; next: string | null }>(
+      `/api/v1/extracts${query({ locationName: location, status, filename, limit: 50 })}`,
+    )
   }, [location, status, filename])
   useLiveRefresh(list.reload)
 
@@ -153,7 +162,13 @@ export function ExtractsView({ search }: { search: URLSearchParams }) {
                       <td class="num">{fileSize(extract.fileSize)}</td>
                       <td class="num">{count(extract.writeRecordCount)}</td>
                       <td class="num">{count(extract.loadRecordCount)}</td>
-                      <td>{extract.lastChangedByTrackingId ? <a href={runHref(extract.lastChangedByTrackingId)}>run {extract.lastChangedByTrackingId}</a> : '—'}</td>
+                      <td>
+                        {extract.lastChangedByTrackingId ? (
+                          <a href={runHref(extract.lastChangedByTrackingId)}>run {extract.lastChangedByTrackingId}</a>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

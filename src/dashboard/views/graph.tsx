@@ -61,14 +61,27 @@ function place(graph: DependencyGraph): Placed {
   layout(g)
   const nodes = graph.nodes.map((node): PlacedNode => {
     const placed = g.node(node.processName) as { x: number; y: number; width: number }
-    return { name: node.processName, label: labels.get(node.processName) ?? node.processName, state: node.state, x: placed.x, y: placed.y, width: placed.width }
+    return {
+      name: node.processName,
+      label: labels.get(node.processName) ?? node.processName,
+      state: node.state,
+      x: placed.x,
+      y: placed.y,
+      width: placed.width,
+    }
   })
   const edges = graph.edges
     .filter((edge) => g.hasEdge(edge.parent, edge.child))
     .map((edge): PlacedEdge => {
       const points = (g.edge(edge.parent, edge.child) as { points?: { x: number; y: number }[] }).points ?? []
       const path = points.map((point, index) => `${index === 0 ? 'M' : 'L'}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(' ')
-      return { key: `${edge.parent}\u0000${edge.child}`, parent: edge.parent, child: edge.child, soft: edge.type.toLowerCase() === 'soft', path }
+      return {
+        key: `${edge.parent}\u0000${edge.child}`,
+        parent: edge.parent,
+        child: edge.child,
+        soft: edge.type.toLowerCase() === 'soft',
+        path,
+      }
     })
   const size = g.graph() as { width?: number; height?: number }
   return { nodes, edges, width: Math.max(size.width ?? 0, 200), height: Math.max(size.height ?? 0, 80) }
@@ -215,20 +228,35 @@ export function GraphView() {
                 </title>
               </path>
             ))}
-            {placed.nodes.map((placedNode) => ({ ...placedNode, state: states.get(placedNode.name) ?? placedNode.state })).map((node) => (
-              <a key={node.name} href={processHref(node.name)} data-process={node.name} aria-label={`${node.name}: ${STATE_LABELS[node.state]}`} class="node">
-                <title>
-                  {node.name}: {STATE_LABELS[node.state]}
-                </title>
-                <rect class={`box tone-${node.state}`} x={node.x - node.width / 2} y={node.y - NODE_HEIGHT / 2} width={node.width} height={NODE_HEIGHT} rx="6" />
-                <text x={node.x} y={node.y - 4} text-anchor="middle" class="name">
-                  {node.label}
-                </text>
-                <text x={node.x} y={node.y + 13} text-anchor="middle" class="state">
-                  {STATE_ICONS[node.state]} {STATE_LABELS[node.state]}
-                </text>
-              </a>
-            ))}
+            {placed.nodes
+              .map((placedNode) => ({ ...placedNode, state: states.get(placedNode.name) ?? placedNode.state }))
+              .map((node) => (
+                <a
+                  key={node.name}
+                  href={processHref(node.name)}
+                  data-process={node.name}
+                  aria-label={`${node.name}: ${STATE_LABELS[node.state]}`}
+                  class="node"
+                >
+                  <title>
+                    {node.name}: {STATE_LABELS[node.state]}
+                  </title>
+                  <rect
+                    class={`box tone-${node.state}`}
+                    x={node.x - node.width / 2}
+                    y={node.y - NODE_HEIGHT / 2}
+                    width={node.width}
+                    height={NODE_HEIGHT}
+                    rx="6"
+                  />
+                  <text x={node.x} y={node.y - 4} text-anchor="middle" class="name">
+                    {node.label}
+                  </text>
+                  <text x={node.x} y={node.y + 13} text-anchor="middle" class="state">
+                    {STATE_ICONS[node.state]} {STATE_LABELS[node.state]}
+                  </text>
+                </a>
+              ))}
           </svg>
         </div>
       )}

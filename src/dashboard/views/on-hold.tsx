@@ -24,7 +24,12 @@ async function loadHeld(): Promise<Held[]> {
     processes.map(async (process): Promise<Held> => {
       const { runs } = await get<{ runs: Run[] }>(`/api/v1/runs${query({ process: process.processName, limit: 20 })}`)
       const withError = runs.find((run) => run.lastError !== null)
-      return { process, lastError: withError?.lastError ?? null, heldAt: process.latestRun?.startDateTime ?? null, streak: Math.max(process.failureStreak, streakOf(runs)) }
+      return {
+        process,
+        lastError: withError?.lastError ?? null,
+        heldAt: process.latestRun?.startDateTime ?? null,
+        streak: Math.max(process.failureStreak, streakOf(runs)),
+      }
     }),
   )
 }
@@ -78,7 +83,8 @@ export function OnHoldView({ session }: { session: Session }) {
             <li key={outcome.name}>
               {outcome.run ? (
                 <>
-                  {outcome.name}: released — run <a href={runHref(outcome.run.processTrackingId)}>#{outcome.run.processRunId}</a> is {outcome.run.status}.
+                  {outcome.name}: released — run <a href={runHref(outcome.run.processTrackingId)}>#{outcome.run.processRunId}</a> is{' '}
+                  {outcome.run.status}.
                 </>
               ) : (
                 <span class="error-text">

@@ -35,7 +35,9 @@ export function Overview({ search }: { search: URLSearchParams }) {
     return result
   }, [sorted])
   const needle = filter.toLowerCase()
-  const shown = sorted.filter((process) => (!state || process.state === state) && (!needle || process.processName.toLowerCase().includes(needle)))
+  const shown = sorted.filter(
+    (process) => (!state || process.state === state) && (!needle || process.processName.toLowerCase().includes(needle)),
+  )
   const pages = Math.max(1, Math.ceil(shown.length / PAGE))
   const current = Math.min(page, pages - 1)
   const rows = shown.slice(current * PAGE, (current + 1) * PAGE)
@@ -134,13 +136,21 @@ export function Overview({ search }: { search: URLSearchParams }) {
           </div>
           {pages > 1 ? (
             <nav class="pager" aria-label="Pages of processes">
-              <a href={withParams(search, { page: current > 0 ? String(current - 1) : null })} aria-disabled={current === 0} class={current === 0 ? 'disabled' : ''}>
+              <a
+                href={withParams(search, { page: current > 0 ? String(current - 1) : null })}
+                aria-disabled={current === 0}
+                class={current === 0 ? 'disabled' : ''}
+              >
                 ← Previous
               </a>
               <span>
                 Page {current + 1} of {pages}
               </span>
-              <a href={withParams(search, { page: String(Math.min(current + 1, pages - 1)) })} aria-disabled={current === pages - 1} class={current === pages - 1 ? 'disabled' : ''}>
+              <a
+                href={withParams(search, { page: String(Math.min(current + 1, pages - 1)) })}
+                aria-disabled={current === pages - 1}
+                class={current === pages - 1 ? 'disabled' : ''}
+              >
                 Next →
               </a>
             </nav>

@@ -30,7 +30,13 @@ async function loadProcess(name: string): Promise<ProcessPage> {
   const relatives = new Map<string, Process | null>()
   await Promise.all(
     names.map(async (relative) => {
-      relatives.set(relative, await get<{ process: Process }>(`/api/v1/processes/${segment(relative)}`).then((answer) => answer.process, () => null))
+      relatives.set(
+        relative,
+        await get<{ process: Process }>(`/api/v1/processes/${segment(relative)}`).then(
+          (answer) => answer.process,
+          () => null,
+        ),
+      )
     }),
   )
   return { process, history: runs, explanation, relatives }
@@ -76,7 +82,8 @@ function Relatives({ title, id, list, states }: { title: string; id: string; lis
             const process = states.get(relative.processName)
             return (
               <li key={relative.processName}>
-                <a href={processHref(relative.processName)}>{relative.processName}</a> <span class="muted">({relative.type})</span> {process ? <StateBadge state={process.state} /> : null}
+                <a href={processHref(relative.processName)}>{relative.processName}</a> <span class="muted">({relative.type})</span>{' '}
+                {process ? <StateBadge state={process.state} /> : null}
               </li>
             )
           })}
@@ -195,7 +202,8 @@ export function ProcessView({ name, session }: { name: string; session: Session 
     )
   }
   const { process, history, explanation, relatives } = resource.data
-  const canRelease = session.scope === 'admin' && (process.onHold || explanation.rule === 'on-hold' || explanation.rule === 'failure-threshold')
+  const canRelease =
+    session.scope === 'admin' && (process.onHold || explanation.rule === 'on-hold' || explanation.rule === 'failure-threshold')
 
   const release = async () => {
     setConfirming(false)

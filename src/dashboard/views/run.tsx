@@ -58,7 +58,8 @@ export function RunView({ id, session }: { id: number; session: Session }) {
   return (
     <>
       <h1>
-        <a href={processHref(run.processName)}>{run.processName}</a> run #{run.processRunId} <StatusBadge status={run.status} stale={run.stale} />
+        <a href={processHref(run.processName)}>{run.processName}</a> run #{run.processRunId}{' '}
+        <StatusBadge status={run.status} stale={run.stale} />
       </h1>
       {resource.error ? <ErrorNotice error={resource.error} /> : null}
       {canFail ? (
@@ -151,7 +152,8 @@ export function RunView({ id, session }: { id: number; session: Session }) {
           <ol class="errors">
             {errors.map((error, index) => (
               <li key={index}>
-                <Time iso={error.occurredAt} /> <strong>{error.errorType}</strong>: <span class="error-text">{error.description ?? ''}</span>
+                <Time iso={error.occurredAt} /> <strong>{error.errorType}</strong>:{' '}
+                <span class="error-text">{error.description ?? ''}</span>
               </li>
             ))}
           </ol>

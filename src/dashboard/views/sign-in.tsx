@@ -59,7 +59,8 @@ export function SignIn({ onSignedIn, expired }: { onSignedIn: (session: Session)
           />
         </p>
         <p id="token-help" class="muted">
-          A token made with <code>processtracker token create NAME --scope read|write|admin</code>. It is kept in an HttpOnly cookie until you sign out.
+          A token made with <code>processtracker token create NAME --scope read|write|admin</code>. It is kept in an HttpOnly cookie until
+          you sign out.
         </p>
         {error ? (
           <p class="notice error" role="alert">

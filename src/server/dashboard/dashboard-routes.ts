@@ -88,7 +88,11 @@ const isTls = (request: FastifyRequest): boolean => request.protocol === 'https'
 /** Writes need the dashboard header: a cross-site form cannot add it. */
 function requireDashboardHeader(request: FastifyRequest): void {
   if (!fromDashboard(request)) {
-    throw new HttpError(403, 'PT_FORBIDDEN', 'Send the header X-ProcessTracker-Dashboard: 1 (the dashboard does); a form from another site cannot.')
+    throw new HttpError(
+      403,
+      'PT_FORBIDDEN',
+      'Send the header X-ProcessTracker-Dashboard: 1 (the dashboard does); a form from another site cannot.',
+    )
   }
 }
 
@@ -120,7 +124,11 @@ export function addDashboardRoutes(app: FastifyInstance, options: DashboardOptio
     const file = assets.files.get(request.params.file)
     if (!file) throw new HttpError(404, 'PT_NOT_FOUND', `There is no dashboard file ${request.params.file}; reload the page.`)
     // Names carry a content hash, so a file never changes under its name.
-    return reply.header('cache-control', 'public, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').type(file.type).send(file.body)
+    return reply
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .type(file.type)
+      .send(file.body)
   })
 
   const session = (caller: Caller | null): DashboardSession => ({
@@ -151,7 +159,9 @@ export function addDashboardRoutes(app: FastifyInstance, options: DashboardOptio
     requireDashboardHeader(request)
     const token = (request.body as { token?: unknown } | undefined)?.token
     if (typeof token !== 'string' || token.trim() === '') {
-      throw new HttpError(400, 'PT_INVALID_INPUT', 'Send { "token": "pt_…" }: a token made with `processtracker token create`.', { path: 'token' })
+      throw new HttpError(400, 'PT_INVALID_INPUT', 'Send { "token": "pt_…" }: a token made with `processtracker token create`.', {
+        path: 'token',
+      })
     }
     if (!options.authEnabled) return session(await options.auth.authorize(undefined, 'read'))
     // The same check as every API request: an unknown or revoked token is a 401 here too.
@@ -162,6 +172,9 @@ export function addDashboardRoutes(app: FastifyInstance, options: DashboardOptio
 
   app.post('/dashboard/sign-out', { schema: { hide: true } }, (request, reply) => {
     requireDashboardHeader(request)
-    return reply.header('set-cookie', clearedCookie(isTls(request))).code(204).send()
+    return reply
+      .header('set-cookie', clearedCookie(isTls(request)))
+      .code(204)
+      .send()
   })
 }

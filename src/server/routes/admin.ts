@@ -161,7 +161,9 @@ export function addAdminRoutes(context: RouteContext, store: DataStore): void {
     tag: 'tokens',
     summary: 'Create a token; the secret is in this response only',
     body: tokenBody,
-    responses: { 201: z.object({ token: z.object({ name: z.string(), scope: z.string(), createdAt: z.iso.datetime() }), secret: z.string() }) },
+    responses: {
+      201: z.object({ token: z.object({ name: z.string(), scope: z.string(), createdAt: z.iso.datetime() }), secret: z.string() }),
+    },
     handler: async ({ body, reply }) => {
       const { token, secret } = await createToken(store, body.name, body.scope)
       reply.code(201)

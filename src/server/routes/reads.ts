@@ -18,13 +18,20 @@ export const HTTP_TOPICS: Readonly<Record<string, string>> = Object.fromEntries(
 export function lookupTopic(segment: string): string {
   const topic = HTTP_TOPICS[segment]
   if (!topic) {
-    throw new NotFoundError(`There is no lookup topic ${segment}; the topics are ${Object.keys(HTTP_TOPICS).join(', ')}.`, { topic: 'lookup topic', name: segment })
+    throw new NotFoundError(`There is no lookup topic ${segment}; the topics are ${Object.keys(HTTP_TOPICS).join(', ')}.`, {
+      topic: 'lookup topic',
+      name: segment,
+    })
   }
   return topic
 }
 
 /** `next`: this request's path and query with the cursor moved, or null on the last page. */
-function nextUrl(path: string, query: Record<string, string | number | boolean | Date | undefined>, cursor: Record<string, string> | null): string | null {
+function nextUrl(
+  path: string,
+  query: Record<string, string | number | boolean | Date | undefined>,
+  cursor: Record<string, string> | null,
+): string | null {
   if (!cursor) return null
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
@@ -67,7 +74,14 @@ const extractsQuery = z.strictObject({
 const locationsQuery = z.strictObject({ limit: limitQuery, before: idParam.optional() })
 
 const locationView = z
-  .object({ locationId: z.number().int(), locationName: z.string(), locationPath: z.string(), locationType: z.string(), bucketName: z.string().nullable(), fileCount: z.number().int().nullable() })
+  .object({
+    locationId: z.number().int(),
+    locationName: z.string(),
+    locationPath: z.string(),
+    locationType: z.string(),
+    bucketName: z.string().nullable(),
+    fileCount: z.number().int().nullable(),
+  })
   .meta({ id: 'Location' })
 
 /** Adds the read routes. */
@@ -79,7 +93,13 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
     tag: 'reading',
     summary: 'Runs, newest first; filters are ANDed; count=true adds total (up to 10,000)',
     query: runsQuery,
-    responses: { 200: z.object({ runs: z.array(runSchema), next: z.string().nullable(), total: z.union([z.number(), z.literal('10000+')]).optional() }) },
+    responses: {
+      200: z.object({
+        runs: z.array(runSchema),
+        next: z.string().nullable(),
+        total: z.union([z.number(), z.literal('10000+')]).optional(),
+      }),
+    },
     handler: async ({ query }) => {
       const filters = {
         ...(query.process === undefined ? {} : { processName: query.process }),
@@ -89,7 +109,11 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
         ...(query.startedBefore === undefined ? {} : { startedBefore: query.startedBefore }),
         ...(query.stale === undefined ? {} : { stale: query.stale }),
       }
-      const runs = await store.listRunViews({ ...filters, limit: query.limit, ...(query.before === undefined ? {} : { beforeTrackingId: query.before }) })
+      const runs = await store.listRunViews({
+        ...filters,
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { beforeTrackingId: query.before }),
+      })
       const last = runs[runs.length - 1]
       const next = nextUrl('/api/v1/runs', query, runs.length === query.limit && last ? { before: String(last.processTrackingId) } : null)
       if (!query.count) return { runs, next }
@@ -114,7 +138,10 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
         limit: query.limit,
       })
       const last = processes[processes.length - 1]
-      return { processes, next: nextUrl('/api/v1/processes', query, processes.length === query.limit && last ? { after: last.processName } : null) }
+      return {
+        processes,
+        next: nextUrl('/api/v1/processes', query, processes.length === query.limit && last ? { after: last.processName } : null),
+      }
     },
   })
 
@@ -175,7 +202,10 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
         limit,
       })
       const last = extracts[extracts.length - 1]
-      return { extracts, next: nextUrl('/api/v1/extracts', query, extracts.length === limit && last ? { before: String(last.extractId) } : null) }
+      return {
+        extracts,
+        next: nextUrl('/api/v1/extracts', query, extracts.length === limit && last ? { before: String(last.extractId) } : null),
+      }
     },
   })
 
@@ -197,7 +227,18 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
     tag: 'reading',
     summary: "An extract's status changes in time order",
     params: z.strictObject({ id: idParam }),
-    responses: { 200: z.object({ history: z.array(z.object({ processTrackingId: z.number().int().nullable(), status: z.string(), eventDateTime: z.iso.datetime(), note: z.string().nullable() })) }) },
+    responses: {
+      200: z.object({
+        history: z.array(
+          z.object({
+            processTrackingId: z.number().int().nullable(),
+            status: z.string(),
+            eventDateTime: z.iso.datetime(),
+            note: z.string().nullable(),
+          }),
+        ),
+      }),
+    },
     handler: async ({ params }) => {
       await store.getExtract(params.id) // an unknown extract is a 404, not an empty history
       return { history: await store.listExtractHistory(params.id) }
@@ -213,9 +254,15 @@ export function addReadRoutes(context: RouteContext, store: DataStore): void {
     query: locationsQuery,
     responses: { 200: z.object({ locations: z.array(locationView), next: z.string().nullable() }) },
     handler: async ({ query }) => {
-      const locations = await store.listLocations({ limit: query.limit, ...(query.before === undefined ? {} : { beforeLocationId: query.before }) })
+      const locations = await store.listLocations({
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { beforeLocationId: query.before }),
+      })
       const last = locations[locations.length - 1]
-      return { locations, next: nextUrl('/api/v1/locations', query, locations.length === query.limit && last ? { before: String(last.locationId) } : null) }
+      return {
+        locations,
+        next: nextUrl('/api/v1/locations', query, locations.length === query.limit && last ? { before: String(last.locationId) } : null),
+      }
     },
   })
 

@@ -121,7 +121,11 @@ export function addRunExtractRoutes(context: RouteContext, runs: RunActions): vo
     responses: { 200: one },
     handler: async ({ params, body }) => {
       const extract = await ExtractTracker.get(await resume(params.id), params.extractId)
-      await extract.setLowHighDates({ low: body.low ?? null, high: body.high ?? null, ...(body.auditType ? { auditType: body.auditType } : {}) })
+      await extract.setLowHighDates({
+        low: body.low ?? null,
+        high: body.high ?? null,
+        ...(body.auditType ? { auditType: body.auditType } : {}),
+      })
       return { extract: extractJson(extract) }
     },
   })

@@ -53,7 +53,12 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
         const held = claim
         run = await runs.start(
           body,
-          held ? { beforeCommit: (tx, started) => completeKey(tx.db, held, { status: 201, processTrackingId: started.processTrackingId, body: null }) } : undefined,
+          held
+            ? {
+                beforeCommit: (tx, started) =>
+                  completeKey(tx.db, held, { status: 201, processTrackingId: started.processTrackingId, body: null }),
+              }
+            : undefined,
         )
       } catch (error) {
         if (claim) await releaseKey(store, claim).catch(() => undefined)

@@ -36,15 +36,7 @@ export interface AdapterOptions {
 }
 
 /** What a driver error means to processtracker; anything unclassified is a plain database error. */
-export type DbErrorKind =
-  | 'unique'
-  | 'retry'
-  | 'lock-timeout'
-  | 'timeout'
-  | 'unavailable'
-  | 'auth'
-  | 'missing-database'
-  | 'foreign-key'
+export type DbErrorKind = 'unique' | 'retry' | 'lock-timeout' | 'timeout' | 'unavailable' | 'auth' | 'missing-database' | 'foreign-key'
 
 export type Db = Kysely<Database>
 // Kysely's builders are generic in the table and result; the adapter only adds clauses to them.

@@ -149,7 +149,9 @@ class MysqlStoreAdapter extends AdapterBase {
     return db.connection().execute(async (connection) => {
       const seconds = Math.max(1, Math.ceil(lockTimeoutMs / 1000))
       // Named locks are server-wide: one per database, so databases migrate independently.
-      const { rows } = await sql<{ locked: number | null }>`select get_lock(concat('processtracker.migrate.', database()), ${seconds}) as locked`.execute(connection)
+      const { rows } = await sql<{
+        locked: number | null
+      }>`select get_lock(concat('processtracker.migrate.', database()), ${seconds}) as locked`.execute(connection)
       if (rows[0]?.locked !== 1) {
         throw new DatabaseUnavailableError(
           `Another process held the migration lock for more than ${seconds}s. Retry, or raise lockTimeoutMs.`,
@@ -191,7 +193,8 @@ class MysqlStoreAdapter extends AdapterBase {
     if (errno === 1969 || errno === 3024 || code === 'PT_STATEMENT_TIMEOUT' || code === 'PROTOCOL_SEQUENCE_TIMEOUT') return 'timeout'
     // 1053 server shutdown, 1927 connection killed (MariaDB), 2006/2013 server gone / lost,
     // 4031 idle client disconnected (MySQL), 1040 too many connections, 1152/1158–1161 network.
-    if (typeof errno === 'number' && [1040, 1053, 1152, 1158, 1159, 1160, 1161, 1927, 2006, 2013, 4031].includes(errno)) return 'unavailable'
+    if (typeof errno === 'number' && [1040, 1053, 1152, 1158, 1159, 1160, 1161, 1927, 2006, 2013, 4031].includes(errno))
+      return 'unavailable'
     if (typeof code === 'string' && (NETWORK_ERROR_CODES.has(code) || code.startsWith('PROTOCOL_') || code === 'ER_SERVER_SHUTDOWN')) {
       return 'unavailable'
     }

@@ -30,7 +30,6 @@ const pgTypes = (types: typeof pg.types) => ({
   },
 })
 
-
 /**
  * PostgreSQL through node-postgres. Sessions run in UTC with `lock_timeout` set at connect time, so a
  * blocked `SELECT … FOR UPDATE` fails with 55P03 after `lockTimeoutMs` instead of hanging.
@@ -169,4 +168,3 @@ function limitReplyTime(client: pg.PoolClient, ms: number): void {
 function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
-

@@ -4,7 +4,15 @@ import type SqliteDatabase from 'better-sqlite3'
 import { SqliteAdapter, SqliteDialect, sql, type RawBuilder } from 'kysely'
 import { ConfigError } from '../../errors.ts'
 import type { ConnectionSpec } from '../../config/connection-spec.ts'
-import { errorField, versionAtLeast, type AdapterOptions, type AnySelect, type Db, type DbErrorKind, type DialectAdapter } from './adapter.ts'
+import {
+  errorField,
+  versionAtLeast,
+  type AdapterOptions,
+  type AnySelect,
+  type Db,
+  type DbErrorKind,
+  type DialectAdapter,
+} from './adapter.ts'
 import { AdapterBase } from './adapter-base.ts'
 import { waitForSqliteLock, wrapSqliteDatabase } from './sqlite-connection.ts'
 

@@ -24,9 +24,7 @@ export const INITIAL_TABLES: TableSpec[] = [
     cluster_current_memory_usage: col.int({ nullable: true }),
     cluster_current_process_usage: col.int({ nullable: true }),
   }),
-  lookupTable('contact_lkup', 'contact_id', 'contact_name', 250, { contact_email: col.str(750, { nullable: true }) }, [
-    ['contact_email'],
-  ]),
+  lookupTable('contact_lkup', 'contact_id', 'contact_name', 250, { contact_email: col.str(750, { nullable: true }) }, [['contact_email']]),
   {
     name: 'system_lkup',
     columns: { system_id: col.id(), system_key: col.str(250), system_value: col.str(250) },
@@ -37,9 +35,7 @@ export const INITIAL_TABLES: TableSpec[] = [
   lookupTable('character_set_lkup', 'character_set_id', 'character_set_name', 75),
   lookupTable('data_type_lkup', 'data_type_id', 'data_type', 75),
   lookupTable('dataset_type_lkup', 'dataset_type_id', 'dataset_type', 250),
-  lookupTable('filter_type_lkup', 'filter_type_id', 'filter_type_code', 3, { filter_type_name: col.str(75) }, [
-    ['filter_type_name'],
-  ]),
+  lookupTable('filter_type_lkup', 'filter_type_id', 'filter_type_code', 3, { filter_type_name: col.str(75) }, [['filter_type_name']]),
   lookupTable('extract_status_lkup', 'extract_status_id', 'extract_status_name', 75),
   lookupTable('extract_compression_type_lkup', 'extract_compression_type_id', 'extract_compression_type', 25),
   lookupTable('extract_filetype_lkup', 'extract_filetype_id', 'extract_filetype', 75, {
@@ -122,10 +118,7 @@ export const INITIAL_TABLES: TableSpec[] = [
   },
   linkTable('cluster_process', ['cluster_id', 'cluster_tracking_lkup.cluster_id'], ['process_id', 'process.process_id']),
   linkTable('process_contact', ['process_id', 'process.process_id'], ['contact_id', 'contact_lkup.contact_id']),
-  linkTable('process_dataset_type', ['process_id', 'process.process_id'], [
-    'dataset_type_id',
-    'dataset_type_lkup.dataset_type_id',
-  ]),
+  linkTable('process_dataset_type', ['process_id', 'process.process_id'], ['dataset_type_id', 'dataset_type_lkup.dataset_type_id']),
 
   // Sources, objects and attributes
   {
@@ -172,14 +165,8 @@ export const INITIAL_TABLES: TableSpec[] = [
   },
   linkTable('process_source', ['source_id', 'source_lkup.source_id'], ['process_id', 'process.process_id']),
   linkTable('process_target', ['target_source_id', 'source_lkup.source_id'], ['process_id', 'process.process_id']),
-  linkTable('process_source_object', ['process_id', 'process.process_id'], [
-    'source_object_id',
-    'source_object_lkup.source_object_id',
-  ]),
-  linkTable('process_target_object', ['process_id', 'process.process_id'], [
-    'target_object_id',
-    'source_object_lkup.source_object_id',
-  ]),
+  linkTable('process_source_object', ['process_id', 'process.process_id'], ['source_object_id', 'source_object_lkup.source_object_id']),
+  linkTable('process_target_object', ['process_id', 'process.process_id'], ['target_object_id', 'source_object_lkup.source_object_id']),
   linkTable(
     'process_source_object_attribute',
     ['process_id', 'process.process_id'],
@@ -211,14 +198,12 @@ export const INITIAL_TABLES: TableSpec[] = [
     unique: [['process_id', 'source_object_attribute_id', 'filter_type_id']],
   },
   linkTable('source_contact', ['source_id', 'source_lkup.source_id'], ['contact_id', 'contact_lkup.contact_id']),
-  linkTable('source_dataset_type', ['source_id', 'source_lkup.source_id'], [
-    'dataset_type_id',
-    'dataset_type_lkup.dataset_type_id',
-  ]),
-  linkTable('source_object_dataset_type', ['source_object_id', 'source_object_lkup.source_object_id'], [
-    'dataset_type_id',
-    'dataset_type_lkup.dataset_type_id',
-  ]),
+  linkTable('source_dataset_type', ['source_id', 'source_lkup.source_id'], ['dataset_type_id', 'dataset_type_lkup.dataset_type_id']),
+  linkTable(
+    'source_object_dataset_type',
+    ['source_object_id', 'source_object_lkup.source_object_id'],
+    ['dataset_type_id', 'dataset_type_lkup.dataset_type_id'],
+  ),
 
   // Locations and extracts
   {
@@ -236,10 +221,11 @@ export const INITIAL_TABLES: TableSpec[] = [
     lookup: true,
   },
   linkTable('source_location', ['source_id', 'source_lkup.source_id'], ['location_id', 'location_lkup.location_id']),
-  linkTable('source_object_location', ['source_object_id', 'source_object_lkup.source_object_id'], [
-    'location_id',
-    'location_lkup.location_id',
-  ]),
+  linkTable(
+    'source_object_location',
+    ['source_object_id', 'source_object_lkup.source_object_id'],
+    ['location_id', 'location_lkup.location_id'],
+  ),
   {
     name: 'extract_tracking',
     columns: {
@@ -292,17 +278,21 @@ export const INITIAL_TABLES: TableSpec[] = [
     },
     indexes: [['extract_id', 'extract_status_history_id']],
   },
-  linkTable('extract_dependency', ['parent_extract_id', 'extract_tracking.extract_id'], [
-    'child_extract_id',
-    'extract_tracking.extract_id',
-  ], { dependency_type_id: col.ref('dependency_type_lkup.dependency_type_id') }),
-  linkTable('extract_dataset_type', ['extract_id', 'extract_tracking.extract_id'], [
-    'dataset_type_id',
-    'dataset_type_lkup.dataset_type_id',
-  ]),
+  linkTable(
+    'extract_dependency',
+    ['parent_extract_id', 'extract_tracking.extract_id'],
+    ['child_extract_id', 'extract_tracking.extract_id'],
+    { dependency_type_id: col.ref('dependency_type_lkup.dependency_type_id') },
+  ),
+  linkTable(
+    'extract_dataset_type',
+    ['extract_id', 'extract_tracking.extract_id'],
+    ['dataset_type_id', 'dataset_type_lkup.dataset_type_id'],
+  ),
   linkTable('extract_source', ['extract_id', 'extract_tracking.extract_id'], ['source_id', 'source_lkup.source_id']),
-  linkTable('extract_source_object', ['extract_id', 'extract_tracking.extract_id'], [
-    'source_object_id',
-    'source_object_lkup.source_object_id',
-  ]),
+  linkTable(
+    'extract_source_object',
+    ['extract_id', 'extract_tracking.extract_id'],
+    ['source_object_id', 'source_object_lkup.source_object_id'],
+  ),
 ]

@@ -41,4 +41,6 @@ export const HTTP_API_TABLES: TableSpec[] = [
 ]
 
 /** The event feed's watermark: runs changed since a time, in time order. */
-export const HTTP_API_INDEXES: readonly AddedIndex[] = [['process_tracking', 'process_tracking_idx_update', ['update_date_time', 'process_tracking_id']]]
+export const HTTP_API_INDEXES: readonly AddedIndex[] = [
+  ['process_tracking', 'process_tracking_idx_update', ['update_date_time', 'process_tracking_id']],
+]

@@ -43,11 +43,7 @@ export const LINEAGE_TABLES: TableSpec[] = [
       payload: col.str(4000, { nullable: true }),
       response: col.str(2000, { nullable: true }),
     },
-    indexes: [
-      ['outbox_status', 'outbox_id'],
-      ['process_tracking_id', 'outbox_id'],
-      ['sent_date_time'],
-    ],
+    indexes: [['outbox_status', 'outbox_id'], ['process_tracking_id', 'outbox_id'], ['sent_date_time']],
   },
 ]
 

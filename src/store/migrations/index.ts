@@ -64,9 +64,23 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute()
     },
   },
-  { version: 3, name: 'http api: tokens, idempotency keys, event watermark', tables: HTTP_API_TABLES, indexes: HTTP_API_INDEXES, frozen: SQL_0003 },
+  {
+    version: 3,
+    name: 'http api: tokens, idempotency keys, event watermark',
+    tables: HTTP_API_TABLES,
+    indexes: HTTP_API_INDEXES,
+    frozen: SQL_0003,
+  },
   { version: 4, name: 'read indexes', tables: [], indexes: READ_INDEXES, frozen: SQL_0004 },
-  { version: 5, name: 'lineage', tables: LINEAGE_TABLES, columns: LINEAGE_COLUMNS, ddl: lineageDdl, frozen: SQL_0005, up: backfillRunUuids },
+  {
+    version: 5,
+    name: 'lineage',
+    tables: LINEAGE_TABLES,
+    columns: LINEAGE_COLUMNS,
+    ddl: lineageDdl,
+    frozen: SQL_0005,
+    up: backfillRunUuids,
+  },
   { version: 6, name: 'outbox without the sent-time index', tables: [], ddl: dropUnusedIndexes },
 ]
 
@@ -108,14 +122,24 @@ export async function createTable(db: Db, adapter: DialectAdapter, spec: TableSp
   })
   await adapter.finishTable(builder).execute()
   for (const [i, columns] of (spec.indexes ?? []).entries()) {
-    const index = db.schema.createIndex(`${spec.name}_idx${i + 1}`).on(spec.name).columns(columns)
+    const index = db.schema
+      .createIndex(`${spec.name}_idx${i + 1}`)
+      .on(spec.name)
+      .columns(columns)
     await adapter.createIndexIfNotExists(index).execute()
   }
 }
 
 /** Creates an index a migration adds to an existing table (see {@link AddedIndex}). */
 export async function addIndex(db: Db, adapter: DialectAdapter, [table, name, columns]: AddedIndex): Promise<void> {
-  await adapter.createIndexIfNotExists(db.schema.createIndex(name).on(table).columns([...columns])).execute()
+  await adapter
+    .createIndexIfNotExists(
+      db.schema
+        .createIndex(name)
+        .on(table)
+        .columns([...columns]),
+    )
+    .execute()
 }
 
 /**

@@ -271,7 +271,8 @@ export class FaultFleet {
     for (const [id, ack] of acks) {
       const run = byId.get(id)
       if (!run || run.name !== ack.processName) row.lost.push(`run ${id} of ${ack.processName} (start acknowledged)`)
-      else if (ack.count !== undefined && Number(run.count) !== ack.count) row.lost.push(`run ${id}: record count ${ack.count} acknowledged, ${String(run.count)} stored`)
+      else if (ack.count !== undefined && Number(run.count) !== ack.count)
+        row.lost.push(`run ${id}: record count ${ack.count} acknowledged, ${String(run.count)} stored`)
       else if (ack.completed && run.status !== 'completed') row.lost.push(`run ${id}: completion acknowledged, status ${run.status}`)
     }
   }
@@ -294,7 +295,9 @@ export function formatTable(title: string, rows: FaultRow[], acknowledged: numbe
       .sort((a, b) => b[1] - a[1])
       .map(([code, n]) => `${code} ${n}`)
       .join(', ')
-    lines.push(`| ${row.fault} | ${row.calls} | ${codes || '—'} | ${row.raw.length} | ${row.crashes.length} | ${row.violations.length} | ${row.lost.length} |`)
+    lines.push(
+      `| ${row.fault} | ${row.calls} | ${codes || '—'} | ${row.raw.length} | ${row.crashes.length} | ${row.violations.length} | ${row.lost.length} |`,
+    )
   }
   return lines.join('\n')
 }

@@ -103,9 +103,7 @@ async function slot(index) {
     counter++
     let run
     try {
-      run = await call('start', () =>
-        ProcessTracker.start(store, { processName, processType: 'Extract', heartbeatTimeoutSeconds: 2 }),
-      )
+      run = await call('start', () => ProcessTracker.start(store, { processName, processType: 'Extract', heartbeatTimeoutSeconds: 2 }))
       emit({ type: 'ack', kind: 'start', id: run.processTrackingId, processName })
     } catch {
       await sleep(20)

@@ -196,9 +196,13 @@ export async function startPrivateMariadb(): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pt-faults-maria-'))
   const data = join(dir, 'data')
   const socket = join(dir, 'mysqld.sock')
-  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'], {
-    stdio: 'pipe',
-  })
+  execFileSync(
+    'mariadb-install-db',
+    ['--no-defaults', `--datadir=${data}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'],
+    {
+      stdio: 'pipe',
+    },
+  )
   const port = await freePort()
   let child: ChildProcess | undefined
   const start = async () => {

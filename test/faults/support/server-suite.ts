@@ -63,12 +63,15 @@ export function defineServerFaultSuite(kind: 'postgresql' | 'mysql'): void {
 
     it('killed connections (pg_terminate_backend / KILL CONNECTION)', async () => {
       let killed = 0
-      const row = await suite.fleet.fault(kind === 'postgresql' ? 'pg_terminate_backend ×25 rounds' : 'KILL CONNECTION ×25 rounds', async () => {
-        for (let round = 0; round < 25; round++) {
-          killed += await server.killConnections()
-          await sleep(60)
-        }
-      })
+      const row = await suite.fleet.fault(
+        kind === 'postgresql' ? 'pg_terminate_backend ×25 rounds' : 'KILL CONNECTION ×25 rounds',
+        async () => {
+          for (let round = 0; round < 25; round++) {
+            killed += await server.killConnections()
+            await sleep(60)
+          }
+        },
+      )
       row.fault += ` (${killed} connections)`
       expectClean(row)
     })

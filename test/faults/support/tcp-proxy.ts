@@ -87,8 +87,10 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     this.cutAll()
-    await new Promise<void>((resolve) => this.#server.close(() => {
+    await new Promise<void>((resolve) =>
+      this.#server.close(() => {
         resolve()
-      }))
+      }),
+    )
   }
 }
