@@ -8,6 +8,7 @@ import { checkIntegerInRange, checkOptionalName, checkPlainObject } from '../tra
 import { extractIdsOfProcess, checkNeedle } from './extract-finders.ts'
 import { selectExtracts, toExtractRecord, type ExtractRecord, type ExtractRow } from './extract-record.ts'
 import type { Db } from '../store/dialect/adapter.ts'
+import { boundEventValues, insertHistoryFrom, insertRunLinksFrom } from './event-rows.ts'
 import { HOLDING_STATUSES, LOADING, READY, holdingStatusIds, requireExtractStatus, writeStatusChange } from './extract-status.ts'
 import { containsLiteral } from '../store/like-pattern.ts'
 import { canonicalLocation } from './location-path.ts'
@@ -204,6 +205,7 @@ function claimStatement(filters: ClaimFilters): Prepared<ClaimValues, ExtractRow
       ),
     )
     const locked = candidates.orderBy('e.extract_registration_date_time').orderBy('e.extract_id').limit(p.limit).forUpdate().skipLocked()
+    const linked = boundEventValues({ processTrackingId: p.processTrackingId, statusId: p.loadingId, at: p.at, auditUser: p.auditUser })
     const claim = db
       .with('c', () => locked)
       .with('u', (qb) =>
@@ -218,55 +220,8 @@ function claimStatement(filters: ClaimFilters): Prepared<ClaimValues, ExtractRow
           .where('extract_id', 'in', (eb) => eb.selectFrom('c').select('c.extract_id'))
           .returningAll(),
       )
-      .with('l', (qb) =>
-        qb
-          .insertInto('extract_process_tracking')
-          .columns([
-            'extract_tracking_id',
-            'process_tracking_id',
-            'extract_process_status_id',
-            'extract_process_event_date_time',
-            'created_by',
-            'updated_by',
-          ])
-          .expression((eb) =>
-            eb
-              .selectFrom('u')
-              .select([
-                'u.extract_id',
-                sql<number>`${p.processTrackingId}::int`.as('process_tracking_id'),
-                sql<number>`${p.loadingId}::int`.as('status_id'),
-                sql<Date>`${p.at}::timestamptz`.as('at'),
-                sql<string>`${p.auditUser}::text`.as('created_by'),
-                sql<string>`${p.auditUser}::text`.as('updated_by'),
-              ]),
-          )
-          .onConflict((oc) =>
-            oc.columns(['extract_tracking_id', 'process_tracking_id']).doUpdateSet({
-              extract_process_status_id: (eb) => eb.ref('excluded.extract_process_status_id'),
-              extract_process_event_date_time: (eb) => eb.ref('excluded.extract_process_event_date_time'),
-              update_date_time: (eb) => eb.ref('excluded.extract_process_event_date_time'),
-              updated_by: (eb) => eb.ref('excluded.updated_by'),
-            }),
-          ),
-      )
-      .with('h', (qb) =>
-        qb
-          .insertInto('extract_status_history')
-          .columns(['extract_id', 'process_tracking_id', 'extract_status_id', 'event_date_time', 'created_by', 'updated_by'])
-          .expression((eb) =>
-            eb
-              .selectFrom('u')
-              .select([
-                'u.extract_id',
-                sql<number>`${p.processTrackingId}::int`.as('process_tracking_id'),
-                sql<number>`${p.loadingId}::int`.as('status_id'),
-                sql<Date>`${p.at}::timestamptz`.as('at'),
-                sql<string>`${p.auditUser}::text`.as('created_by'),
-                sql<string>`${p.auditUser}::text`.as('updated_by'),
-              ]),
-          ),
-      )
+      .with('l', (qb) => insertRunLinksFrom(qb, 'u', linked, 'update'))
+      .with('h', (qb) => insertHistoryFrom(qb, 'u', linked))
     // The extracts as the UPDATE left them (its RETURNING rows: the statement's own snapshot predates
     // the update), with their names: selectExtracts, reading `u` where it reads extract_tracking.
     const fromClaimed = { selectFrom: (from: string) => claim.selectFrom((from === 'extract_tracking as e' ? 'u as e' : from) as never) }

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import { ExtractDependencyError, InvalidStatusError, NotFoundError } from '../errors.ts'
 import { prepare, type Slots } from '../store/prepared.ts'
 import type { Tx } from '../store/transaction.ts'
@@ -7,6 +6,7 @@ import { activeStatusIds, blockingParents } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { runIsActive } from './run-guard.ts'
 import { recordRunning } from '../lineage/record.ts'
+import { boundEventValues, insertHistoryFrom, insertRunLinksFrom } from './event-rows.ts'
 
 /** The status a new extract starts in, unless one is given. */
 export const INITIALIZING = 'initializing'
@@ -181,8 +181,9 @@ interface StatusChangeValues {
  * the updated row, so the statement writes all three or nothing, and its row count says which.
  */
 const statusChange = (guarded: boolean) =>
-  prepare((db, p: Slots<StatusChangeValues>) =>
-    db
+  prepare((db, p: Slots<StatusChangeValues>) => {
+    const values = boundEventValues(p)
+    const changed = db
       .with('u', (qb) =>
         qb
           .updateTable('extract_tracking')
@@ -206,53 +207,9 @@ const statusChange = (guarded: boolean) =>
           )
           .returning('extract_id'),
       )
-      .with('l', (qb) =>
-        qb
-          .insertInto('extract_process_tracking')
-          .columns([
-            'extract_tracking_id',
-            'process_tracking_id',
-            'extract_process_status_id',
-            'extract_process_event_date_time',
-            'created_by',
-            'updated_by',
-          ])
-          .expression((eb) =>
-            eb
-              .selectFrom('u')
-              .select([
-                'u.extract_id',
-                sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
-                sql<number>`cast(${p.statusId} as integer)`.as('extract_process_status_id'),
-                sql<Date>`cast(${p.at} as timestamptz)`.as('extract_process_event_date_time'),
-                sql<string>`cast(${p.auditUser} as text)`.as('created_by'),
-                sql<string>`cast(${p.auditUser} as text)`.as('updated_by'),
-              ]),
-          )
-          .onConflict((oc) =>
-            oc.columns(['extract_tracking_id', 'process_tracking_id']).doUpdateSet((eb) => ({
-              extract_process_status_id: eb.ref('excluded.extract_process_status_id'),
-              extract_process_event_date_time: eb.ref('excluded.extract_process_event_date_time'),
-              update_date_time: eb.ref('excluded.extract_process_event_date_time'),
-              updated_by: eb.ref('excluded.updated_by'),
-            })),
-          ),
-      )
-      .insertInto('extract_status_history')
-      .columns(['extract_id', 'process_tracking_id', 'extract_status_id', 'event_date_time', 'created_by', 'updated_by'])
-      .expression((eb) =>
-        eb
-          .selectFrom('u')
-          .select([
-            'u.extract_id',
-            sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
-            sql<number>`cast(${p.statusId} as integer)`.as('extract_status_id'),
-            sql<Date>`cast(${p.at} as timestamptz)`.as('event_date_time'),
-            sql<string>`cast(${p.auditUser} as text)`.as('created_by'),
-            sql<string>`cast(${p.auditUser} as text)`.as('updated_by'),
-          ]),
-      ),
-  )
+      .with('l', (qb) => insertRunLinksFrom(qb, 'u', values, 'update'))
+    return insertHistoryFrom(changed, 'u', values)
+  })
 /** By whether the update carries the "run is active" guard (otherwise the caller holds the run's lock). */
 const STATUS_CHANGE = { guarded: statusChange(true), locked: statusChange(false) }
 

@@ -13,6 +13,7 @@ import type { CanonicalLocation } from './location-path.ts'
 import { resolveLocation, type LocationRecord } from './location-store.ts'
 import { selectWhileRunActive } from './run-guard.ts'
 import { sha256Hex } from './sha256.ts'
+import { insertHistoryFrom, insertRunLinksFrom, type EventRowValues } from './event-rows.ts'
 
 /** Register options after validation. Undefined means "not given": derived values never overwrite. */
 export interface ValidRegistration {
@@ -218,7 +219,14 @@ const NEW_EXTRACT_COLUMNS = [
  */
 const REGISTER_NEW = prepare((db, p: Slots<RegisterValues>) => {
   // Link and history take their values from the inserted row: one binding each.
-  return db
+  const values: EventRowValues = {
+    processTrackingId: sql<number>`cast(${p.processTrackingId} as integer)`,
+    statusId: sql.ref<number>('n.extract_status_id'),
+    at: sql.ref<Date>('n.extract_registration_date_time'),
+    createdBy: sql.ref<string>('n.created_by'),
+    updatedBy: sql.ref<string>('n.updated_by'),
+  }
+  const registered = db
     .with('n', (qb) =>
       qb
         .insertInto('extract_tracking')
@@ -233,46 +241,8 @@ const REGISTER_NEW = prepare((db, p: Slots<RegisterValues>) => {
         .onConflict((oc) => oc.doNothing())
         .returning(['extract_id', 'extract_status_id', 'extract_registration_date_time', 'created_by', 'updated_by']),
     )
-    .with('l', (qb) =>
-      qb
-        .insertInto('extract_process_tracking')
-        .columns([
-          'extract_tracking_id',
-          'process_tracking_id',
-          'extract_process_status_id',
-          'extract_process_event_date_time',
-          'created_by',
-          'updated_by',
-        ])
-        .expression((eb) =>
-          eb
-            .selectFrom('n')
-            .select([
-              'n.extract_id',
-              sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
-              'n.extract_status_id',
-              'n.extract_registration_date_time',
-              'n.created_by',
-              'n.updated_by',
-            ]),
-        )
-        .onConflict((oc) => oc.doNothing()),
-    )
-    .insertInto('extract_status_history')
-    .columns(['extract_id', 'process_tracking_id', 'extract_status_id', 'event_date_time', 'created_by', 'updated_by'])
-    .expression((eb) =>
-      eb
-        .selectFrom('n')
-        .select([
-          'n.extract_id',
-          sql<number>`cast(${p.processTrackingId} as integer)`.as('process_tracking_id'),
-          'n.extract_status_id',
-          'n.extract_registration_date_time',
-          'n.created_by',
-          'n.updated_by',
-        ]),
-    )
-    .returning('extract_id')
+    .with('l', (qb) => insertRunLinksFrom(qb, 'n', values, 'nothing'))
+  return insertHistoryFrom(registered, 'n', values).returning('extract_id')
 })
 
 /** {@link REGISTER_NEW}, then what linkToRun does after a link: lineage's throttled RUNNING. */

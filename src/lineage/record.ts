@@ -212,6 +212,18 @@ export const END_EVENT_RUN_COLUMNS = [
 /** The run's row as the CTE `r` returns it. */
 type EndEventRun = Pick<ProcessTrackingTable, (typeof END_EVENT_RUN_COLUMNS)[number]>
 
+/** The outbox columns every event written from a run's CTE fills: which run, what, when, and the run's state. */
+const RUN_EVENT_COLUMNS = [
+  'process_tracking_id',
+  'event_type',
+  'event_time',
+  'job_namespace',
+  'run_status_id',
+  'run_record_count',
+  'run_low_date_time',
+  'run_high_date_time',
+] as const
+
 /**
  * PostgreSQL's one-statement end of a run (a data-modifying CTE whose `r` RETURNs
  * {@link END_EVENT_RUN_COLUMNS}): the outbox row of its COMPLETE or FAIL as one more CTE, so the
@@ -227,16 +239,7 @@ export function insertEndEventFromCte<DB extends Database & { r: EndEventRun }>(
   const creator = qb as unknown as QueryCreator<Database & { r: EndEventRun }>
   return creator
     .insertInto('lineage_outbox')
-    .columns([
-      'process_tracking_id',
-      'event_type',
-      'event_time',
-      'job_namespace',
-      'run_status_id',
-      'run_record_count',
-      'run_low_date_time',
-      'run_high_date_time',
-    ])
+    .columns([...RUN_EVENT_COLUMNS])
     .expression((eb) =>
       eb
         .selectFrom('r')
@@ -284,20 +287,7 @@ export function insertStartEventFromCte<DB extends Database & { n: StartEventRun
   const text = (value: string | null) => sql<string>`cast(${value} as text)`
   return creator
     .insertInto('lineage_outbox')
-    .columns([
-      'process_tracking_id',
-      'event_type',
-      'event_time',
-      'job_namespace',
-      'run_status_id',
-      'run_record_count',
-      'run_low_date_time',
-      'run_high_date_time',
-      'nominal_start_time',
-      'parent_namespace',
-      'parent_name',
-      'parent_run_id',
-    ])
+    .columns([...RUN_EVENT_COLUMNS, 'nominal_start_time', 'parent_namespace', 'parent_name', 'parent_run_id'])
     .expression((eb) =>
       eb
         .selectFrom('n')
