@@ -71,7 +71,10 @@ export function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Cl
 /** Waits until a file exists (a child's "I am running" marker); gives up after many polls. */
 export async function waitForFile(path: string, polls = 600): Promise<string> {
   for (let poll = 0; poll < polls; poll += 1) {
-    if (existsSync(path)) return readFileSync(path, 'utf8')
+    // Every marker is written non-empty: an empty file is one caught between writeFileSync's create
+    // and its write (read then, a tracking id would be '' and the test would lock row 0).
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : ''
+    if (text !== '') return text
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error(`${path} never appeared`)
