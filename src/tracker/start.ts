@@ -1,11 +1,13 @@
 import os from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql, type KyselyPlugin } from 'kysely'
 import { ConflictError, DatabaseUnavailableError, ProcessTrackerError, ValidationError } from '../errors.ts'
-import { idKey, type StoreContext } from '../store/context.ts'
-import { transaction, type Tx } from '../store/transaction.ts'
+import { idKey, type StatusCategory, type StoreContext } from '../store/context.ts'
+import { transaction, Tx } from '../store/transaction.ts'
 import { prepare } from '../store/prepared.ts'
 import type { Slots } from '../store/prepared.ts'
-import type { DialectAdapter } from '../store/dialect/adapter.ts'
+import { errorField, type Db, type DialectAdapter } from '../store/dialect/adapter.ts'
+import { START_FUNCTION } from '../store/migrations/0007-start-function.ts'
 import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
 import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
 import { reapRun } from './reaper.ts'
@@ -43,7 +45,7 @@ export interface StartHooks {
 type Outcome =
   | { kind: 'started'; run: StartedRun }
   | { kind: 'stale'; runs: LatestRun[] }
-  | { kind: 'held'; error: ProcessTrackerError; run: Pick<StartedRun, 'processTrackingId' | 'processId' | 'processRunId'> }
+  | { kind: 'held'; error: ProcessTrackerError; run: Pick<StartedRun, 'processTrackingId' | 'processId' | 'processRunId' | 'runUuid'> }
 
 /**
  * Registers a new run, or refuses it. Lookups, the process and its links and the decision happen in
@@ -58,10 +60,25 @@ type Outcome =
  * Behind the lock, UNIQUE(process_id, process_run_id) makes a duplicate run number impossible even
  * if the lock were bypassed (e.g. by hand-written SQL). Refusals roll back; only the
  * failure-threshold rule commits (the `on hold` run it records) before throwing.
+ *
+ * PostgreSQL, when the store already knows every id the start needs (the process, the actor, the
+ * links) and no hook runs in the transaction: the same lock, reads, rules and writes are one call of
+ * the `processtracker_start` function (migration 7) in autocommit, see {@link startInOneStatement};
+ * what it leaves to the transaction (a new process, a change to the process, stale runs, a hold to
+ * record, a taken run name) falls through to it.
  */
 export async function startRun(ctx: StoreContext, options: ValidStart, hooks: StartHooks = {}): Promise<StartedRun> {
   let wait = false
+  let ids = hooks.beforeCommit || ctx.adapter.dialect !== 'postgresql' ? undefined : await knownIds(ctx, options)
   for (;;) {
+    if (ids) {
+      const fast = await startInOneStatement(ctx, options, ids, wait)
+      if (fast.kind === 'started') return fast.run
+      // Busy, and the committed state did not refuse: wait for the lock, still in one statement.
+      if (fast.kind === 'busy') wait = true
+      else ids = undefined
+      continue
+    }
     let outcome: Outcome
     // What the last attempt wrote, in case its COMMIT goes unanswered (see confirmCommitted).
     let written: Outcome | undefined
@@ -75,7 +92,13 @@ export async function startRun(ctx: StoreContext, options: ValidStart, hooks: St
       })
     } catch (error) {
       if (written && written.kind !== 'stale' && isOutcomeUnknown(error)) {
-        const committed = await confirmCommitted(ctx, written, error)
+        const { processTrackingId, processId, processRunId, runUuid } = written.run
+        const stored = await findStoredRun(ctx, runUuid, error, { processTrackingId })
+        const committed =
+          stored !== undefined &&
+          stored.processTrackingId === processTrackingId &&
+          stored.processId === processId &&
+          stored.processRunId === processRunId
         if (committed) {
           if (written.kind === 'held') throw written.error
           return written.run
@@ -104,41 +127,247 @@ function isOutcomeUnknown(error: unknown): error is ProcessTrackerError {
 }
 
 /**
- * After a COMMIT whose reply was lost, finds out whether the run this start inserted was stored.
- * The run's processTrackingId is the attempt's token: the database handed it out inside the
- * transaction (RETURNING / insert id) before the COMMIT, and never hands one id to two committed
- * rows; the row must also still be this attempt's (same process, run number and actor). Reads are
- * retried while the database is unreachable, for up to `lockTimeoutMs`; if it stays away, the
- * original error (outcome unknown) is thrown with the run's id in `details`, so the caller can check.
+ * After a write whose reply was lost (the COMMIT of the start's transaction, or the one-statement
+ * start), finds the run this attempt inserted, if it was stored. The run's `run_uuid` is the
+ * attempt's token: the attempt made it, and UNIQUE(run_uuid) lets no other row have it; the row
+ * must also be this store's (same audit user) — the caller checks the rest. Reads are retried while
+ * the database is unreachable, for up to `lockTimeoutMs`; if it stays away, the original error
+ * (outcome unknown) is thrown with the run's uuid (and id, when known) in `details`, so the caller
+ * can check.
  */
-async function confirmCommitted(
+async function findStoredRun(
   ctx: StoreContext,
-  written: Exclude<Outcome, { kind: 'stale' }>,
+  runUuid: string,
   lost: ProcessTrackerError,
-): Promise<boolean> {
-  const { processTrackingId, processId, processRunId } = written.run
+  known: { processTrackingId?: number } = {},
+): Promise<{ processTrackingId: number; processId: number; processRunId: number } | undefined> {
   const deadline = Date.now() + ctx.lockTimeoutMs
   for (let round = 0; ; round++) {
     try {
       const row = await ctx.db
         .selectFrom('process_tracking')
-        .select(['process_id', 'process_run_id', 'created_by'])
-        .where('process_tracking_id', '=', processTrackingId)
+        .select(['process_tracking_id', 'process_id', 'process_run_id', 'created_by'])
+        .where('run_uuid', '=', runUuid)
         .executeTakeFirst()
-      const ours =
-        row !== undefined &&
-        Number(row.process_id) === processId &&
-        Number(row.process_run_id) === processRunId &&
-        row.created_by === ctx.auditUser
-      ctx.logger.warn({ processTrackingId, committed: ours }, 'start: the COMMIT reply was lost; checked whether the run was stored')
-      return ours
+      const ours = row !== undefined && row.created_by === ctx.auditUser
+      ctx.logger.warn({ runUuid, ...known, committed: ours }, 'start: the reply to its write was lost; checked whether the run was stored')
+      if (!ours) return undefined
+      return {
+        processTrackingId: Number(row.process_tracking_id),
+        processId: Number(row.process_id),
+        processRunId: Number(row.process_run_id),
+      }
     } catch (error) {
       if (Date.now() >= deadline) {
-        throw new DatabaseUnavailableError(lost.message, { ...lost.details, processTrackingId }, { cause: lost.cause ?? error })
+        throw new DatabaseUnavailableError(
+          lost.message,
+          { ...lost.details, ...known, runUuid, outcome: 'unknown' },
+          { cause: lost.cause ?? error },
+        )
       }
       await sleep(Math.min(1000, 100 * 2 ** round))
     }
   }
+}
+
+// ---- PostgreSQL: the common case in one statement (migration 7) ----
+
+/** The ids a one-statement start binds: all known to the store, so the start reads no lookup. */
+interface KnownIds {
+  processId: number
+  actorId: number
+  /** The ids the options name (null when not given), which the process row must already have. */
+  typeId: number | null
+  toolId: number | null
+  frequencyId: number | null
+}
+
+/** A statement the one-statement start cannot do without: an id or link the store has not cached. */
+class NeedsStatements extends Error {}
+
+/** Per store: its Kysely, refusing to run anything (see {@link knownIds}). */
+const cacheOnlyDbs = new WeakMap<Db, Db>()
+const REFUSE_STATEMENTS: KyselyPlugin = {
+  transformQuery: () => {
+    throw new NeedsStatements()
+  },
+  transformResult: (args) => Promise.resolve(args.result),
+}
+
+/**
+ * The ids the start needs, when the store's cache has every one of them — the process, the actor,
+ * the type, tool and frequency the options name, and every link of its sources and targets — else
+ * undefined. The same lookups as the transaction's (`ensureId`, `linkSides`), run over a Kysely that
+ * throws on any statement: whatever they would have to read or insert sends the start to its
+ * transaction, which reads and creates it (and caches it for the next start).
+ */
+async function knownIds(ctx: StoreContext, options: ValidStart): Promise<KnownIds | undefined> {
+  const processId = ctx.ids.get(idKey('process', options.processName))
+  if (processId === undefined) return undefined
+  let db = cacheOnlyDbs.get(ctx.db)
+  if (!db) cacheOnlyDbs.set(ctx.db, (db = ctx.db.withPlugin(REFUSE_STATEMENTS)))
+  const tx = new Tx(db, ctx)
+  try {
+    const { processType, toolName, scheduleFrequency } = options
+    const ids = {
+      processId,
+      actorId: await ensureId(tx, LOOKUP.actor, options.actorName ?? osUserName()),
+      typeId: processType === undefined ? null : await ensureId(tx, LOOKUP.processType, processType),
+      toolId: toolName === undefined ? null : await ensureId(tx, LOOKUP.tool, toolName),
+      frequencyId: scheduleFrequency === undefined ? null : await requireId(tx, LOOKUP.scheduleFrequency, scheduleFrequency),
+    }
+    await linkSides(tx, processId, options)
+    return ids
+  } catch (error) {
+    if (error instanceof NeedsStatements) return undefined
+    throw error
+  }
+}
+
+/** What `processtracker_start` binds (migration 7, in its parameters' order). */
+interface OneStatementStart extends KnownIds, StartTexts {
+  processName: string
+  wait: boolean
+  statusId: number
+  runUuid: string
+  processRunName: string | null
+  heartbeatTimeoutSeconds: number | null
+  auditUser: string
+  maxFailures: number
+  lineage: boolean
+}
+
+/** A latest run as the function returns it: the columns of `readLatestRuns`' statement. */
+interface LatestRunRow {
+  process_tracking_id: number
+  process_id: number
+  process_name: string
+  process_run_id: number
+  process_status_name: string
+  process_status_category: StatusCategory
+  stale: number
+}
+
+interface OneStatementRow {
+  start_outcome: 'started' | 'refused' | 'busy' | 'fallback'
+  started_id: number | null
+  started_number: number | null
+  latest_runs: LatestRunRow[] | null
+}
+
+const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
+  const args = [
+    p.processId,
+    p.processName,
+    p.wait,
+    p.typeId,
+    p.toolId,
+    p.frequencyId,
+    p.actorId,
+    p.statusId,
+    p.runUuid,
+    p.processRunName,
+    p.heartbeatTimeoutSeconds,
+    p.auditUser,
+    p.maxFailures,
+    p.lineage,
+    p.namespace,
+    p.nominal,
+    p.parentNamespace,
+    p.parentName,
+    p.parentRunId,
+  ]
+  const call = sql<OneStatementRow>`select start_outcome, started_id, started_number, latest_runs from ${sql.id(START_FUNCTION)}(${sql.join(args.map((arg) => sql`${arg}`))})`
+  return { compile: () => call.compile(db) }
+})
+
+type OneStatementOutcome = { kind: 'started'; run: StartedRun } | { kind: 'busy' } | { kind: 'fallback' }
+
+/**
+ * One call of `processtracker_start` (see src/store/migrations/0007-start-function.ts for what it
+ * does under the lock). A refusal throws the error `decide` makes of the latest runs the function
+ * read, under the lock or, when the lock was busy, from the committed state (as
+ * {@link refuseFromSnapshot}); `busy` is a lock held by another start that the snapshot does not
+ * refuse; `fallback` is anything the transaction must do.
+ *
+ * In autocommit there is no COMMIT to lose, but the call's own reply can be: when the connection
+ * dies or goes silent, the run is looked up by the `run_uuid` this call made. Stored: it is the
+ * start's run. Not stored: the transaction decides again.
+ */
+async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: KnownIds, wait: boolean): Promise<OneStatementOutcome> {
+  const runUuid = uuidv7()
+  const values: OneStatementStart = {
+    ...ids,
+    ...startTexts(ctx, options),
+    processName: options.processName,
+    wait,
+    statusId: (await statusByName(ctx, ctx.db, RUNNING)).id,
+    runUuid,
+    processRunName: options.processRunName ?? null,
+    heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+    auditUser: ctx.auditUser,
+    maxFailures: ctx.maxConcurrentFailures,
+    lineage: ctx.lineage !== undefined,
+  }
+  const started = (processTrackingId: number, processRunId: number): OneStatementOutcome => ({
+    kind: 'started',
+    run: {
+      processTrackingId,
+      processRunId,
+      processId: ids.processId,
+      processName: options.processName,
+      processRunName: options.processRunName ?? null,
+      status: RUNNING,
+      runUuid,
+    },
+  })
+  let row: OneStatementRow | undefined
+  try {
+    ;[row] = await START_IN_ONE_STATEMENT.rows(ctx, values)
+  } catch (error) {
+    const kind = ctx.adapter.classifyError(error)
+    // A run name or key taken by a concurrent start, a deadlock: the transaction retries those.
+    if (kind === 'unique' || kind === 'retry') return { kind: 'fallback' }
+    const translated = ctx.translate(error)
+    if (!(translated instanceof ProcessTrackerError) || !replyMayBeLost(error, kind)) throw translated
+    const lost = new DatabaseUnavailableError(
+      `The start's reply from the database was lost (${translated.message}) The run may or may not have been stored (details.outcome is "unknown", details.runUuid is its run's): read it back before repeating it.`,
+      { ...translated.details, outcome: 'unknown' },
+      { cause: error },
+    )
+    const stored = await findStoredRun(ctx, runUuid, lost)
+    if (stored?.processId === ids.processId) return started(stored.processTrackingId, stored.processRunId)
+    return { kind: 'fallback' }
+  }
+  if (row?.start_outcome === 'started') return started(Number(row.started_id), Number(row.started_number))
+  if (row?.start_outcome !== 'refused' && row?.start_outcome !== 'busy') return { kind: 'fallback' }
+  const latest = (row.latest_runs ?? []).map((run): LatestRun => {
+    const category = run.process_status_category
+    return {
+      processTrackingId: Number(run.process_tracking_id),
+      processId: Number(run.process_id),
+      processName: run.process_name,
+      processRunId: Number(run.process_run_id),
+      status: run.process_status_name,
+      category,
+      stale: category === 'active' && Number(run.stale) === 1,
+      isParent: Number(run.process_id) !== ids.processId,
+    }
+  })
+  // Busy with a stale run: the transaction reaps it once it holds the lock (as refuseFromSnapshot).
+  if (row.start_outcome === 'busy' && latest.some((run) => run.stale)) return { kind: 'busy' }
+  const decision = await decide(options.processName, latest, ctx.maxConcurrentFailures, () => Promise.resolve(0))
+  if (!decision.allowed) throw decision.error
+  return row.start_outcome === 'busy' ? { kind: 'busy' } : { kind: 'fallback' }
+}
+
+/**
+ * Whether a failed call may have been applied with its reply lost: the connection died, or the
+ * driver stopped waiting for the reply. A statement the server itself cancelled (statement_timeout)
+ * was rolled back.
+ */
+function replyMayBeLost(error: unknown, kind: ReturnType<DialectAdapter['classifyError']>): boolean {
+  return kind === 'unavailable' || (kind === 'timeout' && errorField(error, 'code') !== '57014')
 }
 
 /** The process row is locked by another transaction (first, non-waiting attempt only). */
@@ -207,7 +436,7 @@ async function decideAndInsert(tx: Tx, options: ValidStart, wait: boolean): Prom
   if (held) await recordMarkerRun(tx, processTrackingId)
   else if (!inserted.startWritten) await recordStart(tx, processTrackingId, options)
   if (!decision.allowed)
-    return { kind: 'held', error: decision.error, run: { processTrackingId, processId: process.processId, processRunId } }
+    return { kind: 'held', error: decision.error, run: { processTrackingId, processId: process.processId, processRunId, runUuid } }
   return {
     kind: 'started',
     run: {
