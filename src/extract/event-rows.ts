@@ -1,11 +1,57 @@
 /**
  * The two rows every extract event writes besides the extract itself — its (extract, run) link and
- * its history row — as parts of one PostgreSQL data-modifying statement. Register, a status change
- * and a claim each write the extract in a CTE that RETURNs `extract_id`; these read that CTE, so the
- * statement writes all of them or none.
+ * its history row. On PostgreSQL they are parts of one data-modifying statement: register, a status
+ * change and a claim each write the extract in a CTE that RETURNs `extract_id`; these read that CTE,
+ * so the statement writes all of them or none. Elsewhere, for one extract, they are statements built
+ * once ({@link LINK_ONE}, {@link LINK_STATUS_ONE}, {@link HISTORY_ONE}) run in the event's transaction.
  */
 import { sql, type Expression, type ExpressionBuilder, type QueryCreator } from 'kysely'
 import type { Database } from '../store/database.ts'
+import { prepare, type Slots } from '../store/prepared.ts'
+
+/** One extract's event, as the built-once statements bind it. */
+export interface OneEventValues {
+  extractId: number
+  processTrackingId: number
+  statusId: number
+  at: Date
+  auditUser: string
+}
+
+/** Links the extract to the run with the event's status, unless a link exists. */
+export const LINK_ONE = prepare((db, p: Slots<OneEventValues>, adapter) =>
+  adapter.insertIgnoringDuplicates(
+    db.insertInto('extract_process_tracking').values({
+      extract_tracking_id: p.extractId,
+      process_tracking_id: p.processTrackingId,
+      extract_process_status_id: p.statusId,
+      extract_process_event_date_time: p.at,
+      created_by: p.auditUser,
+      updated_by: p.auditUser,
+    }),
+  ),
+)
+
+/** Sets the existing (extract, run) link to the event's status and time (0 rows: there is none). */
+export const LINK_STATUS_ONE = prepare((db, p: Slots<OneEventValues>) =>
+  db
+    .updateTable('extract_process_tracking')
+    .set({ extract_process_status_id: p.statusId, extract_process_event_date_time: p.at, update_date_time: p.at, updated_by: p.auditUser })
+    .where('process_tracking_id', '=', p.processTrackingId)
+    .where('extract_tracking_id', '=', p.extractId),
+)
+
+/** The event's history row. */
+export const HISTORY_ONE = prepare((db, p: Slots<OneEventValues>) =>
+  db.insertInto('extract_status_history').values({
+    extract_id: p.extractId,
+    process_tracking_id: p.processTrackingId,
+    extract_status_id: p.statusId,
+    event_date_time: p.at,
+    created_by: p.auditUser,
+    updated_by: p.auditUser,
+  }),
+)
 
 /** What the link and history rows of one event carry, as SQL values (bound slots or the CTE's columns). */
 export interface EventRowValues {

@@ -1,12 +1,16 @@
+import type { QueryCreator } from 'kysely'
 import { ExtractDependencyError, InvalidStatusError, NotFoundError } from '../errors.ts'
+import type { Database } from '../store/database.ts'
+import type { Db } from '../store/dialect/adapter.ts'
 import { prepare, type Slots } from '../store/prepared.ts'
-import type { Tx } from '../store/transaction.ts'
+import { Tx, single } from '../store/transaction.ts'
+import type { RunRef } from './run-context.ts'
 import { LOOKUP, findId } from '../tracker/lookup-ids.ts'
 import { activeStatusIds, blockingParents } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { runIsActive } from './run-guard.ts'
-import { recordRunning } from '../lineage/record.ts'
-import { boundEventValues, insertHistoryFrom, insertRunLinksFrom } from './event-rows.ts'
+import { recordRunning, runningDue } from '../lineage/record.ts'
+import { HISTORY_ONE, LINK_ONE, LINK_STATUS_ONE, boundEventValues, insertHistoryFrom, insertRunLinksFrom } from './event-rows.ts'
 
 /** The status a new extract starts in, unless one is given. */
 export const INITIALIZING = 'initializing'
@@ -115,37 +119,28 @@ export async function writeStatusChange(
   options: { guarded?: boolean } = {},
 ): Promise<void> {
   const user = tx.ctx.auditUser
+  const claimer = status.name === LOADING ? processTrackingId : null
   for (const chunk of chunks(extractIds)) {
-    if (tx.ctx.adapter.dialect === 'postgresql' && chunk.length === 1) {
+    if (chunk.length === 1) {
       const values: StatusChangeValues = {
         extractId: chunk[0] as number,
         processTrackingId,
         statusId: status.id,
-        claimer: status.name === LOADING ? processTrackingId : null,
+        claimer,
         at,
         auditUser: user,
       }
-      if ((await STATUS_CHANGE[options.guarded ? 'guarded' : 'locked'].affected(tx, values)) > 0) continue
+      await changeOne(tx, values, options.guarded === true)
+      continue
     }
     let update = tx.db
       .updateTable('extract_tracking')
-      .set({
-        extract_status_id: status.id,
-        extract_claim_process_tracking_id: status.name === LOADING ? processTrackingId : null,
-        update_date_time: at,
-        updated_by: user,
-      })
+      .set({ extract_status_id: status.id, extract_claim_process_tracking_id: claimer, update_date_time: at, updated_by: user })
       .where('extract_id', 'in', chunk)
     if (options.guarded) update = update.where(runIsActive(tx, processTrackingId))
     const result = await update.executeTakeFirst()
     // (MySQL counts matched rows here too: mysql2 connects with FOUND_ROWS.)
-    if (options.guarded && Number(result.numUpdatedRows) < chunk.length) {
-      await lockRun(tx, processTrackingId) // throws when the run has ended, the usual reason
-      throw new NotFoundError(`An extract to change does not exist (extractId among ${chunk.join(', ')}).`, {
-        topic: 'extract',
-        name: chunk,
-      })
-    }
+    if (options.guarded && Number(result.numUpdatedRows) < chunk.length) await refuseChange(tx, processTrackingId, chunk)
     await upsertRunLinks(tx, processTrackingId, chunk, status.id, at)
     await tx.db
       .insertInto('extract_status_history')
@@ -162,6 +157,46 @@ export async function writeStatusChange(
       .execute()
   }
   await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
+}
+
+/**
+ * One extract's status change with statements built once: on PostgreSQL the one-statement
+ * {@link STATUS_CHANGE}; elsewhere (and on PostgreSQL when that changed nothing, to find out why)
+ * the extract's update, the link's update (its insert when there is none) and the history row.
+ */
+async function changeOne(tx: Tx, values: StatusChangeValues, guarded: boolean): Promise<void> {
+  if (tx.ctx.adapter.dialect === 'postgresql' && (await STATUS_CHANGE[guarded ? 'guarded' : 'locked'].affected(tx, values)) > 0) return
+  const updated = await EXTRACT_STATUS_ONE[guarded ? 'guarded' : 'locked'].affected(tx, values)
+  if (guarded && updated < 1) await refuseChange(tx, values.processTrackingId, [values.extractId])
+  if ((await LINK_STATUS_ONE.affected(tx, values)) < 1) await LINK_ONE.execute(tx, values)
+  await HISTORY_ONE.execute(tx, values)
+}
+
+/** Why a guarded change matched fewer extracts than asked: the run has ended (thrown by lockRun), or an extract is missing. */
+async function refuseChange(tx: Tx, processTrackingId: number, extractIds: readonly number[]): Promise<never> {
+  await lockRun(tx, processTrackingId) // throws when the run has ended, the usual reason
+  throw new NotFoundError(`An extract to change does not exist (extractId among ${extractIds.join(', ')}).`, {
+    topic: 'extract',
+    name: extractIds,
+  })
+}
+
+/**
+ * PostgreSQL, one extract, any status but `loading`, outside a transaction: the guarded
+ * one-statement {@link STATUS_CHANGE} commits by itself (one statement, not BEGIN, it, COMMIT),
+ * when lineage has no RUNNING to write with it. False, with nothing written, when this does not
+ * apply or the statement changed nothing (an ended run, a missing extract): the caller then takes
+ * the transaction, which finds out why.
+ */
+export async function changeStatusAlone(run: RunRef, extractId: number, status: string): Promise<boolean> {
+  const { ctx, processTrackingId } = run
+  if (ctx.adapter.dialect !== 'postgresql' || status === LOADING || runningDue(ctx, processTrackingId)) return false
+  return single(ctx, async () => {
+    // Not a transaction: the status's id is read (once per store) before the one write.
+    const statusId = await requireExtractStatus(new Tx(ctx.db, ctx), status)
+    const values: StatusChangeValues = { extractId, processTrackingId, statusId, claimer: null, at: new Date(), auditUser: ctx.auditUser }
+    return (await STATUS_CHANGE.guarded.affected(ctx, values)) > 0
+  })
 }
 
 interface StatusChangeValues {
@@ -184,34 +219,36 @@ const statusChange = (guarded: boolean) =>
   prepare((db, p: Slots<StatusChangeValues>) => {
     const values = boundEventValues(p)
     const changed = db
-      .with('u', (qb) =>
-        qb
-          .updateTable('extract_tracking')
-          .set({
-            extract_status_id: p.statusId,
-            extract_claim_process_tracking_id: p.claimer,
-            update_date_time: p.at,
-            updated_by: p.auditUser,
-          })
-          .where('extract_id', '=', p.extractId)
-          .$if(guarded, (query) =>
-            query.where((eb) =>
-              eb.exists(
-                eb
-                  .selectFrom('process_tracking as guard_run')
-                  .select('guard_run.process_tracking_id')
-                  .where('guard_run.process_tracking_id', '=', p.processTrackingId)
-                  .where('guard_run.process_status_id', 'in', activeStatusIds(db)),
-              ),
-            ),
-          )
-          .returning('extract_id'),
-      )
+      .with('u', (qb) => updateExtractStatus(qb, db, p, guarded).returning('extract_id'))
       .with('l', (qb) => insertRunLinksFrom(qb, 'u', values, 'update'))
     return insertHistoryFrom(changed, 'u', values)
   })
 /** By whether the update carries the "run is active" guard (otherwise the caller holds the run's lock). */
 const STATUS_CHANGE = { guarded: statusChange(true), locked: statusChange(false) }
+
+/** One extract's own status update, built once (with the "run is active" guard when `guarded`). */
+const extractStatusOne = (guarded: boolean) => prepare((db, p: Slots<StatusChangeValues>) => updateExtractStatus(db, db, p, guarded))
+/** By whether the update carries the "run is active" guard. */
+const EXTRACT_STATUS_ONE = { guarded: extractStatusOne(true), locked: extractStatusOne(false) }
+
+/** The extract's own status change (and claimer), with the "run is active" guard when `guarded`. */
+function updateExtractStatus(creator: QueryCreator<Database>, db: Db, p: Slots<StatusChangeValues>, guarded: boolean) {
+  return creator
+    .updateTable('extract_tracking')
+    .set({ extract_status_id: p.statusId, extract_claim_process_tracking_id: p.claimer, update_date_time: p.at, updated_by: p.auditUser })
+    .where('extract_id', '=', p.extractId)
+    .$if(guarded, (query) =>
+      query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('process_tracking as guard_run')
+            .select('guard_run.process_tracking_id')
+            .where('guard_run.process_tracking_id', '=', p.processTrackingId)
+            .where('guard_run.process_status_id', 'in', activeStatusIds(db)),
+        ),
+      ),
+    )
+}
 
 /**
  * Sets the (extract, run) rows to a status, creating the missing ones. The update comes first

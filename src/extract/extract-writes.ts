@@ -10,16 +10,24 @@ import { widenHigh, widenLow } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { addExtractDependency } from './extract-dependency.ts'
 import { selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
-import { LOADING, checkLoadingAllowed, requireExtractStatus, writeStatusChange } from './extract-status.ts'
-import { registerExtract, type ValidRegistration } from './register-extract.ts'
+import { LOADING, changeStatusAlone, checkLoadingAllowed, requireExtractStatus, writeStatusChange } from './extract-status.ts'
+import { registerExtract, registerNewAlone, type ValidRegistration } from './register-extract.ts'
 import type { RunRef } from './run-context.ts'
 
 /** Which side of an extract's life a date range or record count describes. */
 export type AuditType = 'write' | 'load'
 
-/** Registers extracts for the run in one transaction: all are registered or none is. */
+/**
+ * Registers extracts for the run in one transaction: all are registered or none is. A single new
+ * extract on PostgreSQL is one statement without a transaction when it can be ({@link registerNewAlone}).
+ */
 export async function registerExtracts(run: RunRef, inputs: readonly ValidRegistration[]): Promise<ExtractRecord[]> {
   const now = new Date()
+  const [only] = inputs
+  if (only !== undefined && inputs.length === 1) {
+    const alone = await single(run.ctx, () => registerNewAlone(run.ctx, run.processTrackingId, only, now))
+    if (alone) return [alone]
+  }
   return transaction(run.ctx, async (tx) => {
     const registered: ExtractRecord[] = []
     for (const input of inputs) registered.push(await registerExtract(tx, run.processTrackingId, input, now))
@@ -46,6 +54,8 @@ export async function changeExtractStatuses(
   status: string,
   options: { batch: boolean },
 ): Promise<void> {
+  const [only] = extracts
+  if (!options.batch && only !== undefined && extracts.length === 1 && (await changeStatusAlone(run, only.extractId, status))) return
   await transaction(run.ctx, async (tx) => {
     const loading = status === LOADING
     if (options.batch) await lockRun(tx, run.processTrackingId)

@@ -113,6 +113,13 @@ export async function findLocationIdByPath(tx: Tx, locationPath: string): Promis
   return row ? remember(tx, hash, toLocationRecord(row)).locationId : undefined
 }
 
+/** The location at a canonical path as this store remembers it, without a statement; undefined when not seen yet. */
+export function rememberedLocation(tx: Tx, location: CanonicalLocation, hash = sha256Hex(location.path)): LocationRecord | undefined {
+  const cachedId = tx.cached(pathKey(hash))
+  const record = cachedId === undefined ? undefined : recordsOf(tx.ctx).get(cachedId)
+  return record?.locationPath === location.path ? record : undefined
+}
+
 /**
  * The location at a canonical path, created when missing. Race-free without aborting the
  * transaction: the insert skips a taken path or name (ON CONFLICT DO NOTHING / INSERT IGNORE; on
@@ -134,11 +141,8 @@ export async function resolveLocation(
   options: { fresh?: boolean } = {},
 ): Promise<LocationRecord> {
   const hash = sha256Hex(location.path)
-  const cachedId = options.fresh ? undefined : tx.cached(pathKey(hash))
-  if (cachedId !== undefined) {
-    const record = recordsOf(tx.ctx).get(cachedId)
-    if (record?.locationPath === location.path) return record
-  }
+  const remembered = options.fresh ? undefined : rememberedLocation(tx, location, hash)
+  if (remembered) return remembered
   const readByPath = async () => {
     const row = await selectLocation(tx.db).where('l.location_path_hash', '=', hash).executeTakeFirst()
     return row ? remember(tx, hash, toLocationRecord(row)) : undefined

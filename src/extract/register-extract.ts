@@ -1,7 +1,9 @@
-import { sql } from 'kysely'
-import { recordRunning } from '../lineage/record.ts'
+import { sql, type Compilable, type QueryResult } from 'kysely'
+import { recordRunning, runningDue } from '../lineage/record.ts'
 import { prepare, type Slots } from '../store/prepared.ts'
-import type { Tx } from '../store/transaction.ts'
+import type { Db } from '../store/dialect/adapter.ts'
+import type { StoreContext } from '../store/context.ts'
+import { Tx } from '../store/transaction.ts'
 import { activeStatusIds } from '../tracker/predicates.ts'
 import { LOOKUP, findId, requireId } from '../tracker/lookup-ids.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
@@ -10,10 +12,9 @@ import { INITIALIZING, LOADING, checkLoadingAllowed, linkToRun, requireExtractSt
 import type { FileSize } from './file-size.ts'
 import { deriveType, findFileTypeByCode, requireCompressionType, requireFileType, type FileTypeRef } from './file-type.ts'
 import type { CanonicalLocation } from './location-path.ts'
-import { resolveLocation, type LocationRecord } from './location-store.ts'
-import { selectWhileRunActive } from './run-guard.ts'
+import { rememberedLocation, resolveLocation, type LocationRecord } from './location-store.ts'
 import { sha256Hex } from './sha256.ts'
-import { insertHistoryFrom, insertRunLinksFrom, type EventRowValues } from './event-rows.ts'
+import { HISTORY_ONE, LINK_ONE, insertHistoryFrom, insertRunLinksFrom, type EventRowValues } from './event-rows.ts'
 
 /** Register options after validation. Undefined means "not given": derived values never overwrite. */
 export interface ValidRegistration {
@@ -39,7 +40,8 @@ export interface ValidRegistration {
  * nothing behind when anything throws.
  *
  * On PostgreSQL the insert, the link and the history row are one built-once statement
- * ({@link REGISTER_NEW}), so a new extract takes three statements (BEGIN, it, COMMIT).
+ * ({@link REGISTER_NEW}), so a new extract takes three statements (BEGIN, it, COMMIT), or that one
+ * statement alone ({@link registerNewAlone}).
  */
 export async function registerExtract(tx: Tx, processTrackingId: number, input: ValidRegistration, at: Date): Promise<ExtractRecord> {
   const statusName = input.status ?? INITIALIZING
@@ -48,59 +50,17 @@ export async function registerExtract(tx: Tx, processTrackingId: number, input: 
     await lockRun(tx, processTrackingId)
     locked = true
   }
-  const statusId = await requireExtractStatus(tx, statusName)
-  const derived = deriveType(input.filename)
-  let filetype: FileTypeRef | null = null
-  if (input.filetype !== undefined) filetype = await requireFileType(tx, input.filetype)
-  else if (derived.filetypeCode !== null) filetype = (await findFileTypeByCode(tx, derived.filetypeCode)) ?? null
-  let compression: { id: number; name: string } | null = null
-  if (input.compressionType !== undefined) {
-    compression = { id: await requireCompressionType(tx, input.compressionType), name: input.compressionType }
-  } else if (derived.compressionType !== null) {
-    const id = await findId(tx, LOOKUP.compressionType, derived.compressionType)
-    compression = id === undefined ? null : { id, name: derived.compressionType }
-  }
-  const fileSizeTypeId = input.fileSize ? await requireId(tx, LOOKUP.filesizeType, input.fileSize.unit) : null
+  const { statusId, filetype, compression, fileSizeTypeId } = await lookUp(tx, input, statusName)
   const location =
     'record' in input.location ? input.location.record : await resolveLocation(tx, input.location.canonical, input.location.name)
   const user = tx.ctx.auditUser
-
-  const row = {
-    extract_filename: input.filename,
-    extract_filename_hash: sha256Hex(input.filename),
-    extract_location_id: location.locationId,
-    extract_status_id: statusId,
-    extract_registration_date_time: at,
-    extract_compression_type_id: compression?.id ?? null,
-    extract_filetype_id: filetype?.id ?? null,
-    extract_filesize: input.fileSize?.amount ?? null,
-    extract_filesize_type_id: fileSizeTypeId,
-    extract_claim_process_tracking_id: statusName === LOADING ? processTrackingId : null,
-    created_by: user,
-    updated_by: user,
-  }
+  const found: Found = { statusName, statusId, filetype, compression, fileSizeTypeId, location }
+  const row = newExtractRow(input, found, processTrackingId, at, user)
   const newId =
     tx.ctx.adapter.dialect === 'postgresql'
       ? await registerNewOnPostgres(tx, processTrackingId, row)
       : await insertNew(tx, processTrackingId, row, at)
-  if (newId !== undefined) {
-    return {
-      extractId: newId,
-      filename: input.filename,
-      location,
-      status: statusName,
-      filetype: filetype?.code ?? null,
-      compressionType: compression?.name ?? null,
-      fileSize: input.fileSize ?? null,
-      registrationDateTime: at,
-      writeLowDateTime: null,
-      writeHighDateTime: null,
-      writeRecordCount: null,
-      loadLowDateTime: null,
-      loadHighDateTime: null,
-      loadRecordCount: null,
-    }
-  }
+  if (newId !== undefined) return newExtractRecord(newId, input, found, at)
 
   // Nothing inserted: the extract exists, or the run has ended (then this throws).
   if (!locked) await lockRun(tx, processTrackingId)
@@ -150,6 +110,97 @@ export async function registerExtract(tx: Tx, processTrackingId: number, input: 
   return record
 }
 
+/**
+ * PostgreSQL, one extract, outside any transaction: the one-statement {@link REGISTER_NEW} commits
+ * by itself, so a new extract takes one statement, not three. Only lookups that read (answered from
+ * memory once seen) run before it, and only when the location is known to this store and lineage
+ * has no RUNNING to write with it. Undefined, with nothing written, when this does not apply or
+ * nothing was inserted (a known extract, an ended run): the caller then takes the transaction.
+ */
+export async function registerNewAlone(
+  ctx: StoreContext,
+  processTrackingId: number,
+  input: ValidRegistration,
+  at: Date,
+): Promise<ExtractRecord | undefined> {
+  if (ctx.adapter.dialect !== 'postgresql' || input.status === LOADING || runningDue(ctx, processTrackingId)) return undefined
+  // Not a transaction: each read commits by itself, and nothing is written before the insert.
+  const reads = new Tx(ctx.db, ctx)
+  const location = 'record' in input.location ? input.location.record : rememberedLocation(reads, input.location.canonical)
+  if (location === undefined) return undefined
+  const statusName = input.status ?? INITIALIZING
+  const found: Found = { statusName, location, ...(await lookUp(reads, input, statusName)) }
+  const [inserted] = await REGISTER_NEW.rows(ctx, {
+    ...newExtractRow(input, found, processTrackingId, at, ctx.auditUser),
+    processTrackingId,
+  })
+  return inserted === undefined ? undefined : newExtractRecord(Number(inserted.extract_id), input, found, at)
+}
+
+/** What a registration's names resolve to. */
+interface Found {
+  statusName: string
+  statusId: number
+  filetype: FileTypeRef | null
+  compression: { id: number; name: string } | null
+  fileSizeTypeId: number | null
+  location: LocationRecord
+}
+
+/** The lookups that can refuse a registration (status, file type, compression, size unit): reads only. */
+async function lookUp(tx: Tx, input: ValidRegistration, statusName: string): Promise<Omit<Found, 'statusName' | 'location'>> {
+  const statusId = await requireExtractStatus(tx, statusName)
+  const derived = deriveType(input.filename)
+  let filetype: FileTypeRef | null = null
+  if (input.filetype !== undefined) filetype = await requireFileType(tx, input.filetype)
+  else if (derived.filetypeCode !== null) filetype = (await findFileTypeByCode(tx, derived.filetypeCode)) ?? null
+  let compression: { id: number; name: string } | null = null
+  if (input.compressionType !== undefined) {
+    compression = { id: await requireCompressionType(tx, input.compressionType), name: input.compressionType }
+  } else if (derived.compressionType !== null) {
+    const id = await findId(tx, LOOKUP.compressionType, derived.compressionType)
+    compression = id === undefined ? null : { id, name: derived.compressionType }
+  }
+  const fileSizeTypeId = input.fileSize ? await requireId(tx, LOOKUP.filesizeType, input.fileSize.unit) : null
+  return { statusId, filetype, compression, fileSizeTypeId }
+}
+
+function newExtractRow(input: ValidRegistration, found: Found, processTrackingId: number, at: Date, user: string): NewExtractRow {
+  return {
+    extract_filename: input.filename,
+    extract_filename_hash: sha256Hex(input.filename),
+    extract_location_id: found.location.locationId,
+    extract_status_id: found.statusId,
+    extract_registration_date_time: at,
+    extract_compression_type_id: found.compression?.id ?? null,
+    extract_filetype_id: found.filetype?.id ?? null,
+    extract_filesize: input.fileSize?.amount ?? null,
+    extract_filesize_type_id: found.fileSizeTypeId,
+    extract_claim_process_tracking_id: found.statusName === LOADING ? processTrackingId : null,
+    created_by: user,
+    updated_by: user,
+  }
+}
+
+function newExtractRecord(extractId: number, input: ValidRegistration, found: Found, at: Date): ExtractRecord {
+  return {
+    extractId,
+    filename: input.filename,
+    location: found.location,
+    status: found.statusName,
+    filetype: found.filetype?.code ?? null,
+    compressionType: found.compression?.name ?? null,
+    fileSize: input.fileSize ?? null,
+    registrationDateTime: at,
+    writeLowDateTime: null,
+    writeHighDateTime: null,
+    writeRecordCount: null,
+    loadLowDateTime: null,
+    loadHighDateTime: null,
+    loadRecordCount: null,
+  }
+}
+
 /** The new extract's row, as registerExtract writes it. */
 type NewExtractRow = {
   extract_filename: string
@@ -166,32 +217,26 @@ type NewExtractRow = {
   updated_by: string
 }
 
-/** Inserts the extract while the run is active, then its link and history row; its id, or undefined when nothing was inserted. */
+/**
+ * MySQL and SQLite: inserts the extract while the run is active (built once, {@link INSERT_NEW}),
+ * then its link and history row; its id, or undefined when nothing was inserted.
+ */
 async function insertNew(tx: Tx, processTrackingId: number, row: NewExtractRow, at: Date): Promise<number | undefined> {
-  const user = row.created_by
-  const statusId = row.extract_status_id
-  const newId = await tx.ctx.adapter.insertIgnoringReturningId(
-    tx.db
-      .insertInto('extract_tracking')
-      // Columns and selected values come from the same object, so they line up.
-      .columns(Object.keys(row) as (keyof typeof row)[])
-      .expression(selectWhileRunActive(tx, processTrackingId, row)),
-    'extract_id',
-  )
+  const result = await INSERT_NEW.execute(tx, { ...row, processTrackingId })
+  const newId = insertedId(result)
   if (newId === undefined) return undefined
-  await linkToRun(tx, processTrackingId, [{ extractId: newId, statusId }], at)
-  await tx.db
-    .insertInto('extract_status_history')
-    .values({
-      extract_id: newId,
-      process_tracking_id: processTrackingId,
-      extract_status_id: statusId,
-      event_date_time: at,
-      created_by: user,
-      updated_by: user,
-    })
-    .execute()
+  const event = { extractId: newId, processTrackingId, statusId: row.extract_status_id, at, auditUser: row.created_by }
+  await LINK_ONE.execute(tx, event)
+  await HISTORY_ONE.execute(tx, event)
+  await recordRunning(tx, processTrackingId) // lineage: the run's files changed (throttled)
   return newId
+}
+
+/** The new extract's id: RETURNING where there is one (SQLite), else the driver's insert id of a row that was inserted (MySQL). */
+function insertedId(result: QueryResult<{ extract_id: number }>): number | undefined {
+  const row = result.rows[0]
+  if (row !== undefined) return Number(row.extract_id)
+  return Number(result.numAffectedRows ?? 0n) > 0 && result.insertId !== undefined ? Number(result.insertId) : undefined
 }
 
 type RegisterValues = NewExtractRow & { processTrackingId: number }
@@ -212,6 +257,28 @@ const NEW_EXTRACT_COLUMNS = [
   'updated_by',
 ] as const
 
+/** The guarded source of a new extract's row: the row, only while the run is active. */
+const whileRunActive = (db: Db, p: Slots<RegisterValues>) =>
+  db
+    .selectFrom('process_tracking as guard_run')
+    .select(NEW_EXTRACT_COLUMNS.map((column) => sql`${p[column]}`.as(column)))
+    .where('guard_run.process_tracking_id', '=', p.processTrackingId)
+    .where('guard_run.process_status_id', 'in', activeStatusIds(db))
+
+/**
+ * MySQL and SQLite: the guarded INSERT … SELECT of a new extract, skipping a duplicate (same
+ * location and filename), RETURNING its id where the dialect can.
+ */
+const INSERT_NEW = prepare((db, p: Slots<RegisterValues>, adapter) => {
+  const insert = adapter.insertIgnoringDuplicates(
+    db
+      .insertInto('extract_tracking')
+      .columns([...NEW_EXTRACT_COLUMNS])
+      .expression(whileRunActive(db, p)),
+  )
+  return (adapter.supportsReturning ? insert.returning('extract_id') : insert) as Compilable<{ extract_id: number }>
+})
+
 /**
  * PostgreSQL: a new extract as one data-modifying CTE — the guarded INSERT … SELECT (a row only
  * while the run is active; nothing on a duplicate), its (extract, run) link and its history row,
@@ -231,13 +298,7 @@ const REGISTER_NEW = prepare((db, p: Slots<RegisterValues>) => {
       qb
         .insertInto('extract_tracking')
         .columns([...NEW_EXTRACT_COLUMNS])
-        .expression((eb) =>
-          eb
-            .selectFrom('process_tracking as guard_run')
-            .select(NEW_EXTRACT_COLUMNS.map((column) => sql`${p[column]}`.as(column)))
-            .where('guard_run.process_tracking_id', '=', p.processTrackingId)
-            .where('guard_run.process_status_id', 'in', activeStatusIds(db)),
-        )
+        .expression(whileRunActive(db, p))
         .onConflict((oc) => oc.doNothing())
         .returning(['extract_id', 'extract_status_id', 'extract_registration_date_time', 'created_by', 'updated_by']),
     )

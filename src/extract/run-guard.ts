@@ -19,11 +19,3 @@ const activeRun = (tx: Tx, processTrackingId: number) =>
 export function runIsActive(tx: Tx, processTrackingId: number): RawBuilder<boolean> {
   return sql<boolean>`exists ${activeRun(tx, processTrackingId).select('guard_run.process_tracking_id')}`
 }
-
-/**
- * A one-row SELECT of `values` that yields the row only while the run is active: the source of a
- * guarded INSERT … SELECT. (PostgreSQL types the parameters from the INSERT's target columns.)
- */
-export function selectWhileRunActive(tx: Tx, processTrackingId: number, values: Record<string, unknown>) {
-  return activeRun(tx, processTrackingId).select(Object.entries(values).map(([column, value]) => sql`${value}`.as(column)))
-}
