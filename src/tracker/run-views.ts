@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely'
 import { NotFoundError, ValidationError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
 import type { Db } from '../store/dialect/adapter.ts'
+import { prepare, type Slots } from '../store/prepared.ts'
 import { single, Tx } from '../store/transaction.ts'
 import { toBool, toDate, toDateOrThrow, toNumberOrNull } from '../store/values.ts'
 import { LOOKUP, findRowId, requireId } from './lookup-ids.ts'
@@ -65,6 +66,8 @@ interface ResolvedFilters {
   stale?: boolean
   beforeTrackingId?: number
   trackingIds?: readonly number[]
+  /** One run (a bound value, so the statement can be built once). */
+  trackingId?: number
   /** The ids of the active statuses, read when the stale filter needs them. */
   activeStatusIds?: readonly number[]
 }
@@ -107,7 +110,7 @@ export async function requireProcessId(tx: Tx, processName: string): Promise<num
  * 1 when the run is stale, else 0: active, with a heartbeat timeout, and its last beat older than
  * that by the database's clock (the reaper's definition; machines with skewed clocks agree).
  */
-function staleFlag(ctx: StoreContext): RawBuilder<number> {
+function staleFlag(ctx: Pick<StoreContext, 'adapter'>): RawBuilder<number> {
   return sql<number>`case when s.process_status_category = 'active' and ${runIsStale(ctx.adapter)} then 1 else 0 end`
 }
 
@@ -115,9 +118,9 @@ function staleFlag(ctx: StoreContext): RawBuilder<number> {
  * The runs matching the filters, on `process_tracking` alone (no join, so a count reads nothing
  * else and every planner drives the query from the index of the filtered column); no columns yet.
  */
-function filteredRuns(ctx: StoreContext, db: Db, filters: ResolvedFilters) {
+function filteredRuns(ctx: Pick<StoreContext, 'adapter'>, db: Db, filters: ResolvedFilters) {
   let query = db.selectFrom('process_tracking as t')
-  const { processId, statusId, actorId, startedAfter, startedBefore, stale, beforeTrackingId, trackingIds } = filters
+  const { processId, statusId, actorId, startedAfter, startedBefore, stale, beforeTrackingId, trackingIds, trackingId } = filters
   if (processId !== undefined) query = query.where('t.process_id', '=', processId)
   if (statusId !== undefined) query = query.where('t.process_status_id', '=', statusId)
   if (actorId !== undefined) query = query.where('t.process_run_actor_id', '=', actorId)
@@ -135,6 +138,7 @@ function filteredRuns(ctx: StoreContext, db: Db, filters: ResolvedFilters) {
   }
   if (beforeTrackingId !== undefined) query = query.where('t.process_tracking_id', '<', beforeTrackingId)
   if (trackingIds !== undefined) query = query.where('t.process_tracking_id', 'in', trackingIds)
+  if (trackingId !== undefined) query = query.where('t.process_tracking_id', '=', trackingId)
   return query
 }
 
@@ -166,7 +170,7 @@ const RUN_COLUMNS = [
  * `process` and sorts every run. The derived table reads whole rows on purpose: were it to read only
  * ids, SQLite would scan a smaller covering index and sort every run.
  */
-function selectRunViews(ctx: StoreContext, db: Db, filters: ResolvedFilters, limit: number | undefined) {
+function selectRunViews(ctx: Pick<StoreContext, 'adapter'>, db: Db, filters: ResolvedFilters, limit: number | undefined) {
   let page = filteredRuns(ctx, db, filters).select(RUN_COLUMNS).orderBy('t.process_tracking_id', 'desc')
   if (limit !== undefined) page = page.limit(limit)
   return db
@@ -284,8 +288,8 @@ export function listRunViews(ctx: StoreContext, options: ListRunsOptions = {}): 
  * (newest first, ties by id, as `readLastErrors` picks it) read by the `(process_tracking_id,
  * error_tracking_id)` index. Every write of the HTTP API answers with this.
  */
-function selectOneRun(ctx: StoreContext, db: Db, processTrackingId: number) {
-  return selectRunViews(ctx, db, { trackingIds: [processTrackingId] }, undefined).select((eb) => {
+function selectOneRun(ctx: Pick<StoreContext, 'adapter'>, db: Db, processTrackingId: number) {
+  return selectRunViews(ctx, db, { trackingId: processTrackingId }, undefined).select((eb) => {
     const lastError = () =>
       eb
         .selectFrom('error_tracking as e')
@@ -301,9 +305,15 @@ function selectOneRun(ctx: StoreContext, db: Db, processTrackingId: number) {
   })
 }
 
+/**
+ * {@link selectOneRun} built once per store and only bound after (`store/prepared.ts`): the HTTP
+ * API reads it after every run write, and building it cost several times running it.
+ */
+const ONE_RUN = prepare((db, p: Slots<{ id: number }>, adapter) => selectOneRun({ adapter }, db, p.id))
+
 async function readOne<T>(ctx: StoreContext, processTrackingId: number, build: (row: RunRow, lastError: LastError) => T): Promise<T> {
   const id = checkId(processTrackingId, 'processTrackingId')
-  const row = await single(ctx, (db) => selectOneRun(ctx, db, id).executeTakeFirst())
+  const [row] = await single(ctx, () => ONE_RUN.rows(ctx, { id }))
   if (row === undefined) throw new NotFoundError(`There is no run with tracking id ${id}.`, { topic: 'process run', name: id })
   const lastError =
     row.last_error_type === null ? null : { errorType: row.last_error_type, description: row.last_error_description ?? null }
