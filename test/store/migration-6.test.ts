@@ -49,7 +49,7 @@ for (const dialect of DIALECTS) {
       try {
         expect(DROPPED_INDEXES).toEqual([['lineage_outbox', 'lineage_outbox_idx3']])
         expect(await outboxIndexes(store)).toEqual(KEPT)
-        expect(await versions(store)).toEqual([1, 2, 3, 4, 5, 6])
+        expect(await versions(store)).toEqual(MIGRATIONS.map((m) => m.version))
       } finally {
         await store.close()
       }
@@ -59,11 +59,12 @@ for (const dialect of DIALECTS) {
       const store = await database.open()
       try {
         const { db } = contextOf(store)
-        // Back to schema 5: the index as migration 5 made it, and no record of 6.
+        // Back to schema 5: the index as migration 5 made it, and no record of 6 or later (the migrator
+        // applies only versions above the highest recorded, so later ones are undone on record too).
         await db.schema.createIndex('lineage_outbox_idx3').on('lineage_outbox').column('sent_date_time').execute()
         await db
           .deleteFrom(MIGRATION_TABLE as never)
-          .where('version' as never, '=', 6 as never)
+          .where('version' as never, '>=', 6 as never)
           .execute()
         expect(await outboxIndexes(store)).toEqual([...KEPT, 'lineage_outbox_idx3'])
         expect(await versions(store)).toEqual([1, 2, 3, 4, 5])
@@ -74,7 +75,7 @@ for (const dialect of DIALECTS) {
       const migrated = await database.open()
       try {
         expect(await outboxIndexes(migrated)).toEqual(KEPT)
-        expect(await versions(migrated)).toEqual([1, 2, 3, 4, 5, 6])
+        expect(await versions(migrated)).toEqual(MIGRATIONS.map((m) => m.version))
         // Run again over its own work, as MySQL does after a migration killed past the drop.
         const migration = MIGRATIONS.find((m) => m.version === 6)
         if (!migration) throw new Error('migration 6 missing')
@@ -88,7 +89,7 @@ for (const dialect of DIALECTS) {
       const reopened = await database.open()
       try {
         expect(await outboxIndexes(reopened)).toEqual(KEPT)
-        expect(await versions(reopened)).toEqual([1, 2, 3, 4, 5, 6])
+        expect(await versions(reopened)).toEqual(MIGRATIONS.map((m) => m.version))
       } finally {
         await reopened.close()
       }

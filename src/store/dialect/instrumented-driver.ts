@@ -1,10 +1,21 @@
 import { CompiledQuery } from 'kysely'
-import type { DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely'
+import type { DatabaseConnection, Driver, QueryResult, RootOperationNode, TransactionSettings } from 'kysely'
 
 const WRITE_KINDS = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode'])
 // Built once: every transaction sends them (the driver only reads their text).
 const COMMIT = CompiledQuery.raw('commit')
 const ROLLBACK = CompiledQuery.raw('rollback')
+
+/**
+ * Statements that write although they are not INSERT/UPDATE/DELETE nodes (PostgreSQL's
+ * `select … from processtracker_start(…)`): outside a transaction they commit by themselves too.
+ */
+const selfCommitting = new WeakSet<RootOperationNode>()
+
+/** Marks a built-once statement's query node as one that writes (and so commits outside a transaction). */
+export function markSelfCommitting(node: RootOperationNode): void {
+  selfCommitting.add(node)
+}
 
 /** Statements and commits sent through one store's connections (what `npm run bench` reports). */
 export interface StatementCounts {
@@ -119,7 +130,7 @@ export class InstrumentedDriver implements Driver {
           inTransaction = false
           counts.commits++
         } else if (compiled.sql === 'rollback') inTransaction = false
-        const commitsItself = !inTransaction && WRITE_KINDS.has(compiled.query.kind)
+        const commitsItself = !inTransaction && (WRITE_KINDS.has(compiled.query.kind) || selfCommitting.has(compiled.query))
         if (commitsItself) counts.commits++
         if (mapParameter && compiled.parameters.length > 0) {
           compiled = { ...compiled, parameters: compiled.parameters.map(mapParameter) }
