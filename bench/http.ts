@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import http from 'node:http'
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
@@ -22,6 +22,7 @@ import { createToken } from '../dist/server/index.js'
 import { contextOf } from '../dist/store/context.js'
 import { SCALES } from './config.ts'
 import { ALL_DIALECTS, createBenchDatabase, newTag, serverUrl, type BenchDialect } from './databases.ts'
+import { httpClient, CLIENT_KINDS, type Call, type ClientKind } from './http-client.ts'
 import { measureClients } from './lifecycle.ts'
 import { lookupId } from './seed.ts'
 import { summarize, type LatencySummary } from './stats.ts'
@@ -41,6 +42,9 @@ export interface HttpParameters {
 export interface HttpResult {
   clients: number
   lifecyclesPerSecond: number
+  /** CPU per HTTP lifecycle of the clients and of the server process, ms. */
+  clientCpuMs: number
+  serverCpuMs: number
   /** The library's own 8-client rate of the same run, when it was measured. */
   libraryLifecyclesPerSecond: number | null
   /** HTTP ÷ library (goal ≥ 0.7). */
@@ -64,11 +68,27 @@ const FAILED_EVERY = 50
 /** A `processtracker serve` child process. */
 interface Serve {
   base: string
+  /** CPU time the server process has used so far, in ms (user + system; 10 ms resolution). */
+  cpuMs: () => number
   stop: () => Promise<void>
 }
 
-async function startServe(target: OpenTarget, bin = BIN): Promise<Serve> {
-  const child = spawn(process.execPath, [bin, '--url', target.url, 'serve', '--port', '0', '--quiet'], {
+/** CPU time of a process so far from /proc (Linux), in ms; NaN where there is no /proc. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return Number.NaN
+  }
+}
+/** USER_HZ: 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100
+
+async function startServe(target: OpenTarget, bin = BIN, nodeOptions: readonly string[] = []): Promise<Serve> {
+  const child = spawn(process.execPath, [...nodeOptions, bin, '--url', target.url, 'serve', '--port', '0', '--quiet'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(target.schema ? { PROCESS_TRACKER_SCHEMA: target.schema } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -77,45 +97,11 @@ async function startServe(target: OpenTarget, bin = BIN): Promise<Serve> {
   if (!base) throw new Error(`serve said: ${line}`)
   return {
     base,
+    cpuMs: () => processCpuMs(child.pid),
     stop: async () => {
       const exited = once(child, 'exit')
       child.kill('SIGTERM')
       await exited
-    },
-  }
-}
-
-type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>
-
-/**
- * A lean HTTP client: node:http over one keep-alive agent (a connection per client, reused), as a
- * worker in another language would hold a session. `fetch` would add its streams to every request.
- */
-function caller(base: string, token: string): { call: Call; close: () => void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-  const { hostname, port } = new URL(base)
-  const call: Call = <T>(method: string, path: string, body?: unknown) =>
-    new Promise<T>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body)
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` }
-      if (payload !== undefined) headers['content-type'] = 'application/json'
-      const request = http.request({ agent, hostname, port, method, path, headers }, (response) => {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('error', reject)
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          if ((response.statusCode ?? 500) >= 300) reject(new Error(`${method} ${path} → ${response.statusCode} ${text}`))
-          else resolve(JSON.parse(text) as T)
-        })
-      })
-      request.on('error', reject)
-      request.end(payload)
-    })
-  return {
-    call,
-    close: () => {
-      agent.destroy()
     },
   }
 }
@@ -141,32 +127,60 @@ async function lifecycle(call: Call, processName: string, n: number): Promise<vo
   await call('POST', `${base}/complete`)
 }
 
-/** `clients` concurrent HTTP clients, each on its own process name: total ÷ the slowest client's wall time. */
-async function lifecycleRate(base: string, token: string, tag: string, parameters: HttpParameters): Promise<number> {
-  const { call, close } = caller(base, token)
+/** The HTTP lifecycle rate and what each lifecycle cost in CPU. */
+interface HttpRate {
+  lifecyclesPerSecond: number
+  /** CPU of the clients (this process) per lifecycle, ms. */
+  clientCpuMs: number
+  /** CPU of the server process per lifecycle, ms. */
+  serverCpuMs: number
+}
+
+/**
+ * `clients` concurrent HTTP clients, each on its own process name: total ÷ the slowest client's wall
+ * time, and the CPU per lifecycle of the clients and of `serve` over the measured part.
+ */
+async function lifecycleRate(
+  serve: Serve,
+  token: string,
+  tag: string,
+  parameters: HttpParameters,
+  kind: ClientKind = 'lean',
+): Promise<HttpRate> {
+  const clients = Array.from({ length: parameters.clients }, (_, i) => ({
+    name: `bench ${tag} http ${i}`,
+    ...httpClient(kind, serve.base, token),
+  }))
   try {
-    const names = Array.from({ length: parameters.clients }, (_, i) => `bench ${tag} http ${i}`)
     await Promise.all(
-      names.map(async (name) => {
+      clients.map(async ({ name, call }) => {
         for (let i = 0; i < parameters.warmupPerClient; i++) await lifecycle(call, name, -1 - i)
       }),
     )
+    const clientCpu = process.cpuUsage()
+    const serverCpu = serve.cpuMs()
     const walls = await Promise.all(
-      names.map(async (name) => {
+      clients.map(async ({ name, call }) => {
         const t0 = performance.now()
         for (let i = 0; i < parameters.countPerClient; i++) await lifecycle(call, name, i)
         return (performance.now() - t0) / 1000
       }),
     )
-    return (parameters.clients * parameters.countPerClient) / Math.max(...walls)
+    const total = parameters.clients * parameters.countPerClient
+    const { user, system } = process.cpuUsage(clientCpu)
+    return {
+      lifecyclesPerSecond: total / Math.max(...walls),
+      clientCpuMs: (user + system) / 1000 / total,
+      serverCpuMs: (serve.cpuMs() - serverCpu) / total,
+    }
   } finally {
-    close()
+    for (const { close } of clients) close()
   }
 }
 
 /** `samples` sequential GETs of each path after 10 warm-ups, one client. */
 async function listLatencies(base: string, token: string, paths: readonly string[], samples: number): Promise<LatencySummary[]> {
-  const { call, close } = caller(base, token)
+  const { call, close } = httpClient('lean', base, token)
   try {
     const summaries: LatencySummary[] = []
     for (const path of paths) {
@@ -212,7 +226,7 @@ export async function measureHttp(
   const token = (await createToken(store, `bench-${tag}`, 'admin')).secret
   const serve = await startServe(target)
   try {
-    const lifecyclesPerSecond = await lifecycleRate(serve.base, token, tag, parameters)
+    const { lifecyclesPerSecond, clientCpuMs, serverCpuMs } = await lifecycleRate(serve, token, tag, parameters)
     const t0 = performance.now()
     const seeded = await seedRuns(store, `bench ${tag} http history`, parameters.runs)
     const seedSeconds = (performance.now() - t0) / 1000
@@ -223,6 +237,8 @@ export async function measureHttp(
     return {
       clients: parameters.clients,
       lifecyclesPerSecond,
+      clientCpuMs,
+      serverCpuMs,
       libraryLifecyclesPerSecond: libraryRate,
       ratio: libraryRate ? lifecyclesPerSecond / libraryRate : null,
       runsInTable: parameters.runs,
@@ -323,9 +339,12 @@ async function seedRuns(store: DataStore, prefix: string, total: number): Promis
 
 const USAGE = `usage: npx tsx bench/http.ts [--scale full|small] [--dialects postgresql,sqlite,mysql] [--only rate|list]
                                 [--rounds N] [--baseline PATH/bin/processtracker.js]
+                                [--cpu-prof DIR] [--no-library] [--client lean|node-http]
   The HTTP section alone. rate: rounds of the library's 8 clients and the HTTP clients (and the
   baseline server's, when given), in alternating order; list: seeds the runs of the scale once and
-  samples GET /api/v1/runs on each server. Needs dist/ built (npx tsc -p tsconfig.build.json).`
+  samples GET /api/v1/runs on each server. --cpu-prof writes each server's CPU profile of the rate
+  rounds into DIR (node --cpu-prof); --no-library leaves the library's rounds out;
+  --client picks the rate clients' HTTP stack (bench/http-client.ts). Needs dist/ built (npx tsc -p tsconfig.build.json).`
 
 async function standalone(): Promise<void> {
   const { values } = parseArgs({
@@ -335,6 +354,9 @@ async function standalone(): Promise<void> {
       only: { type: 'string' },
       rounds: { type: 'string', default: '2' },
       baseline: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'no-library': { type: 'boolean' },
+      client: { type: 'string', default: 'lean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -343,6 +365,8 @@ async function standalone(): Promise<void> {
     return
   }
   if (values.scale !== 'full' && values.scale !== 'small') throw new Error(`--scale must be full or small\n${USAGE}`)
+  const kind = values.client as ClientKind
+  if (!CLIENT_KINDS.includes(kind)) throw new Error(`--client must be one of ${CLIENT_KINDS.join(', ')}\n${USAGE}`)
   const scale = SCALES[values.scale]
   const bins: Record<string, string> = { current: BIN, ...(values.baseline ? { baseline: values.baseline } : {}) }
   const say = (line: string) => process.stdout.write(`${line}\n`)
@@ -364,17 +388,23 @@ async function standalone(): Promise<void> {
       if (values.only !== 'list') {
         const names = Object.keys(bins)
         for (let round = 0; round < Number(values.rounds); round++) {
-          const order = round % 2 === 0 ? ['library', ...names] : [...names].reverse().concat('library')
+          const library = values['no-library'] === true ? [] : ['library']
+          const order = round % 2 === 0 ? [...library, ...names] : [...names].reverse().concat(library)
           for (const what of order) {
             if (what === 'library') {
               const library = await measureClients(database.target, `${tag}-r${round}`, scale)
-              say(`  round ${round} library ${scale.clients.workers} clients: ${library.lifecyclesPerSecond.toFixed(1)}/s (load ${load()})`)
+              say(
+                `  round ${round} library ${scale.clients.workers} clients: ${library.lifecyclesPerSecond.toFixed(1)}/s, client CPU per lifecycle ${library.clientCpuMsPerLifecycle.toFixed(2)} ms (load ${load()})`,
+              )
               continue
             }
-            const serve = await startServe(database.target, bins[what])
+            const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']]
+            const serve = await startServe(database.target, bins[what], profile)
             try {
-              const rate = await lifecycleRate(serve.base, token, `${tag}-${what}-r${round}`, scale.http)
-              say(`  round ${round} HTTP ${what} ${scale.http.clients} clients: ${rate.toFixed(1)}/s (load ${load()})`)
+              const rate = await lifecycleRate(serve, token, `${tag}-${what}-r${round}`, scale.http, kind)
+              say(
+                `  round ${round} HTTP ${what} ${scale.http.clients} clients: ${rate.lifecyclesPerSecond.toFixed(1)}/s, CPU per lifecycle: clients ${rate.clientCpuMs.toFixed(2)} ms, server ${rate.serverCpuMs.toFixed(2)} ms (load ${load()})`,
+              )
             } finally {
               await serve.stop()
             }
