@@ -80,7 +80,7 @@ export async function startRun(ctx: StoreContext, options: ValidStart, hooks: St
       continue
     }
     let outcome: Outcome
-    // What the last attempt wrote, in case its COMMIT goes unanswered (see confirmCommitted).
+    // What the last attempt wrote, in case its COMMIT goes unanswered (see findStoredRun).
     let written: Outcome | undefined
     try {
       outcome = await transaction(ctx, async (tx) => {
@@ -172,10 +172,12 @@ async function findStoredRun(
 
 // ---- PostgreSQL: the common case in one statement (migration 7) ----
 
-/** The ids a one-statement start binds: all known to the store, so the start reads no lookup. */
+/** The ids a one-statement start binds, all known to the store, so the start reads no lookup. */
 interface KnownIds {
   processId: number
-  actorId: number
+  /** Every id and link below is known: the call may start the run (else it may only refuse it). */
+  mayStart: boolean
+  actorId: number | null
   /** The ids the options name (null when not given), which the process row must already have. */
   typeId: number | null
   toolId: number | null
@@ -195,11 +197,13 @@ const REFUSE_STATEMENTS: KyselyPlugin = {
 }
 
 /**
- * The ids the start needs, when the store's cache has every one of them — the process, the actor,
- * the type, tool and frequency the options name, and every link of its sources and targets — else
- * undefined. The same lookups as the transaction's (`ensureId`, `linkSides`), run over a Kysely that
- * throws on any statement: whatever they would have to read or insert sends the start to its
- * transaction, which reads and creates it (and caches it for the next start).
+ * The ids the start needs from the store's cache: undefined without the process's id; else the
+ * actor, the type, tool and frequency the options name, and every link of its sources and targets,
+ * or `mayStart: false` when one of them is not cached. The same lookups as the transaction's
+ * (`ensureId`, `linkSides`), run over a Kysely that throws on any statement: whatever they would
+ * have to read or insert leaves the start to its transaction, which reads and creates it (and
+ * caches it once it commits). Refusing needs none of them: a store whose starts were all refused
+ * (its links never committed) still refuses in one statement.
  */
 async function knownIds(ctx: StoreContext, options: ValidStart): Promise<KnownIds | undefined> {
   const processId = ctx.ids.get(idKey('process', options.processName))
@@ -211,6 +215,7 @@ async function knownIds(ctx: StoreContext, options: ValidStart): Promise<KnownId
     const { processType, toolName, scheduleFrequency } = options
     const ids = {
       processId,
+      mayStart: true,
       actorId: await ensureId(tx, LOOKUP.actor, options.actorName ?? osUserName()),
       typeId: processType === undefined ? null : await ensureId(tx, LOOKUP.processType, processType),
       toolId: toolName === undefined ? null : await ensureId(tx, LOOKUP.tool, toolName),
@@ -219,7 +224,8 @@ async function knownIds(ctx: StoreContext, options: ValidStart): Promise<KnownId
     await linkSides(tx, processId, options)
     return ids
   } catch (error) {
-    if (error instanceof NeedsStatements) return undefined
+    if (error instanceof NeedsStatements)
+      return { processId, mayStart: false, actorId: null, typeId: null, toolId: null, frequencyId: null }
     throw error
   }
 }
@@ -228,7 +234,7 @@ async function knownIds(ctx: StoreContext, options: ValidStart): Promise<KnownId
 interface OneStatementStart extends KnownIds, StartTexts {
   processName: string
   wait: boolean
-  statusId: number
+  statusId: number | null
   runUuid: string
   processRunName: string | null
   heartbeatTimeoutSeconds: number | null
@@ -270,6 +276,7 @@ const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
     p.heartbeatTimeoutSeconds,
     p.auditUser,
     p.maxFailures,
+    p.mayStart,
     p.lineage,
     p.namespace,
     p.nominal,
@@ -301,7 +308,7 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
     ...startTexts(ctx, options),
     processName: options.processName,
     wait,
-    statusId: (await statusByName(ctx, ctx.db, RUNNING)).id,
+    statusId: ids.mayStart ? (await statusByName(ctx, ctx.db, RUNNING)).id : null,
     runUuid,
     processRunName: options.processRunName ?? null,
     heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,

@@ -163,6 +163,32 @@ for (const dialect of DIALECTS) {
       expect((await runRows('refused')).map((row) => Number(row.process_run_id))).toEqual([1, 2])
     })
 
+    it('a store whose starts were all refused (no link committed) refuses in one statement, and starts through the transaction', async () => {
+      const options = { processName: 'never won', processType: 'Extract', sources: 'Won Source', targets: 'Won Target' }
+      const winner = await ProcessTracker.start(store, options)
+      const loser = await database.open()
+      try {
+        const first = await counted(loser, () => ProcessTracker.start(loser, options))
+        expect(first.result).toBeInstanceOf(ProcessRunningError)
+        const again = await counted(loser, () => ProcessTracker.start(loser, options))
+        expect(again.result).toBeInstanceOf(ProcessRunningError)
+        expect((again.result as ProcessTrackerError).details).toEqual((first.result as ProcessTrackerError).details)
+        if (pg) expect(again.statements).toBe(1)
+        await winner.complete()
+        const won = await counted(loser, () => ProcessTracker.start(loser, options))
+        if (!(won.result instanceof ProcessTracker)) throw won.result
+        if (pg) expect(won.statements).toBeGreaterThan(1)
+        await won.result.complete()
+        const next = await counted(loser, () => ProcessTracker.start(loser, options))
+        if (!(next.result instanceof ProcessTracker)) throw next.result
+        if (pg) expect(next.statements).toBe(1)
+        expect(next.result.processRunId).toBe(3)
+        await next.result.complete()
+      } finally {
+        await loser.close()
+      }
+    })
+
     it('the failure threshold: below it one statement starts; at it the transaction records the hold; on hold is refused', async () => {
       const options = { processName: 'threshold', processType: 'Extract' }
       // A store with a looser threshold fails twice without a hold; this one (2) then meets the streak.

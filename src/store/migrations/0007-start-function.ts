@@ -24,7 +24,9 @@ export const START_FUNCTION = 'processtracker_start'
  *    `insertStartEventFromCte` writes).
  *
  * When the lock is busy it reads the latest runs without it and returns `busy` with them: the
- * caller refuses from that snapshot, or calls again with `p_wait`. A reply lost on the way back
+ * caller refuses from that snapshot, or calls again with `p_wait`. With `p_may_start` false (the
+ * caller lacks an id or link the run needs: a store whose starts were all refused never committed
+ * its links) it only refuses, and leaves an allowed start to the transaction. A reply lost on the way back
  * leaves the run findable by `p_run_uuid` (unique), which the caller generated.
  *
  * Outcomes: `started` (started_id, started_number), `refused` and `busy` (latest_runs), `fallback`.
@@ -33,7 +35,7 @@ const START_FUNCTION_SQL = `create or replace function ${START_FUNCTION}(
   p_process_id integer, p_process_name text, p_wait boolean,
   p_type_id integer, p_tool_id integer, p_frequency_id integer,
   p_actor_id integer, p_status_id integer, p_run_uuid text, p_run_name text, p_heartbeat_timeout integer,
-  p_audit_user text, p_max_failures integer,
+  p_audit_user text, p_max_failures integer, p_may_start boolean,
   p_lineage boolean, p_namespace text, p_nominal text, p_parent_namespace text, p_parent_name text, p_parent_run_id text,
   out start_outcome text, out started_id integer, out started_number integer, out latest_runs json)
 language plpgsql volatile
@@ -107,6 +109,10 @@ begin
   end if;
   if v_parent_blocks or v_own_category in ('active', 'held') then
     start_outcome := 'refused';
+    return;
+  end if;
+  if not p_may_start then
+    start_outcome := 'fallback';
     return;
   end if;
   if v_own_category = 'failed' and p_max_failures > 0 then
