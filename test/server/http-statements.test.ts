@@ -1,0 +1,85 @@
+/**
+ * What a lifecycle over HTTP costs the database: each request makes the library call of its route
+ * and, for a run write, reads the one-statement run view it answers with — nothing more (the run
+ * object is kept, not resumed per request; no idempotency row without a key; no token lookup once the
+ * token is known). Counted against the same library calls on another run of the same store, so the
+ * test follows the library's own statement counts as they change.
+ */
+import { describe, expect, it } from 'vitest'
+import { ExtractTracker, ProcessTracker } from '../../src/index.ts'
+import { DIALECTS, useIsolatedStore } from '../support/dialects.ts'
+import { startApi } from './support.ts'
+
+describe.each(DIALECTS)('%s: statements of an HTTP lifecycle', (dialect) => {
+  const isolated = useIsolatedStore(dialect)
+
+  it('are the library calls plus one run view per run write and one extract read per status change', async () => {
+    const store = isolated.store
+    // Without tokens: a token's look-up (every 2 s) would land in a counted call on a slow machine.
+    const api = await startApi(store, { auth: false })
+    const statements = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+      const before = store.statementCounts.statements
+      const result = await work()
+      return [result, store.statementCounts.statements - before]
+    }
+    const start = { processType: 'Extract', actorName: 'ana', toolName: 'Spark', sources: 'Orders', targets: 'Lake' }
+    try {
+      // Round 0 warms both sides' caches (process, actor, statuses, links); round 1 is compared.
+      for (let round = 0; round < 2; round++) {
+        const [run, libraryStart] = await statements(() => ProcessTracker.start(store, { ...start, processName: 'Library Load' }))
+        const [started, httpStart] = await statements(() =>
+          api.call('POST', '/api/v1/runs', { body: { ...start, processName: 'Http Load' } }),
+        )
+        expect(started.status).toBe(201)
+        const base = `/api/v1/runs/${started.body.run.processTrackingId}`
+
+        const file = (side: string) => ({ filename: `${side}-${round}.csv`, locationPath: '/data/stmts/' })
+        const [extract, libraryRegister] = await statements(() => ExtractTracker.register(run, file('library')))
+        const [registered, httpRegister] = await statements(() => api.call('POST', `${base}/extracts`, { body: file('http') }))
+        expect(registered.status).toBe(201)
+
+        const [, libraryReady] = await statements(() => extract.changeExtractStatus('ready'))
+        const extractIds = [registered.body.extract.extractId]
+        const [readied, httpReady] = await statements(() =>
+          api.call('POST', `${base}/extracts/status`, { body: { extractIds, status: 'ready' } }),
+        )
+        expect(readied.body.extracts[0].status).toBe('ready')
+
+        const [, libraryCount] = await statements(() => run.setRecordCount(1000))
+        const [counted, httpCount] = await statements(() => api.call('PUT', `${base}/record-count`, { body: { count: 1000 } }))
+        expect(counted.body.run.recordCount).toBe(1000)
+
+        const low = new Date('2026-01-01T00:00:00Z')
+        const high = new Date('2026-01-31T00:00:00Z')
+        const [, libraryDates] = await statements(() => run.setLowHighDates({ low, high }))
+        const [dated, httpDates] = await statements(() =>
+          api.call('PUT', `${base}/dates`, { body: { low: '2026-01-01', high: '2026-01-31' } }),
+        )
+        expect(dated.body.run.highDateTime).toBe(high.toISOString())
+
+        const [, libraryComplete] = await statements(() => run.complete())
+        const [completed, httpComplete] = await statements(() => api.call('POST', `${base}/complete`))
+        expect(completed.body.run.status).toBe('completed')
+
+        if (round === 0) continue
+        expect({
+          start: httpStart,
+          register: httpRegister,
+          ready: httpReady,
+          count: httpCount,
+          dates: httpDates,
+          complete: httpComplete,
+        }).toEqual({
+          start: libraryStart + 1,
+          register: libraryRegister,
+          ready: libraryReady + 1,
+          count: libraryCount + 1,
+          dates: libraryDates + 1,
+          complete: libraryComplete + 1,
+        })
+      }
+    } finally {
+      await api.close()
+    }
+  })
+})
