@@ -1,6 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely'
 import type { Database, ExtractTrackingTable, LocationTable } from '../store/database.ts'
 import type { Db } from '../store/dialect/adapter.ts'
+import { prepare, type Slots } from '../store/prepared.ts'
 import { toDate, toDateOrThrow, toNumberOrNull } from '../store/values.ts'
 import type { FileSize, FileSizeUnit } from './file-size.ts'
 import type { LocationRecord } from './location-store.ts'
@@ -88,6 +89,14 @@ export function selectExtracts(db: Db): ExtractQuery {
       'lt.location_type_name',
     ])
 }
+
+/**
+ * One extract by id, built once per store (`store/prepared.ts`): the HTTP API reads the extract
+ * named in each status change, and building this join cost several times running it.
+ */
+export const SELECT_EXTRACT_BY_ID = prepare((db, p: Slots<{ extractId: number }>) =>
+  selectExtracts(db).where('e.extract_id', '=', p.extractId),
+)
 
 export function toExtractRecord(row: ExtractRow): ExtractRecord {
   const amount = toNumberOrNull(row.extract_filesize)

@@ -9,7 +9,7 @@ import { toDate } from '../store/values.ts'
 import { widenHigh, widenLow } from '../tracker/predicates.ts'
 import { lockRun } from '../tracker/run-transitions.ts'
 import { addExtractDependency } from './extract-dependency.ts'
-import { selectExtracts, toExtractRecord, type ExtractRecord } from './extract-record.ts'
+import { SELECT_EXTRACT_BY_ID, toExtractRecord, type ExtractRecord } from './extract-record.ts'
 import { LOADING, changeStatusAlone, checkLoadingAllowed, requireExtractStatus, writeStatusChange } from './extract-status.ts'
 import { registerExtract, registerNewAlone, type ValidRegistration } from './register-extract.ts'
 import type { RunRef } from './run-context.ts'
@@ -37,7 +37,7 @@ export async function registerExtracts(run: RunRef, inputs: readonly ValidRegist
 
 /** An extract by id. @throws NotFoundError when there is none. */
 export async function readExtract(run: RunRef, extractId: number): Promise<ExtractRecord> {
-  const row = await single(run.ctx, (db) => selectExtracts(db).where('e.extract_id', '=', extractId).executeTakeFirst())
+  const [row] = await single(run.ctx, () => SELECT_EXTRACT_BY_ID.rows(run.ctx, { extractId }))
   if (!row) throw new NotFoundError(`There is no extract with extractId ${extractId}.`, { topic: 'extract', name: extractId })
   return toExtractRecord(row)
 }

@@ -6,6 +6,7 @@ import { READ_INDEXES } from './0004-read-indexes.ts'
 import { LINEAGE_COLUMNS, LINEAGE_TABLES, backfillRunUuids, lineageDdl } from './0005-lineage.ts'
 import { dropUnusedIndexes } from './0006-outbox-index.ts'
 import { createStartFunction } from './0007-start-function.ts'
+import { rebuildOutboxWithoutAutoincrement } from './0008-outbox-rowid.ts'
 import { SEEDS } from './seeds.ts'
 import { DELIVERY_COLUMNS, RELEASED_STATUS } from './0002-released-and-deliveries.ts'
 import { SQL_0001 } from './sql/0001-initial-schema.ts'
@@ -84,6 +85,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 6, name: 'outbox without the sent-time index', tables: [], ddl: dropUnusedIndexes },
   { version: 7, name: 'start in one statement (PostgreSQL function)', tables: [], ddl: createStartFunction },
+  { version: 8, name: 'outbox without AUTOINCREMENT (SQLite)', tables: [], ddl: rebuildOutboxWithoutAutoincrement },
 ]
 
 /** The newest version (versions are fixed when assigned, so the list may have gaps while 0.2 is built). */
