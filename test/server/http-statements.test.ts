@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- response bodies are JSON, read freely */
 /**
  * What a lifecycle over HTTP costs the database: each request makes the library call of its route
  * and, for a run write, reads the one-statement run view it answers with — nothing more (the run
