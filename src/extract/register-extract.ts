@@ -1,5 +1,5 @@
 import { sql, type Compilable, type QueryResult } from 'kysely'
-import { recordRunning, runningDue } from '../lineage/record.ts'
+import { insertRunningFromCte, recordRunning, runningDue, wroteRunning } from '../lineage/record.ts'
 import { prepare, type Slots } from '../store/prepared.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import type { StoreContext } from '../store/context.ts'
@@ -40,7 +40,7 @@ export interface ValidRegistration {
  * nothing behind when anything throws.
  *
  * On PostgreSQL the insert, the link and the history row are one built-once statement
- * ({@link REGISTER_NEW}), so a new extract takes three statements (BEGIN, it, COMMIT), or that one
+ * ({@link registerNew}), so a new extract takes three statements (BEGIN, it, COMMIT), or that one
  * statement alone ({@link registerNewAlone}).
  */
 export async function registerExtract(tx: Tx, processTrackingId: number, input: ValidRegistration, at: Date): Promise<ExtractRecord> {
@@ -111,11 +111,13 @@ export async function registerExtract(tx: Tx, processTrackingId: number, input: 
 }
 
 /**
- * PostgreSQL, one extract, outside any transaction: the one-statement {@link REGISTER_NEW} commits
+ * PostgreSQL, one extract, outside any transaction: the one-statement {@link registerNew} commits
  * by itself, so a new extract takes one statement, not three. Only lookups that read (answered from
- * memory once seen) run before it, and only when the location is known to this store and lineage
- * has no RUNNING to write with it. Undefined, with nothing written, when this does not apply or
- * nothing was inserted (a known extract, an ended run): the caller then takes the transaction.
+ * memory once seen) run before it, and only when the location is known to this store. With lineage
+ * on, the run's throttled RUNNING is one more CTE of the statement when it is due, so the event
+ * costs no round trip and commits with the extract. Undefined, with nothing written, when this does
+ * not apply or nothing was inserted (a known extract, an ended run): the caller then takes the
+ * transaction.
  */
 export async function registerNewAlone(
   ctx: StoreContext,
@@ -123,18 +125,22 @@ export async function registerNewAlone(
   input: ValidRegistration,
   at: Date,
 ): Promise<ExtractRecord | undefined> {
-  if (ctx.adapter.dialect !== 'postgresql' || input.status === LOADING || runningDue(ctx, processTrackingId)) return undefined
+  if (ctx.adapter.dialect !== 'postgresql' || input.status === LOADING) return undefined
   // Not a transaction: each read commits by itself, and nothing is written before the insert.
   const reads = new Tx(ctx.db, ctx)
   const location = 'record' in input.location ? input.location.record : rememberedLocation(reads, input.location.canonical)
   if (location === undefined) return undefined
   const statusName = input.status ?? INITIALIZING
   const found: Found = { statusName, location, ...(await lookUp(reads, input, statusName)) }
-  const [inserted] = await REGISTER_NEW.rows(ctx, {
+  const running = runningDue(ctx, processTrackingId)
+  const [inserted] = await REGISTER_NEW[running ? 'withRunning' : 'plain'].rows(ctx, {
     ...newExtractRow(input, found, processTrackingId, at, ctx.auditUser),
     processTrackingId,
+    namespace: ctx.lineage?.config.namespace ?? '',
   })
-  return inserted === undefined ? undefined : newExtractRecord(Number(inserted.extract_id), input, found, at)
+  if (inserted === undefined) return undefined
+  if (Number(inserted.running) > 0) wroteRunning(ctx, processTrackingId)
+  return newExtractRecord(Number(inserted.extract_id), input, found, at)
 }
 
 /** What a registration's names resolve to. */
@@ -284,31 +290,38 @@ const INSERT_NEW = prepare((db, p: Slots<RegisterValues>, adapter) => {
  * while the run is active; nothing on a duplicate), its (extract, run) link and its history row,
  * both reading the inserted row, so all three are written or none. Returns the new id.
  */
-const REGISTER_NEW = prepare((db, p: Slots<RegisterValues>) => {
-  // Link and history take their values from the inserted row: one binding each.
-  const values: EventRowValues = {
-    processTrackingId: sql<number>`cast(${p.processTrackingId} as integer)`,
-    statusId: sql.ref<number>('n.extract_status_id'),
-    at: sql.ref<Date>('n.extract_registration_date_time'),
-    createdBy: sql.ref<string>('n.created_by'),
-    updatedBy: sql.ref<string>('n.updated_by'),
-  }
-  const registered = db
-    .with('n', (qb) =>
-      qb
-        .insertInto('extract_tracking')
-        .columns([...NEW_EXTRACT_COLUMNS])
-        .expression(whileRunActive(db, p))
-        .onConflict((oc) => oc.doNothing())
-        .returning(['extract_id', 'extract_status_id', 'extract_registration_date_time', 'created_by', 'updated_by']),
+const registerNew = (running: boolean) =>
+  prepare((db, p: Slots<RegisterValues & { namespace: string }>, adapter) => {
+    // Link and history take their values from the inserted row: one binding each.
+    const values: EventRowValues = {
+      processTrackingId: sql<number>`cast(${p.processTrackingId} as integer)`,
+      statusId: sql.ref<number>('n.extract_status_id'),
+      at: sql.ref<Date>('n.extract_registration_date_time'),
+      createdBy: sql.ref<string>('n.created_by'),
+      updatedBy: sql.ref<string>('n.updated_by'),
+    }
+    const registered = db
+      .with('n', (qb) =>
+        qb
+          .insertInto('extract_tracking')
+          .columns([...NEW_EXTRACT_COLUMNS])
+          .expression(whileRunActive(db, p))
+          .onConflict((oc) => oc.doNothing())
+          .returning(['extract_id', 'extract_status_id', 'extract_registration_date_time', 'created_by', 'updated_by']),
+      )
+      .with('l', (qb) => insertRunLinksFrom(qb, 'n', values, 'nothing'))
+    if (!running) return insertHistoryFrom(registered, 'n', values).returning(['extract_id', sql<number>`0`.as('running')])
+    const withRunning = registered.with('o', (qb) =>
+      insertRunningFromCte(qb, 'n', values.processTrackingId, sql<string>`cast(${p.namespace} as text)`, adapter),
     )
-    .with('l', (qb) => insertRunLinksFrom(qb, 'n', values, 'nothing'))
-  return insertHistoryFrom(registered, 'n', values).returning('extract_id')
-})
+    return insertHistoryFrom(withRunning, 'n', values).returning(['extract_id', sql<number>`(select count(*) from o)`.as('running')])
+  })
+/** By whether lineage's throttled RUNNING rides in the statement (lineage on and due). */
+const REGISTER_NEW = { plain: registerNew(false), withRunning: registerNew(true) }
 
 /** {@link REGISTER_NEW}, then what linkToRun does after a link: lineage's throttled RUNNING. */
 async function registerNewOnPostgres(tx: Tx, processTrackingId: number, row: NewExtractRow): Promise<number | undefined> {
-  const [inserted] = await REGISTER_NEW.rows(tx, { ...row, processTrackingId })
+  const [inserted] = await REGISTER_NEW.plain.rows(tx, { ...row, processTrackingId, namespace: '' })
   if (inserted === undefined) return undefined
   await recordRunning(tx, processTrackingId)
   return Number(inserted.extract_id)

@@ -8,7 +8,8 @@
  * dependencies, the last error) is read by the dispatcher from data that does not change once the
  * event is written, or only grows (sources and targets are never removed).
  */
-import { sql, type QueryCreator, type RawBuilder } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type QueryCreator, type RawBuilder } from 'kysely'
+import type { DialectAdapter } from '../store/dialect/adapter.ts'
 import type { StatusCategory, StoreContext } from '../store/context.ts'
 import type { Database, ProcessTrackingTable } from '../store/database.ts'
 import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
@@ -97,9 +98,29 @@ export async function recordRunning(tx: Tx, processTrackingId: number): Promise<
   const lineage = tx.ctx.lineage
   if (!lineage || !runningDue(tx.ctx, processTrackingId)) return
   const inserted = await insertEvent(tx, processTrackingId, 'RUNNING')
-  if (!inserted) return
+  if (inserted) wroteRunning(tx.ctx, processTrackingId)
+}
+
+/** Starts the run's 10 s RUNNING hold in this store, after its RUNNING was written. */
+export function wroteRunning(ctx: StoreContext, processTrackingId: number): void {
+  const lineage = ctx.lineage
+  if (!lineage) return
   if (lineage.lastRunning.size >= REMEMBERED_RUNS) lineage.lastRunning.clear()
   lineage.lastRunning.set(processTrackingId, Date.now())
+}
+
+/** Not (a RUNNING of run `id` written in the last 10 s): the hold across processes. */
+function noRecentRunning(eb: ExpressionBuilder<Database, never>, id: Expression<number>, adapter: DialectAdapter) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('lineage_outbox as r')
+        .select('r.outbox_id')
+        .where('r.process_tracking_id', '=', id)
+        .where('r.event_type', '=', 'RUNNING')
+        .where(sql<boolean>`${adapter.secondsSince('r.event_time')} < ${RUNNING_INTERVAL_SECONDS}`),
+    ),
+  )
 }
 
 /** What one outbox row binds; the START-only texts are null for every other event. */
@@ -152,21 +173,8 @@ function outboxInsert(time: 'start' | 'end' | 'now', throttled: boolean): Prepar
       .selectFrom('process_tracking as t')
       .select(columns.map(([name, value]) => value.as(name)))
       .where('t.process_tracking_id', '=', p.id)
-    if (throttled) {
-      // Another process may have written this run's RUNNING lately: the 10 s hold across processes.
-      select = select.where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('lineage_outbox as r')
-              .select('r.outbox_id')
-              .where('r.process_tracking_id', '=', p.id)
-              .where('r.event_type', '=', 'RUNNING')
-              .where(sql<boolean>`${adapter.secondsSince('r.event_time')} < ${RUNNING_INTERVAL_SECONDS}`),
-          ),
-        ),
-      )
-    }
+    // Another process may have written this run's RUNNING lately: the 10 s hold across processes.
+    if (throttled) select = select.where((eb) => noRecentRunning(eb as never, sql<number>`${p.id}`, adapter))
     return db
       .insertInto('lineage_outbox')
       .columns(columns.map(([name]) => name) as never)
@@ -307,4 +315,42 @@ export function insertStartEventFromCte<DB extends Database & { n: StartEventRun
         ]),
     )
     .returning('process_tracking_id')
+}
+
+/**
+ * PostgreSQL's one-statement register with lineage on (a data-modifying CTE `from` that RETURNs the
+ * new extract): the run's throttled RUNNING as one more CTE of the same statement, written only when
+ * `from` has a row, from the run's row read by its key, and held back by a RUNNING of the run in the
+ * last 10 s, as {@link recordRunning}'s INSERT … SELECT. RETURNs `outbox_id`: when the statement
+ * wrote one, call {@link wroteRunning}.
+ */
+export function insertRunningFromCte<DB extends Database>(
+  qb: QueryCreator<DB>,
+  from: string,
+  processTrackingId: Expression<number>,
+  namespace: Expression<string>,
+  adapter: DialectAdapter,
+) {
+  const creator = qb as unknown as QueryCreator<Database>
+  return creator
+    .insertInto('lineage_outbox')
+    .columns([...RUN_EVENT_COLUMNS])
+    .expression((eb) =>
+      eb
+        .selectFrom('process_tracking as t')
+        .select([
+          't.process_tracking_id',
+          sql<string>`cast('RUNNING' as text)`.as('event_type'),
+          adapter.now.as('event_time'),
+          sql<string>`${namespace}`.as('job_namespace'),
+          't.process_status_id',
+          't.process_run_record_count',
+          't.process_run_low_date_time',
+          't.process_run_high_date_time',
+        ])
+        .where('t.process_tracking_id', '=', processTrackingId)
+        .where((inner) => inner.exists(inner.selectFrom(from as never).select(sql`1`.as('one'))))
+        .where((inner) => noRecentRunning(inner as never, processTrackingId, adapter)),
+    )
+    .returning('outbox_id')
 }
