@@ -1,7 +1,8 @@
 /**
  * The HTTP section of `npm run bench` (http.md "What must be shown"): the benchmark.md lifecycle
- * over HTTP — 8 keep-alive clients against `processtracker serve` running as its own process on the
- * same database — next to the library's 8-client rate of the same run (goal ≥ 70 %), and the latency
+ * over HTTP — 8 keep-alive clients (bench/http-client.ts) against `processtracker serve` running as
+ * its own process on the same database — next to the library's 8-client rate of the same run (goal
+ * ≥ 70 %), with the CPU per HTTP lifecycle of the clients and of the server, and the latency
  * of `GET /api/v1/runs` (one page of 50, newest first; also filtered) with `runs` runs in the table
  * (1,000,000 at full scale), seeded by one bulk INSERT … SELECT.
  *
