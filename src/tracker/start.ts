@@ -6,7 +6,8 @@ import { idKey, type StatusCategory, type StoreContext } from '../store/context.
 import { transaction, Tx } from '../store/transaction.ts'
 import { prepare } from '../store/prepared.ts'
 import type { Slots } from '../store/prepared.ts'
-import { errorField, type Db, type DialectAdapter } from '../store/dialect/adapter.ts'
+import type { Db, DialectAdapter } from '../store/dialect/adapter.ts'
+import { markSelfCommitting } from '../store/dialect/instrumented-driver.ts'
 import { START_FUNCTION } from '../store/migrations/0007-start-function.ts'
 import { failureStreak, readLatestRuns, type LatestRun } from './latest-runs.ts'
 import { LOOKUP, ensureId, ensureLink, ensureRowId, requireId } from './lookup-ids.ts'
@@ -285,7 +286,13 @@ const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
     p.parentRunId,
   ]
   const call = sql<OneStatementRow>`select start_outcome, started_id, started_number, latest_runs from ${sql.id(START_FUNCTION)}(${sql.join(args.map((arg) => sql`${arg}`))})`
-  return { compile: () => call.compile(db) }
+  return {
+    compile: () => {
+      const compiled = call.compile(db)
+      markSelfCommitting(compiled.query)
+      return compiled
+    },
+  }
 })
 
 type OneStatementOutcome = { kind: 'started'; run: StartedRun } | { kind: 'busy' } | { kind: 'fallback' }
@@ -335,14 +342,10 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
     const kind = ctx.adapter.classifyError(error)
     // A run name or key taken by a concurrent start, a deadlock: the transaction retries those.
     if (kind === 'unique' || kind === 'retry') return { kind: 'fallback' }
+    // The call writes and commits by itself (markSelfCommitting): a lost reply is an unknown outcome.
     const translated = ctx.translate(error)
-    if (!(translated instanceof ProcessTrackerError) || !replyMayBeLost(error, kind)) throw translated
-    const lost = new DatabaseUnavailableError(
-      `The start's reply from the database was lost (${translated.message}) The run may or may not have been stored (details.outcome is "unknown", details.runUuid is its run's): read it back before repeating it.`,
-      { ...translated.details, outcome: 'unknown' },
-      { cause: error },
-    )
-    const stored = await findStoredRun(ctx, runUuid, lost)
+    if (!isOutcomeUnknown(translated)) throw translated
+    const stored = await findStoredRun(ctx, runUuid, translated)
     if (stored?.processId === ids.processId) return started(stored.processTrackingId, stored.processRunId)
     return { kind: 'fallback' }
   }
@@ -366,15 +369,6 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
   const decision = await decide(options.processName, latest, ctx.maxConcurrentFailures, () => Promise.resolve(0))
   if (!decision.allowed) throw decision.error
   return row.start_outcome === 'busy' ? { kind: 'busy' } : { kind: 'fallback' }
-}
-
-/**
- * Whether a failed call may have been applied with its reply lost: the connection died, or the
- * driver stopped waiting for the reply. A statement the server itself cancelled (statement_timeout)
- * was rolled back.
- */
-function replyMayBeLost(error: unknown, kind: ReturnType<DialectAdapter['classifyError']>): boolean {
-  return kind === 'unavailable' || (kind === 'timeout' && errorField(error, 'code') !== '57014')
 }
 
 /** The process row is locked by another transaction (first, non-waiting attempt only). */
