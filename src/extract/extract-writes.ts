@@ -46,7 +46,8 @@ export async function readExtract(run: RunRef, extractId: number): Promise<Extra
  * Moves extracts to a status for the run, in one transaction. For `loading` (which claims the
  * extracts for the run) the run is locked, so that its failing is ordered with the claim, and a
  * parent among `extracts` does not hold its children back; any other status needs only the "run
- * is active" guard carried by the update (a single extract) or the run lock (a batch).
+ * is active" guard carried by the update (a single extract) or the run lock (a batch). A single
+ * extract on PostgreSQL is one statement without a transaction when it can be ({@link changeStatusAlone}).
  */
 export async function changeExtractStatuses(
   run: RunRef,
