@@ -79,6 +79,11 @@ const ROWS: Row[] = [
     cell: (r) => (r.http?.ratio === null || r.http === undefined ? undefined : `${int(r.http.ratio * 100)} %`),
   },
   {
+    label: '  CPU per HTTP lifecycle, clients / server',
+    target: 'reported',
+    cell: (r) => r.http && `${ms(r.http.clientCpuMs)} / ${ms(r.http.serverCpuMs)}`,
+  },
+  {
     label: 'GET /api/v1/runs p99 (page of 50, N runs in table)',
     target: '≤ 20 ms',
     cell: (r) => r.http && `${ms(r.http.listRuns.p99Ms)} (${int(r.http.runsInTable)})`,
