@@ -73,11 +73,9 @@ export async function startRun(ctx: StoreContext, options: ValidStart, hooks: St
   let ids = hooks.beforeCommit || ctx.adapter.dialect !== 'postgresql' ? undefined : await knownIds(ctx, options)
   for (;;) {
     if (ids) {
-      const fast = await startInOneStatement(ctx, options, ids, wait)
-      if (fast.kind === 'started') return fast.run
-      // Busy, and the committed state did not refuse: wait for the lock, still in one statement.
-      if (fast.kind === 'busy') wait = true
-      else ids = undefined
+      const fast = await startInOneStatement(ctx, options, ids)
+      if (fast) return fast
+      ids = undefined
       continue
     }
     let outcome: Outcome
@@ -234,7 +232,6 @@ async function knownIds(ctx: StoreContext, options: ValidStart): Promise<KnownId
 /** What `processtracker_start` binds (migration 7, in its parameters' order). */
 interface OneStatementStart extends KnownIds, StartTexts {
   processName: string
-  wait: boolean
   statusId: number | null
   runUuid: string
   processRunName: string | null
@@ -256,7 +253,7 @@ interface LatestRunRow {
 }
 
 interface OneStatementRow {
-  start_outcome: 'started' | 'refused' | 'busy' | 'fallback'
+  start_outcome: 'started' | 'refused' | 'fallback'
   started_id: number | null
   started_number: number | null
   latest_runs: LatestRunRow[] | null
@@ -266,7 +263,6 @@ const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
   const args = [
     p.processId,
     p.processName,
-    p.wait,
     p.typeId,
     p.toolId,
     p.frequencyId,
@@ -295,26 +291,23 @@ const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
   }
 })
 
-type OneStatementOutcome = { kind: 'started'; run: StartedRun } | { kind: 'busy' } | { kind: 'fallback' }
-
 /**
  * One call of `processtracker_start` (see src/store/migrations/0007-start-function.ts for what it
- * does under the lock). A refusal throws the error `decide` makes of the latest runs the function
- * read, under the lock or, when the lock was busy, from the committed state (as
- * {@link refuseFromSnapshot}); `busy` is a lock held by another start that the snapshot does not
- * refuse; `fallback` is anything the transaction must do.
+ * does under the lock, and how it meets a busy lock): the started run, or undefined when the
+ * transaction must decide (`fallback`). A refusal throws the error `decide` makes of the latest
+ * runs the function read, under the lock or, when the lock was busy, from the committed state (as
+ * {@link refuseFromSnapshot}).
  *
  * In autocommit there is no COMMIT to lose, but the call's own reply can be: when the connection
  * dies or goes silent, the run is looked up by the `run_uuid` this call made. Stored: it is the
  * start's run. Not stored: the transaction decides again.
  */
-async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: KnownIds, wait: boolean): Promise<OneStatementOutcome> {
+async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: KnownIds): Promise<StartedRun | undefined> {
   const runUuid = uuidv7()
   const values: OneStatementStart = {
     ...ids,
     ...startTexts(ctx, options),
     processName: options.processName,
-    wait,
     statusId: ids.mayStart ? (await statusByName(ctx, ctx.db, RUNNING)).id : null,
     runUuid,
     processRunName: options.processRunName ?? null,
@@ -323,17 +316,14 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
     maxFailures: ctx.maxConcurrentFailures,
     lineage: ctx.lineage !== undefined,
   }
-  const started = (processTrackingId: number, processRunId: number): OneStatementOutcome => ({
-    kind: 'started',
-    run: {
-      processTrackingId,
-      processRunId,
-      processId: ids.processId,
-      processName: options.processName,
-      processRunName: options.processRunName ?? null,
-      status: RUNNING,
-      runUuid,
-    },
+  const started = (processTrackingId: number, processRunId: number): StartedRun => ({
+    processTrackingId,
+    processRunId,
+    processId: ids.processId,
+    processName: options.processName,
+    processRunName: options.processRunName ?? null,
+    status: RUNNING,
+    runUuid,
   })
   let row: OneStatementRow | undefined
   try {
@@ -341,16 +331,15 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
   } catch (error) {
     const kind = ctx.adapter.classifyError(error)
     // A run name or key taken by a concurrent start, a deadlock: the transaction retries those.
-    if (kind === 'unique' || kind === 'retry') return { kind: 'fallback' }
+    if (kind === 'unique' || kind === 'retry') return undefined
     // The call writes and commits by itself (markSelfCommitting): a lost reply is an unknown outcome.
     const translated = ctx.translate(error)
     if (!isOutcomeUnknown(translated)) throw translated
     const stored = await findStoredRun(ctx, runUuid, translated)
-    if (stored?.processId === ids.processId) return started(stored.processTrackingId, stored.processRunId)
-    return { kind: 'fallback' }
+    return stored?.processId === ids.processId ? started(stored.processTrackingId, stored.processRunId) : undefined
   }
   if (row?.start_outcome === 'started') return started(Number(row.started_id), Number(row.started_number))
-  if (row?.start_outcome !== 'refused' && row?.start_outcome !== 'busy') return { kind: 'fallback' }
+  if (row?.start_outcome !== 'refused') return undefined
   const latest = (row.latest_runs ?? []).map((run): LatestRun => {
     const category = run.process_status_category
     return {
@@ -364,11 +353,9 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
       isParent: Number(run.process_id) !== ids.processId,
     }
   })
-  // Busy with a stale run: the transaction reaps it once it holds the lock (as refuseFromSnapshot).
-  if (row.start_outcome === 'busy' && latest.some((run) => run.stale)) return { kind: 'busy' }
   const decision = await decide(options.processName, latest, ctx.maxConcurrentFailures, () => Promise.resolve(0))
   if (!decision.allowed) throw decision.error
-  return row.start_outcome === 'busy' ? { kind: 'busy' } : { kind: 'fallback' }
+  return undefined // the rules disagree with the function's: the transaction decides
 }
 
 /** The process row is locked by another transaction (first, non-waiting attempt only). */

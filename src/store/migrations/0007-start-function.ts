@@ -9,8 +9,10 @@ export const START_FUNCTION = 'processtracker_start'
  * as ONE statement run in autocommit (issue 15). It does what `startRun`'s transaction does for a
  * process that exists, with every id the start needs already known to the caller:
  *
- * 1. Locks the process row, not queueing when `p_wait` is false (`FOR UPDATE SKIP LOCKED` on one
- *    row by its key is `NOWAIT` without the error, so no subtransaction is needed to catch it).
+ * 1. Locks the process row without queueing (`FOR UPDATE SKIP LOCKED` on one row by its key is
+ *    `NOWAIT` without the error, so no subtransaction is needed to catch it). When another start
+ *    holds it, reads the latest runs without the lock: a refusal there is returned at once (as
+ *    `refuseFromSnapshot`); otherwise it waits for the lock (`FOR UPDATE`, bounded by lock_timeout).
  * 2. Reads the latest runs of the process and of its direct non-Soft parents, as `readLatestRuns`
  *    does. Each statement of a VOLATILE function takes a new snapshot under READ COMMITTED, so this
  *    read sees what the previous holder of the lock committed.
@@ -18,21 +20,19 @@ export const START_FUNCTION = 'processtracker_start'
  *    writes nothing and returns the latest runs, from which the caller builds the very error
  *    `decide` builds; a failure streak at the threshold (an `on hold` run to record), a stale run (to
  *    reap), a taken run name, a process whose type, tool or frequency the start changes, or a
- *    missing process return `fallback`, and the caller runs its transaction instead.
+ *    missing process return `fallback`, and the caller runs its transaction instead. With
+ *    `p_may_start` false (the caller lacks an id or link the run needs: a store whose starts were
+ *    all refused never committed its links) it only refuses, and leaves an allowed start to the
+ *    transaction.
  * 4. Inserts the `running` run (database clock; first heartbeat when it has a timeout), moves the
  *    latest-run flag, and writes the START outbox row when lineage is on (the columns
  *    `insertStartEventFromCte` writes).
  *
- * When the lock is busy it reads the latest runs without it and returns `busy` with them: the
- * caller refuses from that snapshot, or calls again with `p_wait`. With `p_may_start` false (the
- * caller lacks an id or link the run needs: a store whose starts were all refused never committed
- * its links) it only refuses, and leaves an allowed start to the transaction. A reply lost on the way back
- * leaves the run findable by `p_run_uuid` (unique), which the caller generated.
- *
- * Outcomes: `started` (started_id, started_number), `refused` and `busy` (latest_runs), `fallback`.
+ * A reply lost on the way back leaves the run findable by `p_run_uuid` (unique), which the caller
+ * generated. Outcomes: `started` (started_id, started_number), `refused` (latest_runs), `fallback`.
  */
 const START_FUNCTION_SQL = `create or replace function ${START_FUNCTION}(
-  p_process_id integer, p_process_name text, p_wait boolean,
+  p_process_id integer, p_process_name text,
   p_type_id integer, p_tool_id integer, p_frequency_id integer,
   p_actor_id integer, p_status_id integer, p_run_uuid text, p_run_name text, p_heartbeat_timeout integer,
   p_audit_user text, p_max_failures integer, p_may_start boolean,
@@ -42,6 +42,8 @@ language plpgsql volatile
 as $fn$
 declare
   v_process record;
+  v_wait boolean := false;
+  v_locked boolean;
   v_any_stale boolean;
   v_parent_blocks boolean;
   v_own_id integer;
@@ -54,55 +56,67 @@ declare
   v_low timestamptz;
   v_high timestamptz;
 begin
-  if p_wait then
-    select process_type_id, process_tool_id, schedule_frequency_id into v_process
-      from process where process_id = p_process_id and process_name = p_process_name for update;
-  else
-    select process_type_id, process_tool_id, schedule_frequency_id into v_process
-      from process where process_id = p_process_id and process_name = p_process_name for update skip locked;
-  end if;
-  if not found then
-    start_outcome := 'fallback';
-    if p_wait then return; end if;
-    perform 1 from process where process_id = p_process_id and process_name = p_process_name;
-    if not found then return; end if;
-    start_outcome := 'busy';
-  elsif (p_type_id is not null and p_type_id is distinct from v_process.process_type_id)
-     or (p_tool_id is not null and p_tool_id is distinct from v_process.process_tool_id)
-     or (p_frequency_id is not null and p_frequency_id is distinct from v_process.schedule_frequency_id) then
-    start_outcome := 'fallback';
-    return;
-  end if;
+  -- The first try does not queue for the lock (NOWAIT); a busy lock gets a refusal from the
+  -- committed state when it has one, else the wait for the lock (as startRun's transaction).
+  loop
+    if v_wait then
+      select process_type_id, process_tool_id, schedule_frequency_id into v_process
+        from process where process_id = p_process_id and process_name = p_process_name for update;
+    else
+      select process_type_id, process_tool_id, schedule_frequency_id into v_process
+        from process where process_id = p_process_id and process_name = p_process_name for update skip locked;
+    end if;
+    v_locked := found;
+    if not v_locked then
+      if not v_wait then
+        perform 1 from process where process_id = p_process_id and process_name = p_process_name;
+      end if;
+      if v_wait or not found then
+        start_outcome := 'fallback';
+        return;
+      end if;
+    elsif (p_type_id is not null and p_type_id is distinct from v_process.process_type_id)
+       or (p_tool_id is not null and p_tool_id is distinct from v_process.process_tool_id)
+       or (p_frequency_id is not null and p_frequency_id is distinct from v_process.schedule_frequency_id) then
+      start_outcome := 'fallback';
+      return;
+    end if;
 
-  select coalesce(json_agg(json_build_object(
-      'process_tracking_id', t.process_tracking_id,
-      'process_id', t.process_id,
-      'process_name', p.process_name,
-      'process_run_id', t.process_run_id,
-      'process_status_name', s.process_status_name,
-      'process_status_category', s.process_status_category,
-      'stale', case when t.heartbeat_timeout_seconds is not null
-        and extract(epoch from (now() - t.last_heartbeat_date_time))::float8 > t.heartbeat_timeout_seconds then 1 else 0 end
-    ) order by p.process_name), '[]'::json)
-    into latest_runs
-    from process_tracking t
-    join process_status_lkup s on s.process_status_id = t.process_status_id
-    join process p on p.process_id = t.process_id
-    where t.is_latest_run = true
-      and (t.process_id = p_process_id or t.process_id in (
-        select d.parent_process_id from process_dependency d
-          join dependency_type_lkup dt on dt.dependency_type_id = d.dependency_type_id
-          where d.child_process_id = p_process_id and dt.dependency_type_name <> 'Soft'));
-  if start_outcome = 'busy' then return; end if;
+    select coalesce(json_agg(json_build_object(
+        'process_tracking_id', t.process_tracking_id,
+        'process_id', t.process_id,
+        'process_name', p.process_name,
+        'process_run_id', t.process_run_id,
+        'process_status_name', s.process_status_name,
+        'process_status_category', s.process_status_category,
+        'stale', case when t.heartbeat_timeout_seconds is not null
+          and extract(epoch from (now() - t.last_heartbeat_date_time))::float8 > t.heartbeat_timeout_seconds then 1 else 0 end
+      ) order by p.process_name), '[]'::json)
+      into latest_runs
+      from process_tracking t
+      join process_status_lkup s on s.process_status_id = t.process_status_id
+      join process p on p.process_id = t.process_id
+      where t.is_latest_run = true
+        and (t.process_id = p_process_id or t.process_id in (
+          select d.parent_process_id from process_dependency d
+            join dependency_type_lkup dt on dt.dependency_type_id = d.dependency_type_id
+            where d.child_process_id = p_process_id and dt.dependency_type_name <> 'Soft'));
 
-  select
-      coalesce(bool_or((r->>'stale')::integer = 1 and r->>'process_status_category' = 'active'), false),
-      coalesce(bool_or((r->>'process_id')::integer <> p_process_id and r->>'process_status_category' <> 'succeeded'), false),
-      max((r->>'process_tracking_id')::integer) filter (where (r->>'process_id')::integer = p_process_id),
-      max((r->>'process_run_id')::integer) filter (where (r->>'process_id')::integer = p_process_id),
-      max(r->>'process_status_category') filter (where (r->>'process_id')::integer = p_process_id)
-    into v_any_stale, v_parent_blocks, v_own_id, v_own_number, v_own_category
-    from json_array_elements(latest_runs) r;
+    select
+        coalesce(bool_or((r->>'stale')::integer = 1 and r->>'process_status_category' = 'active'), false),
+        coalesce(bool_or((r->>'process_id')::integer <> p_process_id and r->>'process_status_category' <> 'succeeded'), false),
+        max((r->>'process_tracking_id')::integer) filter (where (r->>'process_id')::integer = p_process_id),
+        max((r->>'process_run_id')::integer) filter (where (r->>'process_id')::integer = p_process_id),
+        max(r->>'process_status_category') filter (where (r->>'process_id')::integer = p_process_id)
+      into v_any_stale, v_parent_blocks, v_own_id, v_own_number, v_own_category
+      from json_array_elements(latest_runs) r;
+    exit when v_locked;
+    if not v_any_stale and (v_parent_blocks or v_own_category in ('active', 'held')) then
+      start_outcome := 'refused';
+      return;
+    end if;
+    v_wait := true;
+  end loop;
   if v_any_stale then
     start_outcome := 'fallback';
     return;
