@@ -74,14 +74,6 @@ export abstract class AdapterBase implements DialectAdapter {
     return query.onConflict((conflict) => conflict.doNothing())
   }
 
-  async insertIgnoringReturningId(query: AnyInsert, idColumn: string): Promise<number | undefined> {
-    const row = await query
-      .onConflict((conflict) => conflict.doNothing())
-      .returning(sql<number>`${sql.ref(idColumn)}`.as('id'))
-      .executeTakeFirst()
-    return row ? Number(row.id) : undefined
-  }
-
   createIndexIfNotExists(builder: CreateIndexBuilder): CreateIndexBuilder {
     return builder.ifNotExists()
   }

@@ -85,11 +85,6 @@ export interface DialectAdapter {
   insertReturningId(query: AnyInsert, idColumn: string): Promise<number>
   /** INSERT that silently skips rows whose unique key exists (ON CONFLICT DO NOTHING / INSERT IGNORE). */
   insertIgnoringDuplicates(query: AnyInsert): AnyInsert
-  /**
-   * Inserts one row unless its unique key exists, in one statement, and says which: the new id, or
-   * undefined when the row was there already (or a concurrent transaction inserted it first).
-   */
-  insertIgnoringReturningId(query: AnyInsert, idColumn: string): Promise<number | undefined>
   /** Whether an INSERT or UPDATE can return rows (RETURNING): not on MySQL. Kysely's own fact. */
   readonly supportsReturning: boolean
   /** CREATE INDEX that tolerates an existing index where the database can say so (not MySQL). */

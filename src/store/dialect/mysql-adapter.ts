@@ -102,13 +102,6 @@ class MysqlStoreAdapter extends AdapterBase {
     return query.ignore()
   }
 
-  override async insertIgnoringReturningId(query: AnyInsert): Promise<number | undefined> {
-    // No RETURNING through Kysely's MySQL dialect: an INSERT IGNORE that skipped reports 0 rows.
-    const result = await query.ignore().executeTakeFirst()
-    const created = Number(result.numInsertedOrUpdatedRows ?? 0) > 0 && result.insertId !== undefined
-    return created ? Number(result.insertId) : undefined
-  }
-
   /**
    * MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has), and its DDL is not transactional: a
    * migration killed half-way is resumed over its own work, so an index that exists (1061,
