@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [--scale small] [--dialects sqlite,postgresql,mysql] [--import-only]`
+ * `npm run bench [-- --json FILE] [--scale small] [--dialects sqlite,postgresql,mysql] [--only SECTIONS] [--import-only]`
  *
  * Measures the built package as benchmark.md (../shared/spec/benchmark.md) defines it, on SQLite
  * always and on PostgreSQL / MySQL when PROCESS_TRACKER_BENCH_POSTGRES_URL /
@@ -27,18 +27,34 @@ import { measureClients, measureOneClient } from './lifecycle.ts'
 import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
 import { peakRssBytes } from './stats.ts'
 
-const USAGE = 'usage: npm run bench -- [--json FILE] [--scale full|small] [--dialects sqlite,postgresql,mysql] [--import-only]'
+/** The sections `--only` picks from (the bound always runs: every rate is stated against it). */
+const SECTIONS = ['lifecycle', 'clients', 'contention', 'history', 'registration', 'finders', 'http', 'import', 'dashboard'] as const
+type Section = (typeof SECTIONS)[number]
+
+const USAGE =
+  'usage: npm run bench -- [--json FILE] [--scale full|small] [--dialects sqlite,postgresql,mysql] ' +
+  `[--only ${SECTIONS.join(',')}] [--import-only]`
 
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`)
 }
 
-function parseOptions(): { json: string | undefined; scale: Scale; dialects: BenchDialect[]; importOnly: boolean } {
+interface Options {
+  json: string | undefined
+  scale: Scale
+  dialects: BenchDialect[]
+  /** The sections to run (all unless `--only` names some): re-measuring what a change touched. */
+  sections: ReadonlySet<Section>
+  importOnly: boolean
+}
+
+function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       json: { type: 'string' },
       scale: { type: 'string', default: 'full' },
       dialects: { type: 'string' },
+      only: { type: 'string' },
       'import-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -52,7 +68,11 @@ function parseOptions(): { json: string | undefined; scale: Scale; dialects: Ben
   for (const dialect of dialects) {
     if (!ALL_DIALECTS.includes(dialect)) throw new Error(`unknown dialect ${dialect}\n${USAGE}`)
   }
-  return { json: values.json, scale: values.scale, dialects, importOnly: values['import-only'] === true }
+  const sections = (values.only?.split(',').map((name) => name.trim()) ?? [...SECTIONS]) as Section[]
+  for (const section of sections) {
+    if (!SECTIONS.includes(section)) throw new Error(`unknown section ${section}\n${USAGE}`)
+  }
+  return { json: values.json, scale: values.scale, dialects, sections: new Set(sections), importOnly: values['import-only'] === true }
 }
 
 function packageVersion(name: string): string {
@@ -97,13 +117,18 @@ function environment(): Environment {
  * small database and the 10^6-extract seed comes last; a failing section is recorded and the
  * next one still runs.
  */
-async function benchDialect(dialect: BenchDialect, tag: string, scale: ScaleParameters): Promise<DialectResult> {
+async function benchDialect(
+  dialect: BenchDialect,
+  tag: string,
+  scale: ScaleParameters,
+  sections: ReadonlySet<Section>,
+): Promise<DialectResult> {
   const t0 = performance.now()
   const database = await createBenchDatabase(dialect, tag)
   const result: DialectResult = { dialect, where: database.where, errors: {}, seconds: 0 }
   let store: DataStore | undefined
-  const section = async (name: string, work: (store: DataStore) => Promise<void>) => {
-    if (!store) return
+  const section = async (key: Section | null, name: string, work: (store: DataStore) => Promise<void>) => {
+    if (!store || (key !== null && !sections.has(key))) return
     progress(`${dialect}: ${name}`)
     try {
       await work(store)
@@ -114,33 +139,33 @@ async function benchDialect(dialect: BenchDialect, tag: string, scale: ScalePara
   }
   try {
     store = await DataStore.open({ ...database.target, env: {}, homeDir: os.tmpdir() })
-    await section('server', async (s) => {
+    await section(null, 'server', async (s) => {
       result.server = await describeServer(s)
     })
-    await section('durable-commit bound', async (s) => {
+    await section(null, 'durable-commit bound', async (s) => {
       const file = dialect === 'sqlite' ? database.target.url.slice('sqlite:'.length) : undefined
       result.bound = await measureBound(s, scale.boundSeconds, file)
     })
-    await section('lifecycles, 1 client', async () => {
+    await section('lifecycle', 'lifecycles, 1 client', async () => {
       result.oneClient = await measureOneClient(database.target, tag, scale)
     })
-    await section(`lifecycles, ${scale.clients.workers} clients`, async () => {
+    await section('clients', `lifecycles, ${scale.clients.workers} clients`, async () => {
       result.clients = await measureClients(database.target, tag, scale)
     })
-    await section('start under contention', async (s) => {
+    await section('contention', 'start under contention', async (s) => {
       result.contention = await measureContention(s, database.target, tag, scale)
     })
-    await section('start with history', async (s) => {
+    await section('history', 'start with history', async (s) => {
       result.history = await measureHistory(s, tag, scale)
     })
-    await section('registering files by location', async (s) => {
+    await section('registration', 'registering files by location', async (s) => {
       result.registration = await measureRegistration(s, tag, scale)
     })
-    await section('finders at scale', async (s) => {
+    await section('finders', 'finders at scale', async (s) => {
       result.finders = await measureFinders(s, tag, scale)
     })
     // Last: it seeds many runs, which the sections above must not meet.
-    await section('HTTP API', async (s) => {
+    await section('http', 'HTTP API', async (s) => {
       result.http = await measureHttp(s, database.target, tag, scale.http, result.clients?.lifecyclesPerSecond ?? null)
     })
   } catch (error) {
@@ -174,13 +199,13 @@ async function main(): Promise<number> {
       report.skipped.push({ dialect, reason: `${variable} is not set` })
       continue
     }
-    report.dialects.push(await benchDialect(dialect, tag, scale))
+    report.dialects.push(await benchDialect(dialect, tag, scale, options.sections))
   }
   // The import section (import.md): PostgreSQL only, a source database of its own.
   let importResult: ImportResult | undefined
   let importError: string | undefined
   const postgresBase = serverUrl('postgresql')
-  if (postgresBase !== undefined && options.dialects.includes('postgresql')) {
+  if (postgresBase !== undefined && options.dialects.includes('postgresql') && options.sections.has('import')) {
     progress('postgresql: import of 1,000,000 Python runs')
     try {
       importResult = await measureImport(postgresBase, tag)
@@ -190,7 +215,7 @@ async function main(): Promise<number> {
     }
   }
   // The dashboard section runs here (not as a second npm command) so `npm run bench -- ARGS` reaches one entry.
-  if (!options.importOnly) {
+  if (!options.importOnly && options.sections.has('dashboard')) {
     progress('dashboard: overview of 1,000 processes in Chromium')
     report.dashboard = await measureDashboard().catch((error: unknown) => ({
       failed: error instanceof Error ? (error.stack ?? error.message) : String(error),
