@@ -69,15 +69,13 @@ type Outcome =
  * record, a taken run name) falls through to it.
  */
 export async function startRun(ctx: StoreContext, options: ValidStart, hooks: StartHooks = {}): Promise<StartedRun> {
+  if (!hooks.beforeCommit && ctx.adapter.dialect === 'postgresql') {
+    const ids = await knownIds(ctx, options)
+    const started = ids && (await startInOneStatement(ctx, options, ids))
+    if (started) return started
+  }
   let wait = false
-  let ids = hooks.beforeCommit || ctx.adapter.dialect !== 'postgresql' ? undefined : await knownIds(ctx, options)
   for (;;) {
-    if (ids) {
-      const fast = await startInOneStatement(ctx, options, ids)
-      if (fast) return fast
-      ids = undefined
-      continue
-    }
     let outcome: Outcome
     // What the last attempt wrote, in case its COMMIT goes unanswered (see findStoredRun).
     let written: Outcome | undefined
