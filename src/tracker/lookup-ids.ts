@@ -110,8 +110,11 @@ export function ensureId(tx: Tx, lookup: LookupTable, name: string, extra: Recor
 export async function ensureLink(tx: Tx, table: keyof Database, values: Record<string, number>): Promise<void> {
   const key = idKey(table, JSON.stringify(values))
   if (tx.cached(key) !== undefined) return
-  await tx.ctx.adapter
+  const result = await tx.ctx.adapter
     .insertIgnoringDuplicates(tx.db.insertInto(table).values({ ...values, created_by: tx.ctx.auditUser, updated_by: tx.ctx.auditUser }))
-    .execute()
-  tx.learn(key, 1)
+    .executeTakeFirst()
+  // Nothing inserted: the link is another transaction's, already committed (the insert waited for
+  // any concurrent inserter of the same key), so it is known now, even if this transaction rolls back
+  // — as a refused start does. A store whose starts were all refused then still knows its links.
+  tx.learn(key, 1, Number(result.numInsertedOrUpdatedRows ?? 0n) === 0)
 }

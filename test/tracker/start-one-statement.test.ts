@@ -167,7 +167,7 @@ for (const dialect of DIALECTS) {
       expect((await runRows('refused')).map((row) => Number(row.process_run_id))).toEqual([1, 2])
     })
 
-    it('a store whose starts were all refused (no link committed) refuses in one statement, and starts through the transaction', async () => {
+    it('a store whose starts were all refused (no link committed) refuses in one statement, and starts in one (the links it found were learned)', async () => {
       const options = { processName: 'never won', processType: 'Extract', sources: 'Won Source', targets: 'Won Target' }
       const winner = await ProcessTracker.start(store, options)
       const loser = await database.open()
@@ -177,11 +177,14 @@ for (const dialect of DIALECTS) {
         const again = await counted(loser, () => ProcessTracker.start(loser, options))
         expect(again.result).toBeInstanceOf(ProcessRunningError)
         expect((again.result as ProcessTrackerError).details).toEqual((first.result as ProcessTrackerError).details)
-        if (pg) expect(again.statements).toBe(1)
+        // The first refusal learned the winner's committed links, so this one may start: the call, and
+        // this store's first read of the running status's id (cached from then on).
+        if (pg) expect(again.statements).toBe(2)
         await winner.complete()
         const won = await counted(loser, () => ProcessTracker.start(loser, options))
         if (!(won.result instanceof ProcessTracker)) throw won.result
-        if (pg) expect(won.statements).toBeGreaterThan(1)
+        // Its refused transaction found the links committed by the winner and learned them at once.
+        if (pg) expect(won.statements).toBe(1)
         await won.result.complete()
         const next = await counted(loser, () => ProcessTracker.start(loser, options))
         if (!(next.result instanceof ProcessTracker)) throw next.result
