@@ -99,6 +99,10 @@ if (options.paused) await started
 let counter = 0
 async function slot(index) {
   while (!stopping) {
+    // better-sqlite3 answers synchronously, so on SQLite a lifecycle that meets no lock wait resolves
+    // in microtasks alone: yield once per lifecycle, or the 'stop' line on stdin is never read (the
+    // worker spun until the fleet's 60 s SIGKILL, counting hundreds of thousands of calls).
+    await new Promise((resolve) => setImmediate(resolve))
     const processName = options.processes[(counter + index) % options.processes.length]
     counter++
     let run
