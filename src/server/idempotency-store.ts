@@ -129,13 +129,7 @@ export async function claimKey(
     }
     const age = now.getTime() - (toDate(row.created_date_time)?.getTime() ?? now.getTime())
     if (age < ABANDONED_AFTER_MS) {
-      throw new HttpError(
-        409,
-        'PT_IDEMPOTENCY_IN_PROGRESS',
-        'A request with this Idempotency-Key is still being processed; retry it shortly.',
-        { idempotencyKey: key },
-        { 'retry-after': '1' },
-      )
+      throw inProgress(key)
     }
     // The request that claimed it died before answering: take the key over.
     await single(ctx, (db) =>
@@ -146,7 +140,12 @@ export async function claimKey(
         .execute(),
     )
   }
-  throw new HttpError(
+  throw inProgress(key)
+}
+
+/** The key's first request is still being processed (or its claim was just taken over): retry shortly. */
+function inProgress(key: string): HttpError {
+  return new HttpError(
     409,
     'PT_IDEMPOTENCY_IN_PROGRESS',
     'A request with this Idempotency-Key is still being processed; retry it shortly.',

@@ -1,9 +1,10 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ProcessTracker, type DataStore } from '../../src/index.ts'
 import { contextOf } from '../../src/store/context.ts'
 import { rebuildOutboxWithoutAutoincrement } from '../../src/store/migrations/0008-outbox-rowid.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS } from '../support/dialects.ts'
+import { useLineageStoreReceiverDown } from './lineage-store.ts'
 
 /** The outbox's rows as the dispatcher reads them: id, run, event, status. */
 async function outboxRows(store: DataStore) {
@@ -26,18 +27,10 @@ async function sqliteSchema(store: DataStore): Promise<string[]> {
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: migration 8 (the outbox without AUTOINCREMENT on SQLite)`, () => {
-    let database: IsolatedDatabase
-    let store: DataStore
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open({ lineage: { url: 'http://127.0.0.1:9' }, logLevel: 'SILENT' })
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
-    })
+    const fixture = useLineageStoreReceiverDown(dialect)
 
     it('keeps every event with its id and order, and new events follow them', async () => {
+      const { store } = fixture
       for (let i = 0; i < 2; i++) await (await ProcessTracker.start(store, { processName: `Rowid ${i}`, processType: 'Load' })).complete()
       const before = await outboxRows(store)
       expect(before.map((row) => row[2])).toEqual(['START', 'COMPLETE', 'START', 'COMPLETE'])

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ExtractTracker, ProcessTracker, type DataStore } from '../../src/index.ts'
 import { contextOf } from '../../src/store/context.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS } from '../support/dialects.ts'
+import { useLineageStoreReceiverDown } from './lineage-store.ts'
 
 /** The run's outbox events, in order. */
 async function events(store: DataStore, processTrackingId: number): Promise<string[]> {
@@ -16,19 +17,11 @@ async function events(store: DataStore, processTrackingId: number): Promise<stri
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: registering an extract writes the run's throttled RUNNING with it`, () => {
-    let database: IsolatedDatabase
-    let store: DataStore
+    const fixture = useLineageStoreReceiverDown(dialect)
     const locationPath = '/tmp/register-running'
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      store = await database.open({ lineage: { url: 'http://127.0.0.1:9' }, logLevel: 'SILENT' })
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
-    })
 
     it('one RUNNING per run per 10 s, committed with the first new extract (one statement on PostgreSQL)', async () => {
+      const { store, database } = fixture
       // A first run makes the location known to the store.
       const warm = await ProcessTracker.start(store, { processName: 'Register running warm', processType: 'Extract' })
       await ExtractTracker.register(warm, { filename: 'warm.csv', locationPath })

@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DataStore, ProcessTracker } from '../../src/index.ts'
+import { describe, expect, it } from 'vitest'
+import { ProcessTracker } from '../../src/index.ts'
 import { Dispatcher } from '../../src/lineage/dispatcher.ts'
 import { contextOf } from '../../src/store/context.ts'
-import { DIALECTS, createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+import { DIALECTS } from '../support/dialects.ts'
+import { useLineageStoreReceiverDown } from './lineage-store.ts'
 
 const DAY = 24 * 3600 * 1000
 
 for (const dialect of DIALECTS) {
   describe(`retention of sent events (${dialect})`, () => {
-    let database: IsolatedDatabase
-    let store: DataStore
-
-    beforeAll(async () => {
-      database = await createIsolatedDatabase(dialect)
-      // A closed port: nothing is sent here, the test marks rows sent itself.
-      store = await database.open({ lineage: { url: 'http://127.0.0.1:9' }, logLevel: 'SILENT' })
-    })
-    afterAll(async () => {
-      await store.close()
-      await database.drop()
-    })
+    const fixture = useLineageStoreReceiverDown(dialect)
 
     it('deletes sent events older than the retention in bounded batches, and nothing else', async () => {
+      const { store } = fixture
       for (let i = 0; i < 3; i++) await (await ProcessTracker.start(store, { processName: `Kept ${i}`, processType: 'Load' })).complete()
       const ctx = contextOf(store)
       const ids = (await ctx.db.selectFrom('lineage_outbox').select('outbox_id').orderBy('outbox_id').execute()).map((row) =>
