@@ -252,12 +252,16 @@ const completeCte = (withDate: boolean, lineage: boolean) =>
       .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
       .whereRef('process.process_id', '=', 'r.process_id')
   })
-/** By end date (the database clock or the caller's) and lineage (off or on). */
 const COMPLETE_CTE = {
   now: completeCte(false, false),
   at: completeCte(true, false),
   nowWithLineage: completeCte(false, true),
   atWithLineage: completeCte(true, true),
+}
+/** The PostgreSQL complete by lineage (off or on) and end date (the database clock or the caller's). */
+function completeStatement(lineage: boolean, withDate: boolean) {
+  if (lineage) return withDate ? COMPLETE_CTE.atWithLineage : COMPLETE_CTE.nowWithLineage
+  return withDate ? COMPLETE_CTE.at : COMPLETE_CTE.now
 }
 
 /** Elsewhere: the same two writes as moveRun, built once, in one transaction. */
@@ -304,26 +308,24 @@ async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, en
     at: endDate ?? null,
     namespace: ctx.lineage?.config.namespace ?? '',
   }
-  const completed = await transaction(ctx, async (tx) => {
-    // PostgreSQL: one statement for both rows. It stays inside BEGIN … COMMIT (3 statements, not 1)
-    // so that the end of a run keeps its COMMIT: the fault suite loses that COMMIT's reply to check
-    // that the caller is told the outcome is unknown (test/faults/limits-and-outcomes.test.ts).
-    if (ctx.adapter.dialect === 'postgresql') {
-      const statement = ctx.lineage
-        ? endDate
-          ? COMPLETE_CTE.atWithLineage
-          : COMPLETE_CTE.nowWithLineage
-        : endDate
-          ? COMPLETE_CTE.at
-          : COMPLETE_CTE.now
-      return (await statement.affected(tx, values)) > 0
-    }
-    if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false
-    if (endDate) await STAMP_COMPLETED_AT.execute(tx, { processId: run.processId, at: endDate, auditUser: ctx.auditUser })
-    else await STAMP_COMPLETED.execute(tx, { processId: run.processId, processTrackingId: run.processTrackingId, auditUser: ctx.auditUser })
-    await recordStatusChange(tx, run.processTrackingId, 'succeeded') // lineage: COMPLETE, when on
-    return true
-  })
+  // PostgreSQL: one statement for both rows (and the COMPLETE's outbox row), outside a transaction:
+  // it commits by itself. A lost reply is an unknown outcome, as a lost COMMIT's would be (the
+  // driver marks writes outside a transaction so).
+  const completed =
+    ctx.adapter.dialect === 'postgresql'
+      ? await single(ctx, async () => (await completeStatement(ctx.lineage !== undefined, endDate !== undefined).affected(ctx, values)) > 0)
+      : await transaction(ctx, async (tx) => {
+          if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false
+          if (endDate) await STAMP_COMPLETED_AT.execute(tx, { processId: run.processId, at: endDate, auditUser: ctx.auditUser })
+          else
+            await STAMP_COMPLETED.execute(tx, {
+              processId: run.processId,
+              processTrackingId: run.processTrackingId,
+              auditUser: ctx.auditUser,
+            })
+          await recordStatusChange(tx, run.processTrackingId, 'succeeded') // lineage: COMPLETE, when on
+          return true
+        })
   // PostgreSQL wrote the COMPLETE in its statement: only the in-memory RUNNING hold is left to end.
   if (completed && ctx.adapter.dialect === 'postgresql') endedRun(ctx, run.processTrackingId)
   return completed

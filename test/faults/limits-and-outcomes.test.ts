@@ -299,12 +299,31 @@ for (const dialect of DIALECTS) {
 
     it("another change whose COMMIT reply was lost says details.outcome: 'unknown'", async () => {
       const run = await ProcessTracker.start(store, { processName: 'unknown outcome', processType: 'Extract' })
+      // A failure with its error is one transaction on every dialect: its COMMIT's reply is lost.
       proxy.nextCommit = 'lose-reply'
-      const error = await rejection(run.complete())
+      const error = await rejection(run.raiseRunError('Data Error', { description: 'the source vanished', failRun: true }))
+      expect(proxy.nextCommit).toBeNull()
       expect(error.code).toBe('PT_DATABASE_UNAVAILABLE')
       expect(error.details.outcome).toBe('unknown')
       // It was in fact committed: reading back is how a caller resolves "unknown".
-      expect((await store.listRuns({ processName: 'unknown outcome' }))[0]?.status).toBe('completed')
+      expect((await store.listRuns({ processName: 'unknown outcome' }))[0]?.status).toBe('failed')
+    })
+
+    // On PostgreSQL, complete is one statement outside a transaction (it commits by itself); on
+    // MySQL it ends with COMMIT. Either way a lost reply leaves the outcome unknown.
+    it("a complete whose reply was lost says details.outcome: 'unknown'", async () => {
+      const run = await ProcessTracker.start(store, { processName: 'unknown complete', processType: 'Extract' })
+      if (dialect === 'postgresql') proxy.commitPattern = /last_completed_run_date_time/
+      proxy.nextCommit = 'lose-reply'
+      try {
+        const error = await rejection(run.complete())
+        expect(proxy.nextCommit).toBeNull()
+        expect(error.code).toBe('PT_DATABASE_UNAVAILABLE')
+        expect(error.details.outcome).toBe('unknown')
+      } finally {
+        proxy.commitPattern = /\bcommit\b/i
+      }
+      expect((await store.listRuns({ processName: 'unknown complete' }))[0]?.status).toBe('completed')
     })
 
     it('a connection lost before COMMIT is a plain PT_DATABASE_UNAVAILABLE (nothing written)', async () => {

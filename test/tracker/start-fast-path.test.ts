@@ -88,7 +88,11 @@ for (const dialect of DIALECTS) {
           .where('t.process_tracking_id', '=', run.processTrackingId)
           .executeTakeFirstOrThrow()
       const first = await ProcessTracker.start(store, { processName: 'fast complete', processType: 'Extract' })
+      const before = { ...store.statementCounts }
       await first.complete()
+      // PostgreSQL: one statement that commits by itself; elsewhere BEGIN, two writes, COMMIT.
+      expect(store.statementCounts.statements - before.statements).toBe(dialect === 'postgresql' ? 1 : 4)
+      expect(store.statementCounts.commits - before.commits).toBe(1)
       const now = await ended(first)
       expect(now.runEnd).not.toBeNull()
       expect(String(now.processEnd)).toBe(String(now.runEnd))

@@ -16,6 +16,11 @@ export class TcpProxy {
    * instead of forwarding it (nothing is committed). Reset after it fired.
    */
   nextCommit: 'lose-reply' | 'drop' | null = null
+  /**
+   * What a message must say to count as the commit {@link nextCommit} acts on. A statement that
+   * commits by itself (a write outside a transaction) is matched by its own text instead.
+   */
+  commitPattern = /\bcommit\b/i
   port = 0
 
   private constructor(targetHost: string, targetPort: number) {
@@ -39,7 +44,7 @@ export class TcpProxy {
           close()
           return
         }
-        if (this.nextCommit && /\bcommit\b/i.test(chunk.toString('latin1'))) {
+        if (this.nextCommit && this.commitPattern.test(chunk.toString('latin1'))) {
           const mode = this.nextCommit
           this.nextCommit = null
           if (mode === 'drop') {
