@@ -15,6 +15,7 @@ import {
 } from './adapter.ts'
 import { AdapterBase } from './adapter-base.ts'
 import { waitForSqliteLock, wrapSqliteDatabase } from './sqlite-connection.ts'
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts'
 
 /** SQLite keeps timestamps as sortable UTC text, the same shape `strftime('%Y-%m-%d %H:%M:%f')` gives. */
 export function formatSqliteTimestamp(date: Date): string {
@@ -70,7 +71,7 @@ class SqliteStoreAdapter extends AdapterBase {
           db.pragma('foreign_keys = ON')
           // From here on, waiting for the write lock is done by wrapSqliteDatabase and waitForSqliteLock.
           db.pragma('busy_timeout = 0')
-          return wrapSqliteDatabase(db, options.lockTimeoutMs)
+          return wrapSqliteDatabase(db, options.lockTimeoutMs, filename === ':memory:' ? undefined : new SqliteCheckpointer(db, filename))
         },
       }),
     })

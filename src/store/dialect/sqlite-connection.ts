@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorField } from './adapter.ts'
+import type { SqliteCheckpointer } from './sqlite-checkpointer.ts'
 
 const MAX_CACHED_STATEMENTS = 500
 /**
@@ -27,8 +28,9 @@ function sleepSync(ms: number): void {
  *   happen in {@link waitForSqliteLock}, off the thread. SQLite's built-in busy handler sleeps 1, 2,
  *   5 … 100 ms and blocks the event loop all along. Retrying is safe: a BUSY statement did nothing,
  *   and every transaction opens with `begin immediate`, so statements inside one never meet BUSY.
+ * - A file store's WAL checkpoints move to a thread once it is busy ({@link SqliteCheckpointer}).
  */
-export function wrapSqliteDatabase(db: BetterSqlite3.Database, lockTimeoutMs: number): SqliteDatabase {
+export function wrapSqliteDatabase(db: BetterSqlite3.Database, lockTimeoutMs: number, checkpointer?: SqliteCheckpointer): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>()
   const retrying = <T>(work: () => T): T => {
     const deadline = Date.now() + Math.min(lockTimeoutMs, BLOCKING_WAIT_MS)
@@ -44,6 +46,7 @@ export function wrapSqliteDatabase(db: BetterSqlite3.Database, lockTimeoutMs: nu
   }
   return {
     close: () => {
+      checkpointer?.close()
       db.close()
     },
     prepare(sql: string): SqliteStatement {
@@ -53,7 +56,11 @@ export function wrapSqliteDatabase(db: BetterSqlite3.Database, lockTimeoutMs: nu
       statement = {
         reader: prepared.reader,
         all: (parameters) => retrying(() => prepared.all(...parameters)),
-        run: (parameters) => retrying(() => prepared.run(...parameters)),
+        run: (parameters) => {
+          const result = retrying(() => prepared.run(...parameters))
+          checkpointer?.wrote()
+          return result
+        },
         iterate: (parameters) => prepared.iterate(...parameters),
       }
       if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear()

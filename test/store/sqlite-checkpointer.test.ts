@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ProcessTracker, type DataStore } from '../../src/index.ts'
+import { contextOf } from '../../src/store/context.ts'
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/dialects.ts'
+
+/**
+ * SQLite only: a file store moves its WAL checkpoints to a thread once it is busy
+ * (src/store/dialect/sqlite-checkpointer.ts). PostgreSQL and MySQL checkpoint in the server.
+ */
+describe('sqlite: checkpoints on a thread of their own', () => {
+  let database: IsolatedDatabase
+
+  beforeAll(async () => {
+    database = await createIsolatedDatabase('sqlite')
+  })
+  afterAll(async () => {
+    await database.drop()
+  })
+
+  /** The store's own automatic checkpoint threshold (1,000 pages: SQLite checkpoints in the commit). */
+  async function autocheckpoint(store: DataStore): Promise<number> {
+    const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(contextOf(store).db)
+    return Number(rows[0]?.wal_autocheckpoint)
+  }
+
+  it('a store that writes little checkpoints as SQLite does; a busy one hands them to the thread, loses nothing and leaves no WAL behind', async () => {
+    const walFile = `${new URL(database.options.url.replace(/^sqlite:/, 'file:')).pathname}-wal`
+    const store = await database.open()
+    let runs = 0
+    try {
+      await (await ProcessTracker.start(store, { processName: 'checkpointed', processType: 'Extract' })).complete()
+      runs++
+      expect(await autocheckpoint(store)).toBe(1_000)
+      // A thousand statements without rows back: a little over a hundred lifecycles' starts and ends.
+      for (let i = 0; i < 300; i++) {
+        const run = await ProcessTracker.start(store, { processName: 'checkpointed', processType: 'Extract' })
+        await run.setRecordCount(i)
+        await run.complete()
+        runs++
+      }
+      // The thread runs: the store's own checkpoint is only a backstop now.
+      expect(await autocheckpoint(store)).toBe(10_000)
+      expect(existsSync(walFile)).toBe(true)
+    } finally {
+      await store.close()
+    }
+    // The thread closed its connection when the store did: the last connection to close checkpoints
+    // the WAL into the file and removes it.
+    await expect.poll(() => existsSync(walFile), { timeout: 10_000 }).toBe(false)
+    const reopened = await database.open()
+    try {
+      expect(await reopened.listRuns({ processName: 'checkpointed', limit: 1000 })).toHaveLength(runs)
+    } finally {
+      await reopened.close()
+    }
+  })
+})
