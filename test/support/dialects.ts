@@ -118,14 +118,18 @@ function requireUrl(url: string | undefined): string {
 
 /**
  * Gives a suite a store on its own isolated database: opened before its tests, closed and dropped
- * after. Read `store` / `database` inside hooks and tests (they are set in a beforeAll).
+ * after. Read `store` / `database` inside hooks and tests (they are set in a beforeAll). `options`
+ * are added to the store's open options (lineage, log level, …).
  */
-export function useIsolatedStore(dialect: TestDialectName): { readonly store: DataStore; readonly database: IsolatedDatabase } {
+export function useIsolatedStore(
+  dialect: TestDialectName,
+  options?: OpenOptions,
+): { readonly store: DataStore; readonly database: IsolatedDatabase } {
   let database: IsolatedDatabase | undefined
   let store: DataStore | undefined
   beforeAll(async () => {
     database = await createIsolatedDatabase(dialect)
-    store = await database.open()
+    store = await database.open(options)
   })
   afterAll(async () => {
     await store?.close()
