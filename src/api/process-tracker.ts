@@ -21,6 +21,7 @@ import { startRun, type StartHooks } from '../tracker/start.ts'
 import { validateStartOptions, type StartOptions } from '../tracker/start-options.ts'
 import { COMPLETED, FAILED } from '../store/process-statuses.ts'
 import { checkDate, checkName, checkOptionalDate, checkPlainObject, checkText, truncateCodePoints } from '../tracker/validation.ts'
+import { viewSinkOf } from '../tracker/view-sink.ts'
 
 /**
  * One run of a process. `ProcessTracker.start` registers it (or refuses, with a coded error); its
@@ -164,7 +165,7 @@ export class ProcessTracker {
     if (typeof status !== 'string') throw new InvalidStatusError(`The provided status type ${String(status)} is invalid.`)
     const endDate = checkOptionalDate(checkPlainObject(options, 'options').endDate, 'endDate')
     try {
-      const changed = await writes.changeRunStatus(this.#ctx, this, status, endDate)
+      const changed = await writes.changeRunStatus(this.#ctx, this, status, endDate, viewSinkOf(options))
       this.#status = changed.status
       if (changed.ended) this.stopHeartbeat()
     } catch (error) {
@@ -219,7 +220,7 @@ export class ProcessTracker {
     if (processingType !== undefined && processingType !== 'insert' && processingType !== 'update') {
       throw new ValidationError('Processing type not recognized.', { field: 'processingType' })
     }
-    await writes.setRecordCount(this.#ctx, this, count, processingType, this.#recordCount)
+    await writes.setRecordCount(this.#ctx, this, count, processingType, this.#recordCount, viewSinkOf(options))
     this.#recordCount = count
   }
 
@@ -235,7 +236,7 @@ export class ProcessTracker {
     if (low && high && low.getTime() > high.getTime()) {
       throw new ValidationError(`low (${low.toISOString()}) is later than high (${high.toISOString()}): give low ≤ high.`, { field: 'low' })
     }
-    if (!(await writes.widenRunDates(this.#ctx, this, low, high))) throw await this.#whyNotChanged()
+    if (!(await writes.widenRunDates(this.#ctx, this, low, high, viewSinkOf(opts)))) throw await this.#whyNotChanged()
   }
 
   /** Records a heartbeat now (database clock). Throws `RunNotActiveError` once the run is over. */

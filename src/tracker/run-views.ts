@@ -1,6 +1,7 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type QueryCreator, type RawBuilder } from 'kysely'
 import { NotFoundError, ValidationError } from '../errors.ts'
 import type { StoreContext } from '../store/context.ts'
+import type { Database } from '../store/database.ts'
 import type { Db } from '../store/dialect/adapter.ts'
 import { prepare, type Slots } from '../store/prepared.ts'
 import { single, Tx } from '../store/transaction.ts'
@@ -171,9 +172,18 @@ const RUN_COLUMNS = [
  * ids, SQLite would scan a smaller covering index and sort every run.
  */
 function selectRunViews(ctx: Pick<StoreContext, 'adapter'>, db: Db, filters: ResolvedFilters, limit: number | undefined) {
-  let page = filteredRuns(ctx, db, filters).select(RUN_COLUMNS).orderBy('t.process_tracking_id', 'desc')
+  let page = runPage(ctx, db, filters).orderBy('t.process_tracking_id', 'desc')
   if (limit !== undefined) page = page.limit(limit)
-  return db
+  return viewsOfPage(ctx, db, page)
+}
+
+const runPage = (ctx: Pick<StoreContext, 'adapter'>, db: Db, filters: ResolvedFilters) => filteredRuns(ctx, db, filters).select(RUN_COLUMNS)
+/** A derived table of runs with the {@link RUN_COLUMNS}: a page of `process_tracking`, or a write's CTE. */
+type RunPage = ReturnType<typeof runPage>
+
+/** The RunView columns of the runs in `page` (joined names, stale flag, error and extract counts). */
+function viewsOfPage(ctx: Pick<StoreContext, 'adapter'>, qc: QueryCreator<Database>, page: RunPage) {
+  return qc
     .selectFrom(page.as('t'))
     .innerJoin('process as p', 'p.process_id', 't.process_id')
     .innerJoin('process_status_lkup as s', 's.process_status_id', 't.process_status_id')
@@ -289,7 +299,12 @@ export function listRunViews(ctx: StoreContext, options: ListRunsOptions = {}): 
  * error_tracking_id)` index. Every write of the HTTP API answers with this.
  */
 function selectOneRun(ctx: Pick<StoreContext, 'adapter'>, db: Db, processTrackingId: number) {
-  return selectRunViews(ctx, db, { trackingId: processTrackingId }, undefined).select((eb) => {
+  return withLastError(selectRunViews(ctx, db, { trackingId: processTrackingId }, undefined))
+}
+
+/** The views with the run's last error (type name and description) as two scalar subqueries. */
+function withLastError(views: ReturnType<typeof viewsOfPage>) {
+  return views.select((eb) => {
     const lastError = () =>
       eb
         .selectFrom('error_tracking as e')
@@ -306,6 +321,31 @@ function selectOneRun(ctx: Pick<StoreContext, 'adapter'>, db: Db, processTrackin
 }
 
 /**
+ * PostgreSQL: the one-run view (as {@link getRun} reads it) of the run row that the data-modifying
+ * CTE `cte` of the same statement RETURNs with {@link RUN_COLUMN_NAMES} — the row as written, so a
+ * write answers with its own result in its own round trip (the HTTP API's writes). The rest of the
+ * statement sees the tables as they were before it, which is right for everything but the run row:
+ * such writes change no error, extract, process name or status name.
+ */
+export function selectViewOfWrittenRun(ctx: Pick<StoreContext, 'adapter'>, db: Db, qc: QueryCreator<Database>, cte: string) {
+  // The derived table comes from `db`: made by `qc`, it would carry the WITH clause again, nested.
+  const page = db.selectFrom(`${cte} as t` as 'process_tracking as t').select(RUN_COLUMNS)
+  return withLastError(viewsOfPage(ctx, qc, page))
+}
+
+/** The columns a run-writing CTE must RETURN for {@link selectViewOfWrittenRun}. */
+export const RUN_COLUMN_NAMES = RUN_COLUMNS.map((column) => column.slice(2)) as StripAlias<(typeof RUN_COLUMNS)[number]>[]
+type StripAlias<C> = C extends `t.${infer Name}` ? Name : never
+
+/** The RunView of a row of {@link selectOneRun} or {@link selectViewOfWrittenRun}. */
+export function runViewOfRow(row: OneRunRow): RunView {
+  return toRunView(row, lastErrorOf(row))
+}
+type OneRunRow = Awaited<ReturnType<ReturnType<typeof selectOneRun>['executeTakeFirstOrThrow']>>
+const lastErrorOf = (row: OneRunRow): LastError =>
+  row.last_error_type === null ? null : { errorType: row.last_error_type, description: row.last_error_description ?? null }
+
+/**
  * {@link selectOneRun} built once per store and only bound after (`store/prepared.ts`): the HTTP
  * API reads it after every run write, and building it cost several times running it.
  */
@@ -315,9 +355,7 @@ async function readOne<T>(ctx: StoreContext, processTrackingId: number, build: (
   const id = checkId(processTrackingId, 'processTrackingId')
   const [row] = await single(ctx, () => ONE_RUN.rows(ctx, { id }))
   if (row === undefined) throw new NotFoundError(`There is no run with tracking id ${id}.`, { topic: 'process run', name: id })
-  const lastError =
-    row.last_error_type === null ? null : { errorType: row.last_error_type, description: row.last_error_description ?? null }
-  return build(row, lastError)
+  return build(row, lastErrorOf(row))
 }
 
 /** One run as a {@link RunView}; an unknown tracking id is a NotFoundError. */

@@ -7,13 +7,15 @@ import { sql } from 'kysely'
 import { InvalidStatusError, type RunNotActiveError } from '../errors.ts'
 import { END_EVENT_RUN_COLUMNS, endedRun, insertEndEventFromCte, recordRunning, recordStatusChange, runningDue } from '../lineage/record.ts'
 import type { StoreContext } from '../store/context.ts'
-import type { Db } from '../store/dialect/adapter.ts'
+import type { Db, DialectAdapter } from '../store/dialect/adapter.ts'
 import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
 import { single, transaction } from '../store/transaction.ts'
 import { activeStatusIds, widenHigh, widenLow } from './predicates.ts'
 import { readRunRecord } from './run-record.ts'
+import { RUN_COLUMN_NAMES, runViewOfRow, selectViewOfWrittenRun } from './run-views.ts'
 import { lockRun, moveRun, notActive, recordError } from './run-transitions.ts'
 import { COMPLETED, FAILED, statusByName } from '../store/process-statuses.ts'
+import type { ViewSink } from './view-sink.ts'
 
 /** The ids of a run that its writes need. */
 export interface RunIds {
@@ -34,6 +36,7 @@ export async function changeRunStatus(
   run: RunIds,
   status: string,
   endDate: Date | undefined,
+  sink?: ViewSink,
 ): Promise<{ status: string; ended: boolean }> {
   const target = await single(ctx, (db) => statusByName(ctx, db, status))
   if (target.category === 'released') {
@@ -46,7 +49,7 @@ export async function changeRunStatus(
   // built-once statements (one on PostgreSQL, the COMPLETE's outbox row included). Rare paths (a
   // run no longer active, failures with their claims and holds, custom active statuses) take the
   // transaction below.
-  if (target.category === 'succeeded' && (await completeFast(ctx, run, target.id, endDate))) {
+  if (target.category === 'succeeded' && (await completeFast(ctx, run, target.id, endDate, sink))) {
     return { status: target.name, ended: true }
   }
   const stored = await transaction(ctx, async (tx) => {
@@ -88,8 +91,9 @@ export async function setRecordCount(
   count: number,
   processingType: 'insert' | 'update' | undefined,
   previous: number,
+  sink?: ViewSink,
 ): Promise<void> {
-  if (!runningDue(ctx, run.processTrackingId) && (await setRecordCountFast(ctx, run, count, processingType, previous))) return
+  if (!runningDue(ctx, run.processTrackingId) && (await setRecordCountFast(ctx, run, count, processingType, previous, sink))) return
   await transaction(ctx, async (tx) => {
     const now = ctx.adapter.now
     let before = previous
@@ -132,18 +136,35 @@ export async function setRecordCount(
 /**
  * Keeps the lowest low and the highest high ever given to an active run. One statement (two in
  * one transaction when lineage wants a RUNNING event). Returns whether the run was still active.
+ * With a `sink` on PostgreSQL, the statement also reads the run's view into it (the HTTP answer).
  */
-export async function widenRunDates(ctx: StoreContext, run: RunIds, low: Date | undefined, high: Date | undefined): Promise<boolean> {
-  const statement = WIDEN_DATES[low ? (high ? 'both' : 'low') : high ? 'high' : 'none']
+export async function widenRunDates(
+  ctx: StoreContext,
+  run: RunIds,
+  low: Date | undefined,
+  high: Date | undefined,
+  sink?: ViewSink,
+): Promise<boolean> {
+  const ends = low ? (high ? 'both' : 'low') : high ? 'high' : 'none'
   const values: DateValues = { processTrackingId: run.processTrackingId, low: low ?? null, high: high ?? null, auditUser: ctx.auditUser }
-  const changed = runningDue(ctx, run.processTrackingId)
-    ? await transaction(ctx, async (tx) => {
-        const updated = await statement.affected(tx, values)
-        if (updated > 0) await recordRunning(tx, run.processTrackingId)
-        return updated
-      })
-    : await single(ctx, () => statement.affected(ctx, values))
-  return changed > 0
+  if (runningDue(ctx, run.processTrackingId)) {
+    return transaction(ctx, async (tx) => {
+      const updated = await WIDEN_DATES[ends].affected(tx, values)
+      if (updated > 0) await recordRunning(tx, run.processTrackingId)
+      return updated > 0
+    })
+  }
+  if (sink && ctx.adapter.dialect === 'postgresql')
+    return single(ctx, async () => answer(sink, await WIDEN_DATES_ANSWERED[ends].rows(ctx, values)))
+  return (await single(ctx, () => WIDEN_DATES[ends].affected(ctx, values))) > 0
+}
+
+/** Leaves the view a write's statement returned in `sink`; whether the write changed the run. */
+function answer(sink: ViewSink, rows: readonly Parameters<typeof runViewOfRow>[0][]): boolean {
+  const [row] = rows
+  if (row === undefined) return false
+  sink.view = runViewOfRow(row)
+  return true
 }
 
 /** Records a heartbeat now (database clock). Returns whether the run was still active. */
@@ -158,18 +179,27 @@ interface DateValues {
   auditUser: string
 }
 
+const widenDatesUpdate = (db: Db, p: Slots<DateValues>, adapter: DialectAdapter, low: boolean, high: boolean) =>
+  db
+    .updateTable('process_tracking')
+    .set({
+      ...(low ? { process_run_low_date_time: widenLow('process_run_low_date_time', p.low as Date) } : {}),
+      ...(high ? { process_run_high_date_time: widenHigh('process_run_high_date_time', p.high as Date) } : {}),
+      update_date_time: adapter.now,
+      updated_by: p.auditUser,
+    })
+    .where('process_tracking_id', '=', p.processTrackingId)
+    .where('process_status_id', 'in', activeStatusIds(db))
 const widenDates = (low: boolean, high: boolean) =>
+  prepare((db: Db, p: Slots<DateValues>, adapter) => widenDatesUpdate(db, p, adapter, low, high))
+const widenDatesAnswered = (low: boolean, high: boolean) =>
   prepare((db: Db, p: Slots<DateValues>, adapter) =>
-    db
-      .updateTable('process_tracking')
-      .set({
-        ...(low ? { process_run_low_date_time: widenLow('process_run_low_date_time', p.low as Date) } : {}),
-        ...(high ? { process_run_high_date_time: widenHigh('process_run_high_date_time', p.high as Date) } : {}),
-        update_date_time: adapter.now,
-        updated_by: p.auditUser,
-      })
-      .where('process_tracking_id', '=', p.processTrackingId)
-      .where('process_status_id', 'in', activeStatusIds(db)),
+    selectViewOfWrittenRun(
+      { adapter },
+      db,
+      db.with('w', () => widenDatesUpdate(db, p, adapter, low, high).returning(RUN_COLUMN_NAMES)) as never,
+      'w',
+    ),
   )
 /** Widening an active run's low/high dates, by which ends are given (none: only the update stamps). */
 const WIDEN_DATES = {
@@ -177,6 +207,13 @@ const WIDEN_DATES = {
   low: widenDates(true, false),
   high: widenDates(false, true),
   none: widenDates(false, false),
+}
+/** The same, answering with the run's view (PostgreSQL). */
+const WIDEN_DATES_ANSWERED = {
+  both: widenDatesAnswered(true, true),
+  low: widenDatesAnswered(true, false),
+  high: widenDatesAnswered(false, true),
+  none: widenDatesAnswered(false, false),
 }
 
 const BEAT = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) =>
@@ -234,7 +271,7 @@ interface CompleteValues {
  * active (and counts as the commit it is). Lineage on: the COMPLETE's outbox row is one more CTE of
  * the same statement, so the event costs no extra round trip.
  */
-const completeCte = (withDate: boolean, lineage: boolean) =>
+const completeCte = (withDate: boolean, lineage: boolean, view: boolean) =>
   prepare((db, p: Slots<CompleteValues>, adapter) => {
     const at = withDate ? sql<Date>`${p.at}` : adapter.now
     const moved = db.with('r', (qb) =>
@@ -243,25 +280,32 @@ const completeCte = (withDate: boolean, lineage: boolean) =>
         .set({ process_status_id: p.statusId, process_run_end_date_time: at, update_date_time: at, updated_by: p.auditUser })
         .where('process_tracking_id', '=', p.processTrackingId)
         .where('process_status_id', 'in', activeStatusIds(db))
-        .returning(['process_id', ...END_EVENT_RUN_COLUMNS]),
+        .returning(view ? RUN_COLUMN_NAMES : ['process_id', ...END_EVENT_RUN_COLUMNS]),
     )
     const written = lineage ? moved.with('o', (qb) => insertEndEventFromCte(qb, 'COMPLETE', p.namespace)) : moved
-    return written
-      .updateTable('process')
-      .from('r')
-      .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
-      .whereRef('process.process_id', '=', 'r.process_id')
+    const stampProcess = (qb: typeof written) =>
+      qb
+        .updateTable('process')
+        .from('r')
+        .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
+        .whereRef('process.process_id', '=', 'r.process_id')
+    // Answering with the view, the process's stamp is one more CTE (a data-modifying CTE always runs).
+    return view
+      ? selectViewOfWrittenRun(
+          { adapter },
+          db,
+          written.with('p', (qb) => stampProcess(qb as never)),
+          'r',
+        )
+      : stampProcess(written)
   })
-const COMPLETE_CTE = {
-  now: completeCte(false, false),
-  at: completeCte(true, false),
-  nowWithLineage: completeCte(false, true),
-  atWithLineage: completeCte(true, true),
-}
-/** The PostgreSQL complete by lineage (off or on) and end date (the database clock or the caller's). */
-function completeStatement(lineage: boolean, withDate: boolean) {
-  if (lineage) return withDate ? COMPLETE_CTE.atWithLineage : COMPLETE_CTE.nowWithLineage
-  return withDate ? COMPLETE_CTE.at : COMPLETE_CTE.now
+const completeVariants = new Map<string, ReturnType<typeof completeCte>>()
+/** The PostgreSQL complete by lineage (off or on), end date (the database clock or the caller's) and answer. */
+function completeStatement(lineage: boolean, withDate: boolean, view: boolean) {
+  const key = `${String(lineage)} ${String(withDate)} ${String(view)}`
+  let statement = completeVariants.get(key)
+  if (!statement) completeVariants.set(key, (statement = completeCte(withDate, lineage, view)))
+  return statement
 }
 
 /** Elsewhere: the same two writes as moveRun, built once, in one transaction. */
@@ -300,7 +344,13 @@ const STAMP_COMPLETED_AT = prepare((db, p: Slots<{ processId: number; at: Date; 
 )
 
 /** Completes an active run; false (nothing written) when it was not active. */
-async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, endDate: Date | undefined): Promise<boolean> {
+async function completeFast(
+  ctx: StoreContext,
+  run: RunIds,
+  statusId: number,
+  endDate: Date | undefined,
+  sink?: ViewSink,
+): Promise<boolean> {
   const values: CompleteValues = {
     processTrackingId: run.processTrackingId,
     statusId,
@@ -311,9 +361,14 @@ async function completeFast(ctx: StoreContext, run: RunIds, statusId: number, en
   // PostgreSQL: one statement for both rows (and the COMPLETE's outbox row), outside a transaction:
   // it commits by itself. A lost reply is an unknown outcome, as a lost COMMIT's would be (the
   // driver marks writes outside a transaction so).
+  const lineage = ctx.lineage !== undefined
   const completed =
     ctx.adapter.dialect === 'postgresql'
-      ? await single(ctx, async () => (await completeStatement(ctx.lineage !== undefined, endDate !== undefined).affected(ctx, values)) > 0)
+      ? await single(ctx, async () =>
+          sink
+            ? answer(sink, await completeStatement(lineage, endDate !== undefined, true).rows(ctx, values))
+            : (await completeStatement(lineage, endDate !== undefined, false).affected(ctx, values)) > 0,
+        )
       : await transaction(ctx, async (tx) => {
           if ((await (endDate ? COMPLETE_RUN_AT : COMPLETE_RUN_NOW).affected(tx, values)) === 0) return false
           if (endDate) await STAMP_COMPLETED_AT.execute(tx, { processId: run.processId, at: endDate, auditUser: ctx.auditUser })
@@ -355,27 +410,42 @@ const countColumns = (p: Slots<CountValues>, processingType: ProcessingType) => 
  * (the outer UPDATE changes the process row exactly when the compare-and-set matched).
  */
 const COUNT_CTE = {
-  none: countCte(undefined),
-  insert: countCte('insert'),
-  update: countCte('update'),
+  none: countCte(undefined, false),
+  insert: countCte('insert', false),
+  update: countCte('update', false),
+}
+/** The same, answering with the run's view. */
+const COUNT_CTE_ANSWERED = {
+  none: countCte(undefined, true),
+  insert: countCte('insert', true),
+  update: countCte('update', true),
 }
 
-function countCte(processingType: ProcessingType) {
-  return prepare((db, p: Slots<CountValues>, adapter) =>
-    db
-      .with('r', (qb) =>
-        qb
-          .updateTable('process_tracking')
-          .set({ ...countColumns(p, processingType), update_date_time: adapter.now, updated_by: p.auditUser })
-          .where('process_tracking_id', '=', p.processTrackingId)
-          .where('process_status_id', 'in', activeStatusIds(db))
-          .where('process_run_record_count', '=', p.previous)
-          .returning('process_id'),
-      )
-      .updateTable('process')
-      .set({ total_record_count: sql`total_record_count + ${p.difference}`, update_date_time: adapter.now, updated_by: p.auditUser })
-      .where('process_id', 'in', (eb) => eb.selectFrom('r').select('r.process_id')),
-  )
+function countCte(processingType: ProcessingType, view: boolean) {
+  return prepare((db, p: Slots<CountValues>, adapter) => {
+    const counted = db.with('r', (qb) =>
+      qb
+        .updateTable('process_tracking')
+        .set({ ...countColumns(p, processingType), update_date_time: adapter.now, updated_by: p.auditUser })
+        .where('process_tracking_id', '=', p.processTrackingId)
+        .where('process_status_id', 'in', activeStatusIds(db))
+        .where('process_run_record_count', '=', p.previous)
+        .returning(view ? RUN_COLUMN_NAMES : ['process_id']),
+    )
+    const addToTotal = (qb: typeof counted) =>
+      qb
+        .updateTable('process')
+        .set({ total_record_count: sql`total_record_count + ${p.difference}`, update_date_time: adapter.now, updated_by: p.auditUser })
+        .where('process_id', 'in', (eb) => eb.selectFrom('r').select('r.process_id'))
+    return view
+      ? selectViewOfWrittenRun(
+          { adapter },
+          db,
+          counted.with('p', (qb) => addToTotal(qb as never)),
+          'r',
+        )
+      : addToTotal(counted)
+  })
 }
 
 /** Elsewhere: the compare-and-set, built once. */
@@ -413,6 +483,7 @@ async function setRecordCountFast(
   count: number,
   processingType: ProcessingType,
   previous: number,
+  sink?: ViewSink,
 ): Promise<boolean> {
   const values: CountValues = {
     processTrackingId: run.processTrackingId,
@@ -423,7 +494,10 @@ async function setRecordCountFast(
     auditUser: ctx.auditUser,
   }
   if (ctx.adapter.dialect === 'postgresql' && count !== previous) {
-    return (await single(ctx, () => COUNT_CTE[processingType ?? 'none'].affected(ctx, values))) > 0
+    const type = processingType ?? 'none'
+    return single(ctx, async () =>
+      sink ? answer(sink, await COUNT_CTE_ANSWERED[type].rows(ctx, values)) : (await COUNT_CTE[type].affected(ctx, values)) > 0,
+    )
   }
   // An unchanged count needs no addition: the compare-and-set alone, one statement everywhere.
   if (count === previous) return (await single(ctx, () => countCas(processingType).affected(ctx, values))) > 0

@@ -19,6 +19,7 @@ import {
   statusBody,
 } from '../schemas.ts'
 import { contextOf } from '../../store/context.ts'
+import { withViewSink, type ViewSink } from '../../tracker/view-sink.ts'
 
 const runParams = z.strictObject({ id: idParam })
 const runResponse = z.object({ run: runSchema })
@@ -26,6 +27,8 @@ const runResponse = z.object({ run: runSchema })
 /** Adds the run routes; `runs` holds the run objects they act on (shared with the extract routes). */
 export function addRunRoutes(context: RouteContext, store: DataStore, metrics: ServerMetrics, runs: RunActions): void {
   const view = (processTrackingId: number) => runs.view(processTrackingId)
+  /** The view the write's own statement returned (PostgreSQL), else read now. */
+  const answer = (processTrackingId: number, sink: ViewSink) => (sink.view ? { run: sink.view } : view(processTrackingId))
 
   addRoute(context, {
     method: 'POST',
@@ -107,8 +110,9 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       const run = await runs.run(params.id)
-      await run.changeRunStatus(body.status, body.endDate ? { endDate: body.endDate } : {})
-      return view(params.id)
+      const sink: ViewSink = {}
+      await run.changeRunStatus(body.status, withViewSink(body.endDate ? { endDate: body.endDate } : {}, sink))
+      return answer(params.id, sink)
     },
   })
 
@@ -121,8 +125,9 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     params: runParams,
     responses: { 200: runResponse },
     handler: async ({ params }) => {
-      await (await runs.run(params.id)).complete()
-      return view(params.id)
+      const sink: ViewSink = {}
+      await (await runs.run(params.id)).complete(withViewSink({}, sink))
+      return answer(params.id, sink)
     },
   })
 
@@ -209,8 +214,9 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       const run = await runs.run(params.id)
-      await run.setRecordCount(body.count, body.processingType ? { processingType: body.processingType } : {})
-      return view(params.id)
+      const sink: ViewSink = {}
+      await run.setRecordCount(body.count, withViewSink(body.processingType ? { processingType: body.processingType } : {}, sink))
+      return answer(params.id, sink)
     },
   })
 
@@ -225,8 +231,9 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       const run = await runs.run(params.id)
-      await run.setLowHighDates({ low: body.low ?? null, high: body.high ?? null })
-      return view(params.id)
+      const sink: ViewSink = {}
+      await run.setLowHighDates(withViewSink({ low: body.low ?? null, high: body.high ?? null }, sink))
+      return answer(params.id, sink)
     },
   })
 }

@@ -17,6 +17,17 @@ export function markSelfCommitting(node: RootOperationNode): void {
   selfCommitting.add(node)
 }
 
+/**
+ * Whether a statement writes: an INSERT/UPDATE/DELETE, a marked one, or a SELECT whose data-modifying
+ * CTEs write (PostgreSQL's writes that answer with the run's view).
+ */
+function writes(node: RootOperationNode): boolean {
+  if (WRITE_KINDS.has(node.kind) || selfCommitting.has(node)) return true
+  return (
+    node.kind === 'SelectQueryNode' && node.with !== undefined && node.with.expressions.some((cte) => WRITE_KINDS.has(cte.expression.kind))
+  )
+}
+
 /** Statements and commits sent through one store's connections (what `npm run bench` reports). */
 export interface StatementCounts {
   statements: number
@@ -130,7 +141,7 @@ export class InstrumentedDriver implements Driver {
           inTransaction = false
           counts.commits++
         } else if (compiled.sql === 'rollback') inTransaction = false
-        const commitsItself = !inTransaction && (WRITE_KINDS.has(compiled.query.kind) || selfCommitting.has(compiled.query))
+        const commitsItself = !inTransaction && writes(compiled.query)
         if (commitsItself) counts.commits++
         if (mapParameter && compiled.parameters.length > 0) {
           compiled = { ...compiled, parameters: compiled.parameters.map(mapParameter) }
