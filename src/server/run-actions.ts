@@ -18,6 +18,8 @@ import type { StartOptions } from '../tracker/start-options.ts'
 import type { RunView } from '../tracker/run-views.ts'
 import { contextOf } from '../store/context.ts'
 import { getRun } from '../tracker/run-views.ts'
+import { beat } from '../tracker/run-writes.ts'
+import type { ViewSink } from '../tracker/view-sink.ts'
 
 /** Run objects kept per server: far more than the runs active at once, little memory. */
 export const MAX_RUNS = 10_000
@@ -57,6 +59,17 @@ export class RunActions {
       if (this.#runs.get(processTrackingId) === resumed) this.#runs.delete(processTrackingId)
     })
     return resumed
+  }
+
+  /**
+   * A heartbeat, answered with the run's view: on PostgreSQL the beat's own statement reads it. A run
+   * no longer active gets the library's own answer (`RunNotActiveError`, which stops the worker).
+   */
+  async heartbeat(processTrackingId: number): Promise<{ run: RunView }> {
+    const run = await this.run(processTrackingId)
+    const sink: ViewSink = {}
+    if (!(await beat(contextOf(this.#store), run, sink))) await run.heartbeat()
+    return sink.view ? { run: sink.view } : this.view(processTrackingId)
   }
 
   /** What a write answers: the run view as the database has it now (one statement). */

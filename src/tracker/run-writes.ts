@@ -167,9 +167,14 @@ function answer(sink: ViewSink, rows: readonly Parameters<typeof runViewOfRow>[0
   return true
 }
 
-/** Records a heartbeat now (database clock). Returns whether the run was still active. */
-export async function beat(ctx: StoreContext, run: RunIds): Promise<boolean> {
-  return (await single(ctx, () => BEAT.affected(ctx, { processTrackingId: run.processTrackingId }))) > 0
+/**
+ * Records a heartbeat now (database clock). Returns whether the run was still active. With a `sink`
+ * on PostgreSQL, the statement also reads the run's view into it (the HTTP answer).
+ */
+export async function beat(ctx: StoreContext, run: RunIds, sink?: ViewSink): Promise<boolean> {
+  const values = { processTrackingId: run.processTrackingId }
+  if (sink && ctx.adapter.dialect === 'postgresql') return single(ctx, async () => answer(sink, await BEAT_ANSWERED.rows(ctx, values)))
+  return (await single(ctx, () => BEAT.affected(ctx, values))) > 0
 }
 
 interface DateValues {
@@ -216,12 +221,21 @@ const WIDEN_DATES_ANSWERED = {
   none: widenDatesAnswered(false, false),
 }
 
-const BEAT = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) =>
+const beatUpdate = (db: Db, p: Slots<{ processTrackingId: number }>, adapter: DialectAdapter) =>
   db
     .updateTable('process_tracking')
     .set({ last_heartbeat_date_time: adapter.now })
     .where('process_tracking_id', '=', p.processTrackingId)
-    .where('process_status_id', 'in', activeStatusIds(db)),
+    .where('process_status_id', 'in', activeStatusIds(db))
+const BEAT = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) => beatUpdate(db, p, adapter))
+/** The same, answering with the run's view (PostgreSQL). */
+const BEAT_ANSWERED = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) =>
+  selectViewOfWrittenRun(
+    { adapter },
+    db,
+    db.with('w', () => beatUpdate(db, p, adapter).returning(RUN_COLUMN_NAMES)),
+    'w',
+  ),
 )
 
 /** The error for a guarded single-statement change that matched no row (`details.status`: the status now). */

@@ -3,7 +3,7 @@
  * What a lifecycle over HTTP costs the database: each request makes the library call of its route
  * and, for a run write, reads the one-statement run view it answers with — nothing more (the run
  * object is kept, not resumed per request; no idempotency row without a key; no token lookup once the
- * token is known). On PostgreSQL the record count, dates and complete read that view in their own
+ * token is known). On PostgreSQL the record count, dates, heartbeat and complete read that view in their own
  * statement. Counted against the same library calls on another run of the same store, so the test
  * follows the library's own statement counts as they change; every answer is the run as a GET then
  * reads it.
@@ -70,6 +70,11 @@ describe.each(DIALECTS)('%s: statements of an HTTP lifecycle', (dialect) => {
         expect(dated.body.run.highDateTime).toBe(high.toISOString())
         expect(await asRead()).toEqual(dated.body.run)
 
+        const [, libraryBeat] = await statements(() => run.heartbeat())
+        const [beaten, httpBeat] = await statements(() => api.call('POST', `${base}/heartbeat`))
+        expect(beaten.body.run.lastHeartbeatDateTime).not.toBeNull()
+        expect(await asRead()).toEqual(beaten.body.run)
+
         const [, libraryComplete] = await statements(() => run.complete())
         const [completed, httpComplete] = await statements(() => api.call('POST', `${base}/complete`))
         expect(completed.body.run.status).toBe('completed')
@@ -82,6 +87,7 @@ describe.each(DIALECTS)('%s: statements of an HTTP lifecycle', (dialect) => {
           ready: httpReady,
           count: httpCount,
           dates: httpDates,
+          heartbeat: httpBeat,
           complete: httpComplete,
         }).toEqual({
           start: libraryStart + 1,
@@ -89,6 +95,7 @@ describe.each(DIALECTS)('%s: statements of an HTTP lifecycle', (dialect) => {
           ready: libraryReady + 1,
           count: libraryCount + viewRead,
           dates: libraryDates + viewRead,
+          heartbeat: libraryBeat + viewRead,
           complete: libraryComplete + viewRead,
         })
       }

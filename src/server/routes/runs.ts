@@ -93,10 +93,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     summary: 'Record a heartbeat; 409 PT_RUN_NOT_ACTIVE tells the worker to stop',
     params: runParams,
     responses: { 200: runResponse },
-    handler: async ({ params }) => {
-      await (await runs.run(params.id)).heartbeat()
-      return view(params.id)
-    },
+    handler: ({ params }) => runs.heartbeat(params.id),
   })
 
   addRoute(context, {
