@@ -3,10 +3,11 @@
  * heartbeats. Functions of the store's context and the run's ids; the public `ProcessTracker`
  * checks its arguments, calls these, and remembers what they return.
  */
-import { sql } from 'kysely'
+import { sql, type Compilable, type OperationNodeSource, type QueryCreator, type UpdateQueryBuilder, type UpdateResult } from 'kysely'
 import { InvalidStatusError, type RunNotActiveError } from '../errors.ts'
 import { END_EVENT_RUN_COLUMNS, endedRun, insertEndEventFromCte, recordRunning, recordStatusChange, runningDue } from '../lineage/record.ts'
 import type { StoreContext } from '../store/context.ts'
+import type { Database } from '../store/database.ts'
 import type { Db, DialectAdapter } from '../store/dialect/adapter.ts'
 import { prepare, type Prepared, type Slots } from '../store/prepared.ts'
 import { single, transaction } from '../store/transaction.ts'
@@ -167,6 +168,41 @@ function answer(sink: ViewSink, rows: readonly Parameters<typeof runViewOfRow>[0
   return true
 }
 
+/** An UPDATE of one run, as the hot-path builders below make it. */
+type RunUpdate = UpdateQueryBuilder<Database, 'process_tracking', 'process_tracking', UpdateResult>
+
+/** PostgreSQL: `update` as the CTE `w`, and the run's view read from the row it RETURNs, in one statement. */
+function viewOfUpdate(db: Db, adapter: DialectAdapter, update: RunUpdate) {
+  return selectViewOfWrittenRun(
+    { adapter },
+    db,
+    db.with('w', () => update.returning(RUN_COLUMN_NAMES)),
+    'w',
+  )
+}
+
+/**
+ * PostgreSQL: the end of a statement whose CTE `r` is the run row its UPDATE RETURNed — `last` (the
+ * write of another row) as the statement itself, or, answering with the view, as one more CTE (a
+ * data-modifying CTE always runs) before the run's view read from `r`.
+ */
+function endOfRunStatement<C extends { with: QueryCreator<Database>['with'] }, L extends Compilable & OperationNodeSource>(
+  db: Db,
+  adapter: DialectAdapter,
+  view: boolean,
+  chain: C,
+  last: (qc: C) => L,
+) {
+  return view
+    ? selectViewOfWrittenRun(
+        { adapter },
+        db,
+        chain.with('p', (qb) => last(qb as never) as never),
+        'r',
+      )
+    : last(chain)
+}
+
 /**
  * Records a heartbeat now (database clock). Returns whether the run was still active. With a `sink`
  * on PostgreSQL, the statement also reads the run's view into it (the HTTP answer).
@@ -198,14 +234,7 @@ const widenDatesUpdate = (db: Db, p: Slots<DateValues>, adapter: DialectAdapter,
 const widenDates = (low: boolean, high: boolean) =>
   prepare((db: Db, p: Slots<DateValues>, adapter) => widenDatesUpdate(db, p, adapter, low, high))
 const widenDatesAnswered = (low: boolean, high: boolean) =>
-  prepare((db: Db, p: Slots<DateValues>, adapter) =>
-    selectViewOfWrittenRun(
-      { adapter },
-      db,
-      db.with('w', () => widenDatesUpdate(db, p, adapter, low, high).returning(RUN_COLUMN_NAMES)) as never,
-      'w',
-    ),
-  )
+  prepare((db: Db, p: Slots<DateValues>, adapter) => viewOfUpdate(db, adapter, widenDatesUpdate(db, p, adapter, low, high)))
 /** Widening an active run's low/high dates, by which ends are given (none: only the update stamps). */
 const WIDEN_DATES = {
   both: widenDates(true, true),
@@ -230,12 +259,7 @@ const beatUpdate = (db: Db, p: Slots<{ processTrackingId: number }>, adapter: Di
 const BEAT = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) => beatUpdate(db, p, adapter))
 /** The same, answering with the run's view (PostgreSQL). */
 const BEAT_ANSWERED = prepare((db: Db, p: Slots<{ processTrackingId: number }>, adapter) =>
-  selectViewOfWrittenRun(
-    { adapter },
-    db,
-    db.with('w', () => beatUpdate(db, p, adapter).returning(RUN_COLUMN_NAMES)),
-    'w',
-  ),
+  viewOfUpdate(db, adapter, beatUpdate(db, p, adapter)),
 )
 
 /** The error for a guarded single-statement change that matched no row (`details.status`: the status now). */
@@ -297,29 +321,21 @@ const completeCte = (withDate: boolean, lineage: boolean, view: boolean) =>
         .returning(view ? RUN_COLUMN_NAMES : ['process_id', ...END_EVENT_RUN_COLUMNS]),
     )
     const written = lineage ? moved.with('o', (qb) => insertEndEventFromCte(qb, 'COMPLETE', p.namespace)) : moved
-    const stampProcess = (qb: typeof written) =>
+    return endOfRunStatement(db, adapter, view, written, (qb) =>
       qb
         .updateTable('process')
         .from('r')
         .set({ last_completed_run_date_time: sql<Date>`r.process_run_end_date_time`, update_date_time: at, updated_by: p.auditUser })
-        .whereRef('process.process_id', '=', 'r.process_id')
-    // Answering with the view, the process's stamp is one more CTE (a data-modifying CTE always runs).
-    return view
-      ? selectViewOfWrittenRun(
-          { adapter },
-          db,
-          written.with('p', (qb) => stampProcess(qb as never)),
-          'r',
-        )
-      : stampProcess(written)
+        .whereRef('process.process_id', '=', 'r.process_id'),
+    )
   })
-const completeVariants = new Map<string, ReturnType<typeof completeCte>>()
+/** Every PostgreSQL complete, indexed by {@link completeStatement}: lineage, end date, answer. */
+const COMPLETE_CTE = [false, true].flatMap((lineage) =>
+  [false, true].flatMap((withDate) => [false, true].map((view) => completeCte(withDate, lineage, view))),
+)
 /** The PostgreSQL complete by lineage (off or on), end date (the database clock or the caller's) and answer. */
 function completeStatement(lineage: boolean, withDate: boolean, view: boolean) {
-  const key = `${String(lineage)} ${String(withDate)} ${String(view)}`
-  let statement = completeVariants.get(key)
-  if (!statement) completeVariants.set(key, (statement = completeCte(withDate, lineage, view)))
-  return statement
+  return COMPLETE_CTE[(lineage ? 4 : 0) + (withDate ? 2 : 0) + (view ? 1 : 0)] as ReturnType<typeof completeCte>
 }
 
 /** Elsewhere: the same two writes as moveRun, built once, in one transaction. */
@@ -446,19 +462,12 @@ function countCte(processingType: ProcessingType, view: boolean) {
         .where('process_run_record_count', '=', p.previous)
         .returning(view ? RUN_COLUMN_NAMES : ['process_id']),
     )
-    const addToTotal = (qb: typeof counted) =>
+    return endOfRunStatement(db, adapter, view, counted, (qb) =>
       qb
         .updateTable('process')
         .set({ total_record_count: sql`total_record_count + ${p.difference}`, update_date_time: adapter.now, updated_by: p.auditUser })
-        .where('process_id', 'in', (eb) => eb.selectFrom('r').select('r.process_id'))
-    return view
-      ? selectViewOfWrittenRun(
-          { adapter },
-          db,
-          counted.with('p', (qb) => addToTotal(qb as never)),
-          'r',
-        )
-      : addToTotal(counted)
+        .where('process_id', 'in', (eb) => eb.selectFrom('r').select('r.process_id')),
+    )
   })
 }
 

@@ -22,5 +22,5 @@ export function viewSinkOf(options: object): ViewSink | undefined {
 
 /** `options` with `sink` under {@link VIEW_SINK}: what a caller passes to the write. */
 export function withViewSink<T extends object>(options: T, sink: ViewSink): T {
-  return Object.assign({ ...options }, { [VIEW_SINK]: sink })
+  return { ...options, [VIEW_SINK]: sink }
 }

@@ -1,7 +1,9 @@
 // A child process for the multi-process tests. It imports the BUILT package (dist/), as a user
 // would, and answers JSON commands read line by line from stdin with one JSON line on stdout.
 import { createInterface } from 'node:readline'
+import { sql } from 'kysely'
 import { DataStore, ProcessTracker } from '../../dist/index.js'
+import { contextOf } from '../../dist/store/context.js'
 
 const options = JSON.parse(process.argv[2] ?? '{}')
 let store
@@ -21,6 +23,17 @@ async function handle(message) {
     case 'complete':
       await runs.get(message.processTrackingId).complete()
       return { ok: true }
+    case 'busy': {
+      // `count` runs of one process, one after the other (start, record count, complete); then
+      // SQLite's automatic checkpoint threshold, which says whether the checkpoint thread runs.
+      for (let i = 0; i < message.count; i++) {
+        const run = await ProcessTracker.start(store, message.options)
+        await run.setRecordCount(i)
+        await run.complete()
+      }
+      const { rows } = await sql`pragma wal_autocheckpoint`.execute(contextOf(store).db)
+      return { ok: true, autocheckpoint: Number(rows[0]?.wal_autocheckpoint) }
+    }
     case 'close':
       await store?.close()
       return { ok: true }

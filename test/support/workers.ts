@@ -14,6 +14,8 @@ export interface Reply {
   message?: string
   processTrackingId?: number
   processRunId?: number
+  /** `busy`: SQLite's `wal_autocheckpoint` after the runs. */
+  autocheckpoint?: number
 }
 
 /** One OS process running test/support/worker.mjs against the built package. */

@@ -27,8 +27,15 @@ const runResponse = z.object({ run: runSchema })
 /** Adds the run routes; `runs` holds the run objects they act on (shared with the extract routes). */
 export function addRunRoutes(context: RouteContext, store: DataStore, metrics: ServerMetrics, runs: RunActions): void {
   const view = (processTrackingId: number) => runs.view(processTrackingId)
-  /** The view the write's own statement returned (PostgreSQL), else read now. */
-  const answer = (processTrackingId: number, sink: ViewSink) => (sink.view ? { run: sink.view } : view(processTrackingId))
+  /**
+   * Runs `write` with a view sink for its options (`sunk(options)`), then answers with the view its
+   * own statement read (PostgreSQL), else with the view read now.
+   */
+  const answering = async (processTrackingId: number, write: (sunk: <T extends object>(options: T) => T) => Promise<unknown>) => {
+    const sink: ViewSink = {}
+    await write((options) => withViewSink(options, sink))
+    return sink.view ? { run: sink.view } : view(processTrackingId)
+  }
 
   addRoute(context, {
     method: 'POST',
@@ -107,9 +114,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       const run = await runs.run(params.id)
-      const sink: ViewSink = {}
-      await run.changeRunStatus(body.status, withViewSink(body.endDate ? { endDate: body.endDate } : {}, sink))
-      return answer(params.id, sink)
+      return answering(params.id, (sunk) => run.changeRunStatus(body.status, sunk(body.endDate ? { endDate: body.endDate } : {})))
     },
   })
 
@@ -122,9 +127,8 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     params: runParams,
     responses: { 200: runResponse },
     handler: async ({ params }) => {
-      const sink: ViewSink = {}
-      await (await runs.run(params.id)).complete(withViewSink({}, sink))
-      return answer(params.id, sink)
+      const run = await runs.run(params.id)
+      return answering(params.id, (sunk) => run.complete(sunk({})))
     },
   })
 
@@ -211,9 +215,9 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       const run = await runs.run(params.id)
-      const sink: ViewSink = {}
-      await run.setRecordCount(body.count, withViewSink(body.processingType ? { processingType: body.processingType } : {}, sink))
-      return answer(params.id, sink)
+      return answering(params.id, (sunk) =>
+        run.setRecordCount(body.count, sunk(body.processingType ? { processingType: body.processingType } : {})),
+      )
     },
   })
 
@@ -228,9 +232,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
     responses: { 200: runResponse },
     handler: async ({ params, body }) => {
       const run = await runs.run(params.id)
-      const sink: ViewSink = {}
-      await run.setLowHighDates(withViewSink({ low: body.low ?? null, high: body.high ?? null }, sink))
-      return answer(params.id, sink)
+      return answering(params.id, (sunk) => run.setLowHighDates(sunk({ low: body.low ?? null, high: body.high ?? null })))
     },
   })
 }

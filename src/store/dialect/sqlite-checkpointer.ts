@@ -13,6 +13,8 @@ const INTERVAL_MS = 100
 const BACKSTOP_PAGES = 10_000
 /** SQLite's default, back in force if the thread stops on an error. */
 const DEFAULT_PAGES = 1_000
+/** How long `close()` waits for the thread's connection to close before closing the store's. */
+const CLOSE_WAIT_MS = 2_000
 
 /**
  * The thread: its own connection to the file, `wal_checkpoint(PASSIVE)` every `intervalMs`. PASSIVE
@@ -31,6 +33,9 @@ const timer = setInterval(() => {
 parentPort.once('message', () => {
   clearInterval(timer)
   db.close()
+  const closed = new Int32Array(workerData.closed)
+  Atomics.store(closed, 0, 1)
+  Atomics.notify(closed, 0)
   parentPort.close()
 })
 `
@@ -50,6 +55,8 @@ export class SqliteCheckpointer {
   #statements = 0
   #worker: Worker | undefined
   #closed = false
+  /** Set to 1 by the thread once its connection is closed. */
+  readonly #threadClosed = new Int32Array(new SharedArrayBuffer(4))
 
   constructor(db: BetterSqlite3.Database, filename: string) {
     this.#db = db
@@ -65,22 +72,37 @@ export class SqliteCheckpointer {
   #start(): void {
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), filename: this.#filename, intervalMs: INTERVAL_MS },
+      workerData: {
+        module: createRequire(import.meta.url).resolve('better-sqlite3'),
+        filename: this.#filename,
+        intervalMs: INTERVAL_MS,
+        closed: this.#threadClosed.buffer,
+      },
     })
     // The thread never keeps a process alive: a process that exits without close() just stops it.
     worker.unref()
     worker.once('error', () => {
       // It could not open the file or load the driver: checkpoints stay where SQLite puts them.
-      if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${String(DEFAULT_PAGES)}`)
+      if (this.#closed) return
+      this.#worker = undefined
+      this.#db.pragma(`wal_autocheckpoint = ${String(DEFAULT_PAGES)}`)
     })
     this.#worker = worker
     this.#db.pragma(`wal_autocheckpoint = ${String(BACKSTOP_PAGES)}`)
   }
 
-  /** Stops the thread (it checkpoints no more and closes its connection). */
+  /**
+   * Stops the thread and waits (a few milliseconds, {@link CLOSE_WAIT_MS} at most) until its
+   * connection is closed, so the store's own connection, closed next, is the last one: SQLite then
+   * checkpoints the WAL into the file and removes it. Closed at the same moment, each connection could
+   * find the other still open, and the WAL would stay behind (harmless: the next open recovers it).
+   */
   close(): void {
     this.#closed = true
-    this.#worker?.postMessage('stop')
+    const worker = this.#worker
     this.#worker = undefined
+    if (worker === undefined) return
+    worker.postMessage('stop')
+    Atomics.wait(this.#threadClosed, 0, 0, CLOSE_WAIT_MS)
   }
 }
