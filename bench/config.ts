@@ -24,6 +24,8 @@ export interface ScaleParameters {
   registration: { files: number }
   /** The HTTP section: keep-alive clients of `processtracker serve`, and runs in the table for GET /api/v1/runs. */
   http: HttpParameters
+  /** Lineage on (receiver down) vs off: `rounds` one-client runs on between `rounds + 1` off (bench/lineage-rate.ts). */
+  lineage: { rounds: number }
 }
 
 export const SCALES: Record<Scale, ScaleParameters> = {
@@ -35,7 +37,8 @@ export const SCALES: Record<Scale, ScaleParameters> = {
     finders: { locations: 10_000, perLocation: 100, findSamples: 500, claimSamples: 200, claimLimit: 10 },
     history: { bigRuns: 100_000, smallRuns: 10, samples: 200 },
     registration: { files: 100_000 },
-    http: { clients: 8, warmupPerClient: 10, countPerClient: 100, runs: 1_000_000, samples: 500 },
+    http: { clients: 8, warmupPerClient: 100, countPerClient: 200, runs: 1_000_000, samples: 500 },
+    lineage: { rounds: 2 },
   },
   small: {
     boundSeconds: 1,
@@ -45,6 +48,7 @@ export const SCALES: Record<Scale, ScaleParameters> = {
     finders: { locations: 1_000, perLocation: 100, findSamples: 200, claimSamples: 100, claimLimit: 10 },
     history: { bigRuns: 100_000, smallRuns: 10, samples: 50 },
     registration: { files: 10_000 },
-    http: { clients: 8, warmupPerClient: 3, countPerClient: 25, runs: 100_000, samples: 200 },
+    http: { clients: 8, warmupPerClient: 30, countPerClient: 25, runs: 100_000, samples: 200 },
+    lineage: { rounds: 1 },
   },
 }

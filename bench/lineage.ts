@@ -1,36 +1,18 @@
 /**
- * `npm run bench:lineage [-- --scale small] [--dialects sqlite,postgresql,mysql] [--rounds 2]`
+ * `npm run bench:lineage [-- --scale small] [--dialects sqlite,postgresql,mysql] [--rounds N]`
  *
- * lineage.md: "with the receiver down, the lifecycle rate with lineage on stays within 10% of lineage
- * off". Runs the benchmark's one-client lifecycle (bench/lifecycle.ts, the six calls of
- * benchmark.md) on one fresh database, alternating: lineage off, lineage on with an in-process
- * dispatcher (`lineage.dispatch: true`) whose receiver is down (a closed port on 127.0.0.1), off,
- * on, … off (`rounds` on runs between `rounds + 1` off runs). Each figure is the mean of its runs,
- * every run is shown, so a drift of the machine shows; the client CPU per lifecycle is the figure
- * least moved by other load on the machine.
+ * The lineage section of `npm run bench` (bench/lineage-rate.ts) alone, each database on a fresh
+ * database of its own, with as many alternating rounds as asked (default: the scale's) and every
+ * run's rate shown: the way to re-measure the goal on a busy machine. The client CPU per lifecycle
+ * is the figure least moved by other load on the machine.
  */
-import { createServer } from 'node:net'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { SCALES, type Scale } from './config.ts'
 import { ALL_DIALECTS, createBenchDatabase, newTag, serverUrl, type BenchDialect } from './databases.ts'
-import { measureOneClient, type OneClientResult } from './lifecycle.ts'
-import type { OpenTarget } from './worker-pool.ts'
+import { measureLineage } from './lineage-rate.ts'
+import { mean } from './stats.ts'
 
-/** A port on 127.0.0.1 that nothing listens on: taken, then let go. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve()
-    })
-  })
-  return typeof address === 'object' && address ? address.port : 9
-}
-
-const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length
 const load = (): string =>
   os
     .loadavg()
@@ -39,12 +21,11 @@ const load = (): string =>
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scale: { type: 'string', default: 'small' }, dialects: { type: 'string' }, rounds: { type: 'string', default: '2' } },
+    options: { scale: { type: 'string', default: 'small' }, dialects: { type: 'string' }, rounds: { type: 'string' } },
   })
   const scale = SCALES[values.scale as Scale]
-  const rounds = Math.max(1, Number(values.rounds))
+  const rounds = Math.max(1, Number(values.rounds ?? scale.lineage.rounds))
   const dialects = (values.dialects?.split(',') ?? [...ALL_DIALECTS]) as BenchDialect[]
-  const url = `http://127.0.0.1:${await closedPort()}`
   const lines = [
     `load average at the start: ${load()} (1, 5, 15 min) on ${os.cpus().length} CPUs`,
     '',
@@ -56,22 +37,12 @@ async function main(): Promise<void> {
     const tag = newTag()
     const database = await createBenchDatabase(dialect, tag)
     try {
-      const on = { ...database.target, lineage: { url, dispatch: true } } as OpenTarget
-      // off, on, off, on, … off: each configuration sees the machine (and the database's growth) alike.
-      const offRuns: OneClientResult[] = []
-      const onRuns: OneClientResult[] = []
-      for (let round = 0; round < rounds; round++) {
-        offRuns.push(await measureOneClient(database.target, `${tag}o${round}`, scale))
-        onRuns.push(await measureOneClient(on, `${tag}l${round}`, scale))
-      }
-      offRuns.push(await measureOneClient(database.target, `${tag}o${rounds}`, scale))
-      const rate = (runs: OneClientResult[]) => mean(runs.map((run) => run.lifecyclesPerSecond))
-      const each = (runs: OneClientResult[]) => runs.map((run) => run.lifecyclesPerSecond.toFixed(0)).join(', ')
-      const figure = (runs: OneClientResult[], pick: (run: OneClientResult) => number, digits: number) =>
-        mean(runs.map(pick)).toFixed(digits)
-      const change = (rate(onRuns) / rate(offRuns) - 1) * 100
+      const result = await measureLineage(database.target, tag, scale, rounds)
+      const each = (rates: number[]) => rates.map((rate) => rate.toFixed(0)).join(', ')
+      const change = result.change * 100
+      const { clientCpuMs: cpu, statementsPerLifecycle: statements } = result
       lines.push(
-        `| ${dialect} | ${rate(offRuns).toFixed(0)} (${each(offRuns)}) | ${rate(onRuns).toFixed(0)} (${each(onRuns)}) | ${change >= 0 ? '+' : ''}${change.toFixed(1)}% | ${figure(offRuns, (run) => run.clientCpuMsPerLifecycle, 2)} / ${figure(onRuns, (run) => run.clientCpuMsPerLifecycle, 2)} | ${figure(offRuns, (run) => run.statementsPerLifecycle, 1)} / ${figure(onRuns, (run) => run.statementsPerLifecycle, 1)} |`,
+        `| ${dialect} | ${mean(result.offRates).toFixed(0)} (${each(result.offRates)}) | ${mean(result.onRates).toFixed(0)} (${each(result.onRates)}) | ${change >= 0 ? '+' : ''}${change.toFixed(1)}% | ${cpu.off.toFixed(2)} / ${cpu.on.toFixed(2)} | ${statements.off.toFixed(1)} / ${statements.on.toFixed(1)} |`,
       )
       process.stderr.write(`[bench:lineage] ${lines.at(-1) ?? ''}\n`)
     } finally {

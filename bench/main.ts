@@ -21,14 +21,26 @@ import { ALL_DIALECTS, createBenchDatabase, describeServer, newTag, serverUrl, t
 import { measureFinders } from './finders.ts'
 import { measureHistory } from './history.ts'
 import { formatImport, measureImport, type ImportResult } from './import.ts'
-import { measureHttp } from './http.ts'
+import { measureHttpList, measureHttpRate } from './http.ts'
+import { measureLineage } from './lineage-rate.ts'
 import { measureRegistration } from './registration.ts'
 import { measureClients, measureOneClient } from './lifecycle.ts'
 import { formatReport, type BenchReport, type DialectResult, type Environment } from './report.ts'
 import { peakRssBytes } from './stats.ts'
 
 /** The sections `--only` picks from (the bound always runs: every rate is stated against it). */
-const SECTIONS = ['lifecycle', 'clients', 'contention', 'history', 'registration', 'finders', 'http', 'import', 'dashboard'] as const
+const SECTIONS = [
+  'lifecycle',
+  'clients',
+  'lineage',
+  'contention',
+  'history',
+  'registration',
+  'finders',
+  'http',
+  'import',
+  'dashboard',
+] as const
 type Section = (typeof SECTIONS)[number]
 
 const USAGE =
@@ -152,6 +164,13 @@ async function benchDialect(
     await section('clients', `lifecycles, ${scale.clients.workers} clients`, async () => {
       result.clients = await measureClients(database.target, tag, scale)
     })
+    // Straight after the library's rate it is divided by, on the same small database.
+    await section('http', 'HTTP API, lifecycle rate', async (s) => {
+      result.httpRate = await measureHttpRate(s, database.target, tag, scale.http, result.clients?.lifecyclesPerSecond ?? null)
+    })
+    await section('lineage', 'lineage on (receiver down) vs off, 1 client', async () => {
+      result.lineage = await measureLineage(database.target, `${tag}lin`, scale, scale.lineage.rounds)
+    })
     await section('contention', 'start under contention', async (s) => {
       result.contention = await measureContention(s, database.target, tag, scale)
     })
@@ -165,8 +184,8 @@ async function benchDialect(
       result.finders = await measureFinders(s, tag, scale)
     })
     // Last: it seeds many runs, which the sections above must not meet.
-    await section('http', 'HTTP API', async (s) => {
-      result.http = await measureHttp(s, database.target, tag, scale.http, result.clients?.lifecyclesPerSecond ?? null)
+    await section('http', 'HTTP API, GET /api/v1/runs at scale', async (s) => {
+      result.httpList = await measureHttpList(s, database.target, tag, scale.http)
     })
   } catch (error) {
     result.errors.open = error instanceof Error ? (error.stack ?? error.message) : String(error)

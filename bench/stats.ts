@@ -38,3 +38,8 @@ export function seededRandom(seed: number): () => number {
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024
 }
+
+/** The arithmetic mean (NaN for no values). */
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length
+}
