@@ -8,6 +8,7 @@ import { single, Tx } from '../store/transaction.ts'
 import { toBool, toDate, toDateOrThrow, toNumberOrNull } from '../store/values.ts'
 import { LOOKUP, findRowId, requireId } from './lookup-ids.ts'
 import { selectRunErrors, type RunInfo } from './run-record.ts'
+import type { StartedRun } from './start.ts'
 import { CHUNK, checkPageLimit } from './paging.ts'
 import { activeStatusIds, runIsStale } from './predicates.ts'
 import { statusByName } from '../store/process-statuses.ts'
@@ -331,6 +332,47 @@ export function selectViewOfWrittenRun(ctx: Pick<StoreContext, 'adapter'>, db: D
   // The derived table comes from `db`: made by `qc`, it would carry the WITH clause again, nested.
   const page = db.selectFrom(`${cte} as t` as 'process_tracking as t').select(RUN_COLUMNS)
   return withLastError(viewsOfPage(ctx, qc, page))
+}
+
+/** What the one-statement start knows of the run it inserted, besides {@link StartedRun}. */
+export interface InsertedRunFacts {
+  actorName: string
+  heartbeatTimeoutSeconds: number | null
+  /** The database clock of the insert, as the start time column stores it. */
+  startDateTime: Date
+}
+
+/**
+ * The view of a run as its start inserted it, made from what the start bound and read back, in the
+ * start's own round trip (PostgreSQL's one-statement start; the HTTP API answers with it). It is
+ * the row as written, as {@link selectViewOfWrittenRun} gives a write: the counts are the columns'
+ * defaults, the heartbeat the start time, and no error or extract can exist yet.
+ */
+export function viewOfInsertedRun(run: StartedRun, facts: InsertedRunFacts): RunView {
+  return {
+    processTrackingId: run.processTrackingId,
+    processRunId: run.processRunId,
+    processName: run.processName,
+    processRunName: run.processRunName,
+    runUuid: run.runUuid,
+    status: run.status,
+    actorName: facts.actorName,
+    startDateTime: facts.startDateTime,
+    endDateTime: null,
+    recordCount: 0,
+    insertCount: 0,
+    updateCount: 0,
+    lowDateTime: null,
+    highDateTime: null,
+    isLatestRun: true,
+    lastError: null,
+    processId: run.processId,
+    heartbeatTimeoutSeconds: facts.heartbeatTimeoutSeconds,
+    lastHeartbeatDateTime: facts.heartbeatTimeoutSeconds === null ? null : facts.startDateTime,
+    stale: false,
+    errorCount: 0,
+    extractCount: 0,
+  }
 }
 
 /** The columns a run-writing CTE must RETURN for {@link selectViewOfWrittenRun}. */

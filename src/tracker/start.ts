@@ -24,6 +24,9 @@ import {
   type StartTexts,
 } from '../lineage/record.ts'
 import { uuidv7 } from '../store/uuid7.ts'
+import { toDateOrThrow } from '../store/values.ts'
+import { viewOfInsertedRun } from './run-views.ts'
+import type { ViewSink } from './view-sink.ts'
 
 /** A run as `start` created it. */
 export interface StartedRun {
@@ -37,10 +40,12 @@ export interface StartedRun {
   runUuid: string
 }
 
-/** @internal What a caller may add to the start's transaction (the HTTP API's idempotency key). */
+/** @internal What a caller may add to the start (the HTTP API's idempotency key and answer). */
 export interface StartHooks {
   /** Runs inside the transaction that inserted the run, before it commits; a throw rolls it all back. */
   beforeCommit?: (tx: Tx, run: StartedRun) => Promise<void>
+  /** Filled with the new run's view when the start's own statement could tell it (see view-sink.ts). */
+  view?: ViewSink
 }
 
 type Outcome =
@@ -71,7 +76,7 @@ type Outcome =
 export async function startRun(ctx: StoreContext, options: ValidStart, hooks: StartHooks = {}): Promise<StartedRun> {
   if (!hooks.beforeCommit && ctx.adapter.dialect === 'postgresql') {
     const ids = await knownIds(ctx, options)
-    const started = ids && (await startInOneStatement(ctx, options, ids))
+    const started = ids && (await startInOneStatement(ctx, options, ids, hooks.view))
     if (started) return started
   }
   let wait = false
@@ -255,6 +260,8 @@ interface OneStatementRow {
   started_id: number | null
   started_number: number | null
   latest_runs: LatestRunRow[] | null
+  /** now() as the start time column stores it: one statement in autocommit is one transaction, so the function's now(). */
+  started_at: Date | string
 }
 
 const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
@@ -279,7 +286,7 @@ const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
     p.parentName,
     p.parentRunId,
   ]
-  const call = sql<OneStatementRow>`select start_outcome, started_id, started_number, latest_runs from ${sql.id(START_FUNCTION)}(${sql.join(args.map((arg) => sql`${arg}`))})`
+  const call = sql<OneStatementRow>`select start_outcome, started_id, started_number, latest_runs, cast(now() as timestamptz(3)) as started_at from ${sql.id(START_FUNCTION)}(${sql.join(args.map((arg) => sql`${arg}`))})`
   return {
     compile: () => {
       const compiled = call.compile(db)
@@ -300,7 +307,12 @@ const START_IN_ONE_STATEMENT = prepare((db, p: Slots<OneStatementStart>) => {
  * dies or goes silent, the run is looked up by the `run_uuid` this call made. Stored: it is the
  * start's run. Not stored: the transaction decides again.
  */
-async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: KnownIds): Promise<StartedRun | undefined> {
+async function startInOneStatement(
+  ctx: StoreContext,
+  options: ValidStart,
+  ids: KnownIds,
+  sink: ViewSink | undefined,
+): Promise<StartedRun | undefined> {
   const runUuid = uuidv7()
   const values: OneStatementStart = {
     ...ids,
@@ -336,7 +348,17 @@ async function startInOneStatement(ctx: StoreContext, options: ValidStart, ids: 
     const stored = await findStoredRun(ctx, runUuid, translated)
     return stored?.processId === ids.processId ? started(stored.processTrackingId, stored.processRunId) : undefined
   }
-  if (row?.start_outcome === 'started') return started(Number(row.started_id), Number(row.started_number))
+  if (row?.start_outcome === 'started') {
+    const run = started(Number(row.started_id), Number(row.started_number))
+    if (sink) {
+      sink.view = viewOfInsertedRun(run, {
+        actorName: options.actorName ?? osUserName(),
+        heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+        startDateTime: toDateOrThrow(row.started_at),
+      })
+    }
+    return run
+  }
   if (row?.start_outcome !== 'refused') return undefined
   const latest = (row.latest_runs ?? []).map((run): LatestRun => {
     const category = run.process_status_category

@@ -59,6 +59,9 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
         claim = claimed.claim
       }
       let run: ProcessTracker
+      // PostgreSQL's one-statement start reads the new run's view itself (not with a key: the key is
+      // completed in the start's transaction).
+      const sink: ViewSink = {}
       try {
         const held = claim
         run = await runs.start(
@@ -68,7 +71,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
                 beforeCommit: (tx, started) =>
                   completeKey(tx.db, held, { status: 201, processTrackingId: started.processTrackingId, body: null }),
               }
-            : undefined,
+            : { view: sink },
         )
       } catch (error) {
         if (claim) await releaseKey(store, claim).catch(() => undefined)
@@ -77,7 +80,7 @@ export function addRunRoutes(context: RouteContext, store: DataStore, metrics: S
       }
       metrics.countStart(null)
       reply.code(201).header('location', `/api/v1/runs/${run.processTrackingId}`)
-      return view(run.processTrackingId)
+      return sink.view ? { run: sink.view } : view(run.processTrackingId)
     },
   })
 
