@@ -8,7 +8,6 @@ import { single, Tx } from '../store/transaction.ts'
 import { toBool, toDate, toDateOrThrow, toNumberOrNull } from '../store/values.ts'
 import { LOOKUP, findRowId, requireId } from './lookup-ids.ts'
 import { selectRunErrors, type RunInfo } from './run-record.ts'
-import type { StartedRun } from './start.ts'
 import { CHUNK, checkPageLimit } from './paging.ts'
 import { activeStatusIds, runIsStale } from './predicates.ts'
 import { statusByName } from '../store/process-statuses.ts'
@@ -334,7 +333,13 @@ export function selectViewOfWrittenRun(ctx: Pick<StoreContext, 'adapter'>, db: D
   return withLastError(viewsOfPage(ctx, qc, page))
 }
 
-/** What the one-statement start knows of the run it inserted, besides {@link StartedRun}. */
+/** The run as the one-statement start inserted it: what `StartedRun` holds (ids, names, status). */
+export type InsertedRun = Pick<
+  RunView,
+  'processTrackingId' | 'processRunId' | 'processId' | 'processName' | 'processRunName' | 'status' | 'runUuid'
+>
+
+/** What else the one-statement start knows of the run it inserted. */
 export interface InsertedRunFacts {
   actorName: string
   heartbeatTimeoutSeconds: number | null
@@ -348,7 +353,7 @@ export interface InsertedRunFacts {
  * the row as written, as {@link selectViewOfWrittenRun} gives a write: the counts are the columns'
  * defaults, the heartbeat the start time, and no error or extract can exist yet.
  */
-export function viewOfInsertedRun(run: StartedRun, facts: InsertedRunFacts): RunView {
+export function viewOfInsertedRun(run: InsertedRun, facts: InsertedRunFacts): RunView {
   return {
     processTrackingId: run.processTrackingId,
     processRunId: run.processRunId,
